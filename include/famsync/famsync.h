@@ -1,0 +1,124 @@
+/* famsync/famsync.h — public C API: failure-atomic msync for mapped files.
+ *
+ * A region is a tracked, writable mapping of a whole regular file. The program reads and writes a
+ * DRAM working copy at fams_region_addr(); the file itself changes only inside fams_msync(), which
+ * commits ALL changes made since the previous commit, atomically: after a crash at any instant the
+ * next fams_map()/fams_recover() of the file yields exactly the last committed state (or the one
+ * being committed, if the crash came after its commit point). Never a mix.
+ *
+ * Code compiled with the famsync pass reports its writes automatically. Code that is not must call
+ * fams_will_write() before each write to the working copy (as with pmemobj_tx_add_range); a write
+ * that was not announced is not committed reliably (FAMSYNC_VERIFY=1 reports such writes).
+ *
+ * Errors: every function returns 0 on success or an error code: a positive errno value for
+ * failures of the system (ENOENT, EACCES, EIO, ENOSPC, ...) or one of the FAMS_E* codes below
+ * (reserved range -30999..-30900). fams_strerror() names any of them; fams_last_error_message()
+ * gives the calling thread's detailed message for its last failed call (path, syscall, offset).
+ *
+ * Threading: any number of threads may write to a region (and call fams_will_write) at once.
+ * fams_msync/fams_rollback/fams_unmap must not run concurrently with writes to the same region
+ * (the application orders them, as with PMDK transactions); they may be called from any thread
+ * and serialise against each other.
+ *
+ * One process at a time: a file tracked by one process cannot be tracked by another (EBUSY).
+ */
+#ifndef FAMSYNC_FAMSYNC_H
+#define FAMSYNC_FAMSYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Error codes (besides positive errno values) ------------------------------------------- */
+#define FAMS_EPOISONED   (-30900) /* an earlier persistence error: no commit can succeed; remap */
+#define FAMS_ECORRUPT    (-30901) /* the undo log's header is invalid; nothing was changed */
+#define FAMS_EFOREIGN    (-30902) /* the undo log belongs to another file; nothing was changed */
+#define FAMS_ETRACKED    (-30903) /* this process already tracks that file */
+#define FAMS_ENOTTRACKED (-30904) /* the address/region is not a live tracked region */
+#define FAMS_EVERIFY     (-30905) /* verify mode found writes that bypassed tracking */
+#define FAMS_ENOTREGULAR (-30906) /* the path is not a regular file */
+#define FAMS_EEMPTY      (-30907) /* the file is empty: there is nothing to map */
+#define FAMS_ERANGE      (-30908) /* the log refers to bytes beyond the end of the data file */
+
+/* ---- Map flags -------------------------------------------------------------------------------- */
+#define FAMS_MAP_FORCE_PMEM 0x1u /* use the pmem backend even if the file is not DAX */
+#define FAMS_MAP_FORCE_FILE 0x2u /* use the ordinary-file backend even on pmem */
+#define FAMS_MAP_ALL_FLAGS  (FAMS_MAP_FORCE_PMEM | FAMS_MAP_FORCE_FILE)
+
+typedef struct fams_region fams_region;
+
+/* Maps the whole file at PATH for failure-atomic updates, first recovering it if a crash left an
+ * uncommitted change. The undo log is PATH + ".famslog" (or in $FAMSYNC_LOG_DIR); it is created if
+ * missing. FLAGS is 0 or one FAMS_MAP_FORCE_* flag.
+ * Errors: EINVAL (null argument, unknown or conflicting flags), ENOENT, EACCES (file or log not
+ * writable), FAMS_ENOTREGULAR, FAMS_EEMPTY, EBUSY (another process tracks the file),
+ * FAMS_ETRACKED, FAMS_ECORRUPT, FAMS_EFOREIGN, FAMS_ERANGE (recovery refused; file untouched),
+ * ENOSPC (log preallocation), ENOMEM (window full), EIO. */
+int fams_map(const char *path, unsigned flags, fams_region **out);
+
+/* Address and length of the working copy (length = file size at map time). Null region: NULL/0. */
+void *fams_region_addr(const fams_region *region);
+size_t fams_region_size(const fams_region *region);
+
+/* The live region whose working copy contains ADDR, or NULL. */
+fams_region *fams_region_of(const void *addr);
+
+/* Announces that [ADDR, ADDR+LEN) of a region is about to be written: logs the old bytes of every
+ * line written for the first time since the last commit. Call before writing.
+ * Errors: EINVAL (null ADDR), FAMS_ENOTTRACKED (range not inside one live region). */
+int fams_will_write(void *addr, size_t len);
+
+/* Commits every change to REGION since the last commit, failure-atomically; durable on return 0.
+ * With nothing to commit it returns 0 without any I/O.
+ * Errors: EINVAL (null region), FAMS_EPOISONED, EIO, ENOSPC (growing the log: nothing written,
+ * changes stay pending and a later call may succeed), FAMS_EVERIFY (verify mode, see README).
+ * After any other error the region is poisoned: the file keeps its last committed state. */
+int fams_msync(fams_region *region);
+
+/* Discards every change since the last commit: the working copy returns to the committed state.
+ * Errors: EINVAL, EIO (reading the committed bytes back). */
+int fams_rollback(fams_region *region);
+
+/* Commits (like fams_msync) and unmaps. The region is released even when the commit fails; the
+ * error is returned and the file keeps its last committed state. Errors: as fams_msync. */
+int fams_unmap(fams_region *region);
+
+/* Recovers the file at PATH without mapping it (what fams_map does first). Idempotent.
+ * Errors: as fams_map. A missing log is not an error (nothing to recover). */
+int fams_recover(const char *path);
+
+/* ---- Statistics ------------------------------------------------------------------------------- */
+typedef struct fams_stat_counters {
+  uint64_t commits;            /* successful commits that wrote something */
+  uint64_t empty_commits;      /* commits with nothing dirty (no I/O) */
+  uint64_t rollbacks;
+  uint64_t dirty_lines;        /* 64-byte lines committed, summed over commits */
+  uint64_t logged_at_store;    /* lines undo-logged on first write */
+  uint64_t logged_at_commit;   /* lines logged at commit because the log was full */
+  uint64_t log_bytes;          /* bytes written to undo logs */
+  uint64_t writeback_bytes;    /* bytes written back to data files */
+  uint64_t writeback_runs;     /* contiguous runs written back */
+  uint64_t log_grows;          /* times a log file was enlarged */
+  uint64_t commit_ns_p50, commit_ns_p90, commit_ns_p99, commit_ns_max; /* of non-empty commits */
+} fams_stat_counters;
+
+/* Fills OUT with REGION's counters, or with the process totals when REGION is NULL (including
+ * regions already unmapped). Errors: EINVAL (null OUT). FAMSYNC_STATS=1 prints the totals to
+ * stderr at exit. */
+int fams_stats(const fams_region *region, fams_stat_counters *out);
+
+/* Static text naming an error code returned by any fams_ function (never NULL). */
+const char *fams_strerror(int err);
+
+/* The calling thread's message for its last failed fams_ call ("" if none). Valid until the
+ * thread's next fams_ call. */
+const char *fams_last_error_message(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FAMSYNC_FAMSYNC_H */

@@ -1,0 +1,506 @@
+//===- FamsyncPass.cpp - famsync store instrumentation -----------*- C++ -*-===//
+//
+// Part of famsync (failure-atomic msync in userspace).
+//
+// What this file does: decides which memory writes need a runtime hook (all
+// skip rules live in chooseInstructionsToInstrument / isProvablyOutsideWindow,
+// one STATISTIC per rule), emits the inline window check and the size-
+// specialised store hooks for store / atomicrmw / cmpxchg, emits range hooks
+// for memory intrinsics, and adds the module constructor that initialises the
+// runtime and pins the ABI version.
+//
+// Invariant: every hook is emitted BEFORE the write it describes (the runtime
+// logs the old bytes), and a write is left uninstrumented only if a rule in
+// isProvablyOutsideWindow proves it cannot touch the window. The module is
+// reported unchanged (PreservedAnalyses::all) only if no instruction was
+// added, removed or rewritten.
+//
+// Modelled on llvm/lib/Transforms/Instrumentation/ThreadSanitizer.cpp (skip
+// rules, sized callbacks) and AddressSanitizer.cpp (inline check, cold path).
+//
+//===----------------------------------------------------------------------===//
+
+#include "FamsyncPass.h"
+
+#include "llvm/ADT/Statistic.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Analysis/CaptureTracking.h"
+#include "llvm/Analysis/ValueTracking.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/DataLayout.h"
+#include "llvm/IR/Function.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/MDBuilder.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
+
+using namespace llvm;
+using namespace famsync;
+
+#define DEBUG_TYPE "famsync"
+
+// Every knob is hidden and carries the famsync- prefix so that a lit test can
+// isolate one feature (as TSan's -tsan-instrument-* options do). With clang
+// they are passed as -mllvm -famsync-...; that requires the plugin to be
+// loaded before -mllvm is parsed, which the famsync-cc wrapper arranges with
+// -Xclang -load.
+static cl::opt<bool> ClInlineCheck(
+    "famsync-inline-check",
+    cl::desc("Emit the VA-window check inline and call the runtime only for "
+             "tracked addresses (false: always call; also correct, slower)"),
+    cl::Hidden, cl::init(true));
+static cl::opt<bool> ClInstrumentStores("famsync-instrument-stores",
+                                        cl::desc("Instrument store"),
+                                        cl::Hidden, cl::init(true));
+static cl::opt<bool>
+    ClInstrumentAtomics("famsync-instrument-atomics",
+                        cl::desc("Instrument atomicrmw and cmpxchg"),
+                        cl::Hidden, cl::init(true));
+static cl::opt<bool> ClInstrumentMemIntrinsics(
+    "famsync-instrument-memintrinsics",
+    cl::desc("Instrument llvm.memcpy/memmove/memset"), cl::Hidden,
+    cl::init(true));
+static cl::opt<bool>
+    ClInstrumentLibc("famsync-instrument-libc",
+                     cl::desc("Instrument calls to known libc writers"),
+                     cl::Hidden, cl::init(true));
+static cl::opt<bool> ClRedirectCalls(
+    "famsync-redirect-calls",
+    cl::desc("Redirect mmap/msync/munmap/... to the famsync runtime"),
+    cl::Hidden, cl::init(true));
+static cl::opt<bool> ClSkipModule(
+    "famsync-skip-module",
+    cl::desc("Leave this module alone (used for the runtime's own code)"),
+    cl::Hidden, cl::init(false));
+static cl::opt<bool> ClStats(
+    "famsync-stats",
+    cl::desc("Print a one-line instrumentation summary per module to stderr"),
+    cl::Hidden, cl::init(false));
+
+STATISTIC(NumStoresInstrumented, "Number of stores instrumented");
+STATISTIC(NumAtomicsInstrumented, "Number of atomicrmw/cmpxchg instrumented");
+STATISTIC(NumMemIntrinsicsInstrumented,
+          "Number of memcpy/memmove/memset intrinsics instrumented");
+STATISTIC(NumLibcWritersInstrumented,
+          "Number of libc writer calls given a pre-write range hook");
+STATISTIC(NumLibcWritersPostHooked,
+          "Number of libc writer calls given a post-write range hook");
+STATISTIC(NumLibcWritersUnhandled,
+          "Number of calls to libc writers the pass cannot describe "
+          "(readv, preadv, recvmsg, ...)");
+STATISTIC(NumLibcProtoMismatch,
+          "Number of calls to libc names with an unexpected prototype");
+STATISTIC(NumCallsRedirected, "Number of libc calls redirected to __fams_*");
+STATISTIC(NumSkippedNonEscapingAlloca,
+          "Number of writes skipped: non-escaping alloca");
+STATISTIC(NumSkippedGlobal, "Number of writes skipped: global variable");
+STATISTIC(NumSkippedAddrSpace,
+          "Number of writes skipped: non-default address space");
+STATISTIC(NumSkippedNoSanitize,
+          "Number of writes skipped: !nosanitize instrumentation code");
+STATISTIC(NumSkippedZeroSize, "Number of writes skipped: zero-sized type");
+STATISTIC(NumSkippedFunctions,
+          "Number of functions skipped (runtime code, "
+          "disable_sanitizer_instrumentation)");
+
+// Indexed by famsync::Counter.
+static Statistic *const Stats[NumCounters] = {
+    &NumStoresInstrumented,       &NumAtomicsInstrumented,
+    &NumMemIntrinsicsInstrumented, &NumLibcWritersInstrumented,
+    &NumLibcWritersPostHooked,    &NumLibcWritersUnhandled,
+    &NumLibcProtoMismatch,        &NumCallsRedirected,
+    &NumSkippedNonEscapingAlloca, &NumSkippedGlobal,
+    &NumSkippedAddrSpace,         &NumSkippedNoSanitize,
+    &NumSkippedZeroSize,          &NumSkippedFunctions,
+};
+
+/// Named metadata that marks a module as already instrumented, so a second
+/// run (e.g. ThinLTO post-link pipelines, or opt run twice) is a no-op
+/// instead of double-hooking every store.
+static const char *const InstrumentedMarker = "famsync.instrumented";
+static const char *const CtorName = "famsync.module_ctor";
+/// Priority of the module constructor: like ASan's (1), it runs before
+/// ordinary constructors so instrumented code in other constructors already
+/// sees an initialised window. __fams_module_init is idempotent.
+static const int CtorPriority = 1;
+
+void ModuleInstrumenter::count(Counter C) {
+  ++Counts[C];
+  ++*Stats[C];
+}
+
+bool ModuleInstrumenter::inlineCheckEnabled() { return ClInlineCheck; }
+
+ModuleInstrumenter::ModuleInstrumenter(Module &M)
+    : M(M), Ctx(M.getContext()), DL(M.getDataLayout()) {
+  IntptrTy = DL.getIntPtrType(Ctx);
+  Int8PtrTy = Type::getInt8PtrTy(Ctx);
+  Int32Ty = Type::getInt32Ty(Ctx);
+  Int64Ty = Type::getInt64Ty(Ctx);
+  Type *VoidTy = Type::getVoidTy(Ctx);
+  // Same weights as AddressSanitizer's slow path: the hook is taken only for
+  // tracked addresses, which are rare among all stores of a program.
+  ColdWeights = MDBuilder(Ctx).createBranchWeights(1, 100000);
+
+  // Declared once, in a loop, like TSan's __tsan_write{1,2,4,8,16}.
+  for (unsigned I = 0; I < NumSizedStoreHooks; ++I) {
+    std::string Name = "__fams_store" + utostr(1u << I);
+    StoreHook[I] = M.getOrInsertFunction(Name, VoidTy, Int8PtrTy);
+  }
+  StoreNHook = M.getOrInsertFunction("__fams_store_n", VoidTy, Int8PtrTy,
+                                     Int64Ty);
+  WriteRangeHook = M.getOrInsertFunction("__fams_write_range", VoidTy,
+                                         Int8PtrTy, Int64Ty);
+  WroteRangeHook = M.getOrInsertFunction("__fams_wrote_range", VoidTy,
+                                         Int8PtrTy, Int64Ty);
+  ModuleInitFn = M.getOrInsertFunction("__fams_module_init", VoidTy);
+
+  auto DeclareGlobal = [&](StringRef Name, Type *Ty) {
+    // Not dso_local: the definition lives in libfamsync.so, so PIC code
+    // reaches it through the GOT (one more load per check; see
+    // emitAddrInWindow for the cost).
+    return cast<GlobalVariable>(M.getOrInsertGlobal(Name, Ty));
+  };
+  WindowBase = DeclareGlobal("__fams_window_base", Int64Ty);
+  WindowSize = DeclareGlobal("__fams_window_size", Int64Ty);
+  AbiVersion = DeclareGlobal("__fams_abi_version_1", Type::getInt8Ty(Ctx));
+}
+
+//===----------------------------------------------------------------------===//
+// The inline check
+//===----------------------------------------------------------------------===//
+
+// Cost of the fast path (address outside the window), x86-64 PIC: two GOT
+// loads + two value loads (all L1-resident), one sub, one cmp, one
+// not-taken branch. The unsigned subtract folds "base <= a < base + size"
+// into one compare, and while the runtime has not reserved its window both
+// globals are 0, so the compare is false for every address.
+//
+// The loads are ordinary (non-atomic) loads and are repeated at every check
+// rather than hoisted to the function entry: the window is published once,
+// before any tracked mapping exists, but possibly while this function is
+// already running (the first mmap may initialise the runtime lazily).
+Value *ModuleInstrumenter::emitAddrInWindow(IRBuilder<> &B, Value *Addr) {
+  Value *A = B.CreatePtrToInt(Addr, IntptrTy, "fams.addr");
+  Value *Base = B.CreateAlignedLoad(IntptrTy, WindowBase, Align(8), "fams.base");
+  Value *Size = B.CreateAlignedLoad(IntptrTy, WindowSize, Align(8), "fams.size");
+  Value *Off = B.CreateSub(A, Base, "fams.off");
+  return B.CreateICmpULT(Off, Size, "fams.in");
+}
+
+// [a, a+len) intersects [base, base+size) iff
+//   off = a - base (mod 2^64) < size        -- a itself is inside, or
+//   -off = base - a (mod 2^64) < len        -- a is below base and the range
+//                                              reaches base.
+// For a above the window -off wraps to a huge value, so the second compare is
+// false for any real length. abi.h allows ranges that start outside the
+// window and end inside it, hence the second term.
+Value *ModuleInstrumenter::emitRangeMayHitWindow(IRBuilder<> &B, Value *Addr,
+                                                 Value *Len) {
+  Value *A = B.CreatePtrToInt(Addr, IntptrTy, "fams.addr");
+  Value *Base = B.CreateAlignedLoad(IntptrTy, WindowBase, Align(8), "fams.base");
+  Value *Size = B.CreateAlignedLoad(IntptrTy, WindowSize, Align(8), "fams.size");
+  Value *Off = B.CreateSub(A, Base, "fams.off");
+  Value *In = B.CreateICmpULT(Off, Size, "fams.in");
+  Value *Below = B.CreateICmpULT(B.CreateNeg(Off, "fams.negoff"), Len,
+                                 "fams.reaches");
+  return B.CreateOr(In, Below, "fams.hit");
+}
+
+Instruction *ModuleInstrumenter::emitColdIf(Value *Cond,
+                                            Instruction *InsertBefore,
+                                            const DebugLoc &Loc) {
+  if (!ClInlineCheck)
+    return InsertBefore;
+  Instruction *Term = SplitBlockAndInsertIfThen(Cond, InsertBefore,
+                                                /*Unreachable=*/false,
+                                                ColdWeights);
+  Term->getParent()->setName("fams.hook");
+  Term->setDebugLoc(Loc);
+  return Term;
+}
+
+void ModuleInstrumenter::emitRangeHook(Instruction *InsertBefore, Value *Addr,
+                                       Value *Len, bool Post) {
+  IRBuilder<> B(InsertBefore);
+  Value *Len64 = B.CreateZExtOrTrunc(Len, Int64Ty, "fams.len");
+  Value *Cond = nullptr;
+  if (ClInlineCheck)
+    Cond = emitRangeMayHitWindow(B, Addr, Len64);
+  Instruction *At = emitColdIf(Cond, InsertBefore, InsertBefore->getDebugLoc());
+  IRBuilder<> HB(At);
+  HB.SetCurrentDebugLocation(InsertBefore->getDebugLoc());
+  HB.CreateCall(Post ? WroteRangeHook : WriteRangeHook,
+                {HB.CreatePointerCast(Addr, Int8PtrTy), Len64});
+}
+
+//===----------------------------------------------------------------------===//
+// What to instrument
+//===----------------------------------------------------------------------===//
+
+static Value *getWrittenPointer(Instruction *I) {
+  if (auto *SI = dyn_cast<StoreInst>(I))
+    return SI->getPointerOperand();
+  if (auto *RMW = dyn_cast<AtomicRMWInst>(I))
+    return RMW->getPointerOperand();
+  if (auto *CX = dyn_cast<AtomicCmpXchgInst>(I))
+    return CX->getPointerOperand();
+  if (auto *MI = dyn_cast<AnyMemIntrinsic>(I))
+    return MI->getRawDest();
+  return nullptr;
+}
+
+bool ModuleInstrumenter::isProvablyOutsideWindow(Value *Addr) {
+  // Rule: other address spaces. The window is in address space 0 and the
+  // hooks take a generic pointer; GPU/segment address spaces are never
+  // file mappings created through the runtime.
+  if (Addr->getType()->getPointerAddressSpace() != 0) {
+    count(CntSkippedAddrSpace);
+    return true;
+  }
+
+  // Unlimited lookup: getUnderlyingObject only walks GEPs/casts, it cannot
+  // loop, and a longer walk only makes the rules below more precise.
+  const Value *Obj = getUnderlyingObject(Addr, /*MaxLookup=*/0);
+
+  // Rule: global variables (constant or not, thread-local or not). A global
+  // lives in the executable's or a library's data segment, and the runtime
+  // places every tracked working copy inside its own reserved window, so a
+  // pointer based on a global can never point into the window (writing out
+  // of the global's bounds through it is UB). Constant globals are covered
+  // too (a store to them is UB anyway).
+  if (isa<GlobalVariable>(Obj) || isa<GlobalAlias>(Obj)) {
+    count(CntSkippedGlobal);
+    return true;
+  }
+
+  // Rule: allocas that do not escape (ThreadSanitizer's rule, with the
+  // underlying object rather than the address asked about, which is the
+  // conservative choice: a capture through any derived pointer counts).
+  // Stack memory is never in the window either, so this rule is stricter
+  // than it needs to be; escaping allocas are still instrumented because a
+  // program may run on a stack it placed in a mapping (user-level threads,
+  // coroutines) and then only the escape tells us nothing.
+  if (auto *AI = dyn_cast<AllocaInst>(Obj)) {
+    auto It = AllocaCaptured.find(AI);
+    if (It == AllocaCaptured.end())
+      It = AllocaCaptured
+               .insert({AI, PointerMayBeCaptured(AI, /*ReturnCaptures=*/true,
+                                                 /*StoreCaptures=*/true)})
+               .first;
+    if (!It->second) {
+      count(CntSkippedNonEscapingAlloca);
+      return true;
+    }
+  }
+  return false;
+}
+
+// All the "skip this access" decisions are made here (TSan style). Local
+// holds the candidate writes of one basic block; the survivors are appended
+// to All.
+void ModuleInstrumenter::chooseInstructionsToInstrument(
+    SmallVectorImpl<Instruction *> &Local, SmallVectorImpl<Instruction *> &All) {
+  for (Instruction *I : Local) {
+    // Rule: code emitted by another instrumentation (sanitizer shadow
+    // updates, profile counters) carries !nosanitize and never targets
+    // application memory.
+    if (I->hasMetadata(LLVMContext::MD_nosanitize)) {
+      count(CntSkippedNoSanitize);
+      continue;
+    }
+    // Rule: a store of a zero-sized type ({} or [0 x i8]) writes nothing.
+    if (auto *SI = dyn_cast<StoreInst>(I)) {
+      if (DL.getTypeStoreSize(SI->getValueOperand()->getType())
+              .getKnownMinSize() == 0) {
+        count(CntSkippedZeroSize);
+        continue;
+      }
+    }
+    if (isProvablyOutsideWindow(getWrittenPointer(I)))
+      continue;
+    All.push_back(I);
+  }
+  Local.clear();
+}
+
+//===----------------------------------------------------------------------===//
+// Emitting hooks
+//===----------------------------------------------------------------------===//
+
+bool ModuleInstrumenter::instrumentStoreLike(Instruction *I) {
+  Value *Addr = getWrittenPointer(I);
+  Type *ValTy;
+  if (auto *SI = dyn_cast<StoreInst>(I))
+    ValTy = SI->getValueOperand()->getType();
+  else if (auto *RMW = dyn_cast<AtomicRMWInst>(I))
+    ValTy = RMW->getValOperand()->getType();
+  else
+    ValTy = cast<AtomicCmpXchgInst>(I)->getNewValOperand()->getType();
+
+  TypeSize Size = DL.getTypeStoreSize(ValTy);
+  IRBuilder<> B(I);
+  Value *Cond = ClInlineCheck ? emitAddrInWindow(B, Addr) : nullptr;
+  Instruction *At = emitColdIf(Cond, I, I->getDebugLoc());
+  IRBuilder<> HB(At);
+  HB.SetCurrentDebugLocation(I->getDebugLoc());
+  Value *P = HB.CreatePointerCast(Addr, Int8PtrTy);
+
+  uint64_t Bytes = Size.getKnownMinSize();
+  if (!Size.isScalable() && isPowerOf2_64(Bytes) && Bytes <= 16) {
+    HB.CreateCall(StoreHook[Log2_64(Bytes)], {P});
+  } else {
+    // Odd sizes (i24, <3 x i32>, x86_fp80, structs) and scalable vectors.
+    Value *N = Size.isScalable()
+                   ? HB.CreateVScale(ConstantInt::get(Int64Ty, Bytes))
+                   : ConstantInt::get(Int64Ty, Bytes);
+    HB.CreateCall(StoreNHook, {P, N});
+  }
+  count(isa<StoreInst>(I) ? CntStoresInstrumented : CntAtomicsInstrumented);
+  return true;
+}
+
+// memcpy/memmove/memset and their .inline and element-wise atomic variants:
+// only the destination range matters (the source is read).
+bool ModuleInstrumenter::instrumentMemIntrinsic(Instruction *I) {
+  auto *MI = cast<AnyMemIntrinsic>(I);
+  emitRangeHook(I, MI->getRawDest(), MI->getLength(), /*Post=*/false);
+  count(CntMemIntrinsicsInstrumented);
+  return true;
+}
+
+static bool isRuntimeFunction(const Function &F) {
+  return F.getName().startswith("__fams_");
+}
+static bool isExcludedFunction(const Function &F);
+
+bool ModuleInstrumenter::instrumentFunction(Function &F) {
+  if (F.isDeclaration())
+    return false;
+  // Rule: the runtime's own functions (defense in depth: the runtime is built
+  // without the plugin, but a header-inlined helper could end up here) and
+  // functions that opted out of all instrumentation.
+  if (isExcludedFunction(F)) {
+    count(CntSkippedFunctions);
+    return false;
+  }
+
+  SmallVector<Instruction *, 8> Local, Writes, MemIntrinsics;
+  SmallVector<CallBase *, 8> Calls;
+  for (BasicBlock &BB : F) {
+    for (Instruction &I : BB) {
+      if (isa<StoreInst>(I)) {
+        if (ClInstrumentStores)
+          Local.push_back(&I);
+      } else if (isa<AtomicRMWInst>(I) || isa<AtomicCmpXchgInst>(I)) {
+        if (ClInstrumentAtomics)
+          Local.push_back(&I);
+      } else if (isa<AnyMemIntrinsic>(I)) {
+        if (ClInstrumentMemIntrinsics)
+          Local.push_back(&I);
+      } else if (auto *CB = dyn_cast<CallBase>(&I)) {
+        if (getDeclaredCallee(*CB))
+          Calls.push_back(CB);
+      }
+    }
+    chooseInstructionsToInstrument(Local, Writes);
+  }
+
+  // Instrument after collecting: emitting the cold path splits blocks.
+  bool Changed = false;
+  for (Instruction *I : Writes) {
+    if (isa<AnyMemIntrinsic>(I))
+      Changed |= instrumentMemIntrinsic(I);
+    else
+      Changed |= instrumentStoreLike(I);
+  }
+  for (CallBase *CB : Calls) {
+    // Range hook first (it reads the original arguments), then the rename.
+    if (ClInstrumentLibc)
+      Changed |= instrumentLibcWriter(*CB);
+    if (ClRedirectCalls)
+      Changed |= redirectCall(*CB);
+  }
+  return Changed;
+}
+
+// The constructor initialises the runtime and makes the module reference the
+// versioned ABI symbol: a volatile load cannot be deleted by any later
+// optimisation (LTO included), so linking against a runtime built for another
+// ABI fails with "undefined reference to `__fams_abi_version_1'".
+void ModuleInstrumenter::emitModuleCtor() {
+  Function *Ctor = Function::createWithDefaultAttr(
+      FunctionType::get(Type::getVoidTy(Ctx), false),
+      GlobalValue::InternalLinkage, 0, CtorName, &M);
+  Ctor->addFnAttr(Attribute::NoUnwind);
+  IRBuilder<> B(BasicBlock::Create(Ctx, "", Ctor));
+  B.CreateCall(ModuleInitFn);
+  B.CreateLoad(Type::getInt8Ty(Ctx), AbiVersion, /*isVolatile=*/true,
+               "fams.abi");
+  B.CreateRetVoid();
+  appendToGlobalCtors(M, Ctor, CtorPriority);
+}
+
+static bool isExcludedFunction(const Function &F) {
+  return isRuntimeFunction(F) ||
+         F.hasFnAttribute(Attribute::DisableSanitizerInstrumentation);
+}
+
+// Only called for modules with at least one instrumentable function (see
+// FamsyncPass::run), so the constructor is always added and the IR always
+// changes.
+bool ModuleInstrumenter::run() {
+  for (Function &F : M)
+    if (!F.isDeclaration())
+      instrumentFunction(F);
+  emitModuleCtor();
+  M.getOrInsertNamedMetadata(InstrumentedMarker);
+  return true;
+}
+
+static void printStats(const Module &M, const unsigned (&C)[NumCounters]) {
+  unsigned Skipped = C[CntSkippedNonEscapingAlloca] + C[CntSkippedGlobal] +
+                     C[CntSkippedAddrSpace] + C[CntSkippedNoSanitize] +
+                     C[CntSkippedZeroSize];
+  errs() << "famsync: module " << M.getModuleIdentifier() << ": "
+         << C[CntStoresInstrumented] << " stores instrumented, " << Skipped
+         << " skipped (non-escaping alloca " << C[CntSkippedNonEscapingAlloca]
+         << ", global " << C[CntSkippedGlobal] << ", addrspace "
+         << C[CntSkippedAddrSpace] << ", nosanitize "
+         << C[CntSkippedNoSanitize] << ", zero-size "
+         << C[CntSkippedZeroSize] << "); " << C[CntAtomicsInstrumented]
+         << " atomics, " << C[CntMemIntrinsicsInstrumented]
+         << " memintrinsics, " << C[CntLibcWritersInstrumented]
+         << " libc writers (+" << C[CntLibcWritersPostHooked]
+         << " post-hooked, " << C[CntLibcWritersUnhandled] << " unhandled, "
+         << C[CntLibcProtoMismatch] << " bad prototype), "
+         << C[CntCallsRedirected] << " calls redirected, "
+         << C[CntSkippedFunctions] << " functions skipped\n";
+}
+
+PreservedAnalyses FamsyncPass::run(Module &M, ModuleAnalysisManager &) {
+  if (ClSkipModule || M.getNamedMetadata(InstrumentedMarker))
+    return PreservedAnalyses::all();
+  // A module without instrumentable code (pure data, or only runtime code)
+  // needs neither hooks nor the runtime's initialisation; leave it
+  // untouched -- not even the runtime declarations are added -- so that
+  // "unchanged" is the truth.
+  if (llvm::none_of(M, [](const Function &F) {
+        return !F.isDeclaration() && !isExcludedFunction(F);
+      })) {
+    if (ClStats) {
+      unsigned Zero[NumCounters] = {};
+      printStats(M, Zero);
+    }
+    return PreservedAnalyses::all();
+  }
+  ModuleInstrumenter MI(M);
+  bool Changed = MI.run();
+  if (ClStats)
+    printStats(M, MI.Counts);
+  return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
+}

@@ -1,0 +1,156 @@
+//===- FamsyncPass.h - famsync write-instrumentation pass -------*- C++ -*-===//
+//
+// Part of famsync (failure-atomic msync in userspace).
+//
+// The famsync pass makes every write that instrumented code may perform to a
+// tracked mapping call into the runtime BEFORE the write happens, so that the
+// runtime can log the old bytes (undo log) and mark the line dirty. It also
+// redirects the handful of libc calls that create, commit or tear down
+// mappings (mmap, msync, munmap, ...) to the runtime's __fams_* versions.
+//
+// Invariant: for every instruction or known libc call that can write memory
+// in the default address space, the pass either emits a hook that covers the
+// written bytes (over-approximation allowed) or proves -- in exactly one
+// function, chooseInstructionsToInstrument -- that the written memory cannot
+// lie inside the runtime's VA window. Under-approximating a write is a bug.
+//
+// The compiler<->runtime contract is include/famsync/abi.h; names and
+// signatures used here must match it.
+//
+// Files: FamsyncPass.cpp (what to instrument, store/atomic/memintrinsic hooks,
+// the inline window check, the module constructor), LibcCalls.cpp (libc
+// writers and call redirection), Plugin.cpp (new-PM plugin registration).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FAMSYNC_LLVM_PASS_FAMSYNCPASS_H
+#define FAMSYNC_LLVM_PASS_FAMSYNCPASS_H
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/PassManager.h"
+
+namespace llvm {
+class AllocaInst;
+class CallBase;
+class GlobalVariable;
+class MDNode;
+class Module;
+} // namespace llvm
+
+namespace famsync {
+
+/// The module pass registered as "famsync". A module pass (rather than a
+/// function pass) because it adds a constructor and declares runtime symbols.
+struct FamsyncPass : llvm::PassInfoMixin<FamsyncPass> {
+  llvm::PreservedAnalyses run(llvm::Module &M, llvm::ModuleAnalysisManager &);
+  /// Required: must also run on optnone functions (clang -O0).
+  static bool isRequired() { return true; }
+};
+
+/// Per-module counters, printed by -famsync-stats. Each one mirrors a
+/// STATISTIC of the same meaning; the STATISTICs are compiled out in release
+/// builds of LLVM (Debian's LLVM 14 has assertions off), these are not.
+enum Counter : unsigned {
+  CntStoresInstrumented,
+  CntAtomicsInstrumented,
+  CntMemIntrinsicsInstrumented,
+  CntLibcWritersInstrumented,
+  CntLibcWritersPostHooked,
+  CntLibcWritersUnhandled,
+  CntLibcProtoMismatch,
+  CntCallsRedirected,
+  CntSkippedNonEscapingAlloca,
+  CntSkippedGlobal,
+  CntSkippedAddrSpace,
+  CntSkippedNoSanitize,
+  CntSkippedZeroSize,
+  CntSkippedFunctions,
+  NumCounters
+};
+
+/// Instruments one module. Holds the runtime declarations and the helpers the
+/// two halves of the pass (FamsyncPass.cpp and LibcCalls.cpp) share.
+class ModuleInstrumenter {
+public:
+  explicit ModuleInstrumenter(llvm::Module &M);
+
+  /// Instruments every eligible function; returns true if the IR changed.
+  bool run();
+
+  unsigned Counts[NumCounters] = {};
+
+private:
+  // ---- FamsyncPass.cpp ----
+  bool instrumentFunction(llvm::Function &F);
+  /// The one place that decides which accesses are skipped (and why).
+  void chooseInstructionsToInstrument(
+      llvm::SmallVectorImpl<llvm::Instruction *> &Local,
+      llvm::SmallVectorImpl<llvm::Instruction *> &All);
+  /// True if a write to Addr provably cannot touch the VA window; bumps the
+  /// counter of the rule that proved it.
+  bool isProvablyOutsideWindow(llvm::Value *Addr);
+  bool instrumentStoreLike(llvm::Instruction *I);
+  bool instrumentMemIntrinsic(llvm::Instruction *I);
+  void emitModuleCtor();
+  void count(Counter C);
+
+  // ---- LibcCalls.cpp ----
+  /// Emits range hooks for a call to a known libc writer. Returns true if
+  /// it changed the IR.
+  bool instrumentLibcWriter(llvm::CallBase &CB);
+  /// Renames mmap/msync/... to __fams_*. Returns true if it changed the IR.
+  bool redirectCall(llvm::CallBase &CB);
+  /// True if CB is a direct call to a *declared* function named Name
+  /// (definitions in this module are not libc and are instrumented anyway).
+  static llvm::Function *getDeclaredCallee(llvm::CallBase &CB);
+
+  // ---- shared helpers (FamsyncPass.cpp) ----
+public:
+  /// (uintptr_t)Addr - __fams_window_base < __fams_window_size, emitted at B.
+  llvm::Value *emitAddrInWindow(llvm::IRBuilder<> &B, llvm::Value *Addr);
+  /// Does [Addr, Addr+Len) intersect the window? (see the definition for the
+  /// arithmetic). Len is an i64.
+  llvm::Value *emitRangeMayHitWindow(llvm::IRBuilder<> &B, llvm::Value *Addr,
+                                     llvm::Value *Len);
+  /// Splits before InsertBefore: "if (Cond) { <returned point> }", the then
+  /// block marked cold. With -famsync-inline-check=false Cond is ignored and
+  /// InsertBefore itself is returned (always call).
+  llvm::Instruction *emitColdIf(llvm::Value *Cond,
+                                llvm::Instruction *InsertBefore,
+                                const llvm::DebugLoc &DL);
+  /// Emits __fams_write_range(Addr, Len) (or __fams_wrote_range when Post)
+  /// guarded by the range check. Len of any integer type.
+  void emitRangeHook(llvm::Instruction *InsertBefore, llvm::Value *Addr,
+                     llvm::Value *Len, bool Post);
+  static bool inlineCheckEnabled();
+
+private:
+  llvm::Module &M;
+  llvm::LLVMContext &Ctx;
+  const llvm::DataLayout &DL;
+  llvm::Type *IntptrTy;
+  llvm::Type *Int8PtrTy;
+  llvm::Type *Int32Ty;
+  llvm::Type *Int64Ty;
+  llvm::MDNode *ColdWeights;
+
+  // Runtime ABI (include/famsync/abi.h).
+  static constexpr unsigned NumSizedStoreHooks = 5; // 1, 2, 4, 8, 16 bytes
+  llvm::FunctionCallee StoreHook[NumSizedStoreHooks];
+  llvm::FunctionCallee StoreNHook;
+  llvm::FunctionCallee WriteRangeHook;
+  llvm::FunctionCallee WroteRangeHook;
+  llvm::FunctionCallee ModuleInitFn;
+  llvm::GlobalVariable *WindowBase;
+  llvm::GlobalVariable *WindowSize;
+  llvm::GlobalVariable *AbiVersion;
+
+  /// Memoised escape analysis, one answer per alloca.
+  llvm::DenseMap<const llvm::AllocaInst *, bool> AllocaCaptured;
+};
+
+} // namespace famsync
+
+#endif // FAMSYNC_LLVM_PASS_FAMSYNCPASS_H

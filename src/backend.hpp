@@ -1,0 +1,49 @@
+// backend.hpp — the persistence domain a region commits into: the data file and its undo log.
+//
+// Two media (data, log), four operations. write() and write_word() put bytes on the way to a
+// medium; nothing is durable until persist() of that medium returns 0. Writes to one medium are
+// not ordered with each other before persist(); the commit protocol (DESIGN.md) orders the media
+// only through persist() calls. Implementations: pmem (libpmem NT stores / clwb + sfence) and
+// file (pwrite + fdatasync, log staged in DRAM). A test backend can replace either.
+//
+// Threading: write() may be called by many threads at once for disjoint ranges (store-path log
+// entries); every other call is made by one committing thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace famsync {
+
+enum class Medium : uint8_t { data, log };
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char *name() const = 0;
+
+  // Queues LEN bytes at OFF of medium M (not durable until persist(M)). Errors: errno of pwrite.
+  virtual int write(Medium m, uint64_t off, const void *src, size_t len) = 0;
+  // Queues one aligned 8-byte word, written by a single store (the power-fail atomicity unit).
+  virtual int write_word(Medium m, uint64_t off, uint64_t value) = 0;
+  // Reads LEN bytes at OFF as they are now on M (bytes past end of file read as 0).
+  virtual int read(Medium m, uint64_t off, void *dst, size_t len) = 0;
+  // Makes every write queued to M so far durable. Errors: EIO, ENOSPC, ... (never retried).
+  virtual int persist(Medium m) = 0;
+  // Enlarges the log file to NEW_SIZE bytes, preallocated. Errors: ENOSPC, EIO, ENOMEM.
+  virtual int grow_log(uint64_t new_size) = 0;
+  virtual uint64_t log_size() const = 0;
+};
+
+// The two real backends. They borrow the descriptors (the caller keeps them open for the
+// backend's lifetime). DATA_SIZE is the data file's size; LOG_SIZE the log file's.
+// Errors: errno of mmap (ENOMEM, ENODEV, ...).
+int make_pmem_backend(int data_fd, uint64_t data_size, int log_fd, uint64_t log_size,
+                      std::unique_ptr<Backend> *out);
+int make_file_backend(int data_fd, int log_fd, uint64_t log_size, std::unique_ptr<Backend> *out);
+
+// True when the file behind FD is DAX (a MAP_SYNC mapping of it succeeds).
+bool file_is_dax(int fd, uint64_t size);
+
+}  // namespace famsync

@@ -1,0 +1,139 @@
+// backend_pmem.cpp — persistence on (real or emulated) persistent memory through libpmem.
+//
+// The persistence sequences (x86):
+//   write():      NT stores (pmem_memcpy with PMEM_F_MEM_NODRAIN | PMEM_F_MEM_NONTEMPORAL): bypass the cache,
+//                 durable once an sfence has drained the write-combining buffers.
+//   write_word(): one 8-byte store + clwb of its line (pmem_flush): durable after an sfence.
+//   persist():    pmem_drain() = sfence. It drains both media at once; the protocol still calls
+//                 it once per ordering point, since that is where ordering is needed.
+// Invariant: the data and log files are mapped MAP_SHARED once, for the backend's lifetime
+// (MAP_SYNC when the file is DAX, so the page tables never hide dirty metadata), and remapped
+// only by grow_log(), which runs with no concurrent writer.
+#include "backend.hpp"
+
+#include "error.hpp"
+
+#include <libpmem.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE 0x03
+#endif
+#ifndef MAP_SYNC
+#define MAP_SYNC 0x80000
+#endif
+
+namespace famsync {
+namespace {
+
+// Maps FD shared, with MAP_SYNC when the file is DAX so that stores reach media without msync.
+void *map_shared(int fd, uint64_t size) {
+  void *p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0);
+  if (p != MAP_FAILED) return p;
+  return mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+}
+
+class PmemBackend final : public Backend {
+ public:
+  PmemBackend(int log_fd, char *data, uint64_t data_size, char *log, uint64_t log_size)
+      : log_fd_(log_fd), data_(data), data_size_(data_size), log_(log), log_size_(log_size) {}
+  ~PmemBackend() override {
+    munmap(data_, data_size_);
+    munmap(log_, log_size_);
+  }
+
+  const char *name() const override { return "pmem"; }
+
+  int write(Medium m, uint64_t off, const void *src, size_t len) override {
+    char *dst = target(m, off, len);
+    if (dst == nullptr) return out_of_range(m, off, len);
+    pmem_memcpy(dst, src, len, PMEM_F_MEM_NODRAIN | PMEM_F_MEM_NONTEMPORAL);
+    return 0;
+  }
+
+  int write_word(Medium m, uint64_t off, uint64_t value) override {
+    char *dst = target(m, off, sizeof value);
+    if (dst == nullptr || off % 8 != 0) return out_of_range(m, off, sizeof value);
+    __atomic_store_n(reinterpret_cast<uint64_t *>(dst), value, __ATOMIC_RELAXED);
+    pmem_flush(dst, sizeof value);
+    return 0;
+  }
+
+  int read(Medium m, uint64_t off, void *dst, size_t len) override {
+    uint64_t size = m == Medium::data ? data_size_ : log_size_;
+    const char *base = m == Medium::data ? data_ : log_;
+    size_t avail = off >= size ? 0 : static_cast<size_t>(size - off < len ? size - off : len);
+    memcpy(dst, base + off, avail);
+    memset(static_cast<char *>(dst) + avail, 0, len - avail);
+    return 0;
+  }
+
+  int persist(Medium) override {
+    pmem_drain();
+    return 0;
+  }
+
+  int grow_log(uint64_t new_size) override {
+    if (new_size <= log_size_) return 0;
+    if (int rc = posix_fallocate(log_fd_, 0, static_cast<off_t>(new_size)); rc != 0)
+      return fail(rc, "growing the undo log to %llu bytes: %s", (unsigned long long)new_size,
+                  strerror(rc));
+    void *p = map_shared(log_fd_, new_size);
+    if (p == MAP_FAILED) return fail_errno("mmap(undo log, %llu bytes)", (unsigned long long)new_size);
+    pmem_drain();  // NT stores to the old mapping must not be in flight when it goes away
+    munmap(log_, log_size_);
+    log_ = static_cast<char *>(p);
+    log_size_ = new_size;
+    return 0;
+  }
+
+  uint64_t log_size() const override { return log_size_; }
+
+ private:
+  char *target(Medium m, uint64_t off, size_t len) {
+    uint64_t size = m == Medium::data ? data_size_ : log_size_;
+    if (off > size || len > size - off) return nullptr;
+    return (m == Medium::data ? data_ : log_) + off;
+  }
+  static int out_of_range(Medium m, uint64_t off, size_t len) {
+    return fail(EINVAL, "internal: %s write of %zu bytes at %llu is out of range",
+                m == Medium::data ? "data" : "log", len, (unsigned long long)off);
+  }
+
+  int log_fd_;
+  char *data_;
+  uint64_t data_size_;
+  char *log_;
+  uint64_t log_size_;
+};
+
+}  // namespace
+
+bool file_is_dax(int fd, uint64_t size) {
+  void *p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0);
+  if (p == MAP_FAILED) return false;  // EOPNOTSUPP on page-cache files
+  munmap(p, size);
+  return true;
+}
+
+int make_pmem_backend(int data_fd, uint64_t data_size, int log_fd, uint64_t log_size,
+                      std::unique_ptr<Backend> *out) {
+  void *data = map_shared(data_fd, data_size);
+  if (data == MAP_FAILED) return fail_errno("mmap(data file, %llu bytes)", (unsigned long long)data_size);
+  void *log = map_shared(log_fd, log_size);
+  if (log == MAP_FAILED) {
+    int rc = fail_errno("mmap(undo log, %llu bytes)", (unsigned long long)log_size);
+    munmap(data, data_size);
+    return rc;
+  }
+  *out = std::make_unique<PmemBackend>(log_fd, static_cast<char *>(data), data_size,
+                                       static_cast<char *>(log), log_size);
+  return 0;
+}
+
+}  // namespace famsync

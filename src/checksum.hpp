@@ -1,0 +1,26 @@
+// checksum.hpp — the one checksum famsync puts on media (XXH3-64 from Debian's libxxhash).
+//
+// Invariant: log header and entries are checksummed only through these functions, so the format
+// in DESIGN.md ("On-media format") and the code cannot disagree.
+#pragma once
+
+#include "log_format.hpp"
+
+#include <xxhash.h>
+
+namespace famsync {
+
+inline uint64_t static_header_checksum(const LogStaticHeader &h) {
+  return XXH3_64bits_withSeed(&h, offsetof(LogStaticHeader, checksum), 0);
+}
+
+inline uint64_t entry_checksum(const LogEntry &e, uint64_t salt) {
+  return XXH3_64bits_withSeed(&e, offsetof(LogEntry, checksum), salt);
+}
+
+// An entry counts only if its checksum verifies AND it was written under GENERATION.
+inline bool entry_is_valid(const LogEntry &e, uint64_t salt, uint64_t generation) {
+  return e.generation == generation && e.checksum == entry_checksum(e, salt);
+}
+
+}  // namespace famsync

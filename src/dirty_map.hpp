@@ -1,0 +1,84 @@
+// dirty_map.hpp — per-line state of a region's working copy since the last commit.
+//
+// Each 64-byte line has two bits: CLAIMED (some thread took on logging it) and LOGGED (its old
+// bytes are safely recorded; stores may proceed). States: clean (0,0) -> logging (1,0) ->
+// logged (1,1). Exactly one thread wins the clean -> logging transition and logs the line; any
+// other thread that finds the line claimed but not logged waits, so no store lands before the old
+// bytes are recorded. The fast path is one acquire load and a bit test (a plain load on x86).
+// Memory: 2 bits per 64 bytes = 0.4% of the mapping, in lazily-touched anonymous pages.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <sys/mman.h>
+
+namespace famsync {
+
+class DirtyMap {
+ public:
+  DirtyMap() = default;
+  DirtyMap(const DirtyMap &) = delete;
+  DirtyMap &operator=(const DirtyMap &) = delete;
+  ~DirtyMap() { release(); }
+
+  // Allocates zeroed state for NLINES lines. Returns false when out of memory.
+  bool init(uint64_t nlines) {
+    words_ = (nlines + 63) / 64;
+    bytes_ = words_ * sizeof(uint64_t) * 2;
+    void *p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return false;
+    claimed_ = static_cast<std::atomic<uint64_t> *>(p);
+    logged_ = claimed_ + words_;
+    return true;
+  }
+
+  bool is_logged(uint64_t line) const {
+    return (logged_[line / 64].load(std::memory_order_acquire) >> (line % 64)) & 1;
+  }
+
+  // True if the caller won the right (and duty) to log LINE.
+  bool try_claim(uint64_t line) {
+    uint64_t bit = 1ull << (line % 64);
+    return (claimed_[line / 64].fetch_or(bit, std::memory_order_acq_rel) & bit) == 0;
+  }
+
+  void set_logged(uint64_t line) {
+    logged_[line / 64].fetch_or(1ull << (line % 64), std::memory_order_release);
+  }
+
+  // Waits until the thread that claimed LINE has logged it. Logging takes well under a
+  // microsecond (a 128-byte copy), so spinning with a pause beats blocking.
+  void wait_logged(uint64_t line) const {
+    while (!is_logged(line)) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+  }
+
+  // Returns LINE to clean. Only at commit/rollback, with no concurrent store.
+  void clear(uint64_t line) {
+    uint64_t mask = ~(1ull << (line % 64));
+    claimed_[line / 64].fetch_and(mask, std::memory_order_relaxed);
+    logged_[line / 64].fetch_and(mask, std::memory_order_relaxed);
+  }
+
+  // Bytes of DRAM this map can occupy (for the memory report).
+  size_t footprint() const { return bytes_; }
+
+ private:
+  void release() {
+    if (claimed_ != nullptr) munmap(claimed_, bytes_);
+    claimed_ = logged_ = nullptr;
+  }
+
+  std::atomic<uint64_t> *claimed_ = nullptr;
+  std::atomic<uint64_t> *logged_ = nullptr;
+  uint64_t words_ = 0;
+  size_t bytes_ = 0;
+};
+
+}  // namespace famsync

@@ -1,0 +1,61 @@
+// options.cpp — parses the FAMSYNC_* environment variables (see options.hpp).
+#include "options.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace famsync {
+namespace {
+
+bool env_flag(const char *name) {
+  const char *v = getenv(name);
+  return v != nullptr && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
+uint64_t env_u64(const char *name, uint64_t fallback, uint64_t min, uint64_t max) {
+  const char *v = getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char *end = nullptr;
+  errno = 0;
+  unsigned long long x = strtoull(v, &end, 10);
+  if (errno != 0 || *end != '\0' || x < min || x > max) {
+    fprintf(stderr, "famsync: ignoring %s=%s (want an integer in [%llu, %llu])\n", name, v,
+            (unsigned long long)min, (unsigned long long)max);
+    return fallback;
+  }
+  return x;
+}
+
+Options parse() {
+  Options o;
+  if (const char *b = getenv("FAMSYNC_BACKEND"); b != nullptr && *b != '\0') {
+    if (strcmp(b, "pmem") == 0) o.backend = BackendChoice::pmem;
+    else if (strcmp(b, "file") == 0) o.backend = BackendChoice::file;
+    else if (strcmp(b, "auto") != 0)
+      fprintf(stderr, "famsync: ignoring FAMSYNC_BACKEND=%s (want auto, pmem or file)\n", b);
+  }
+  if (o.backend == BackendChoice::automatic &&
+      (env_flag("FAMSYNC_FORCE_PMEM") || env_flag("PMEM_IS_PMEM_FORCE")))
+    o.backend = BackendChoice::pmem;
+  if (const char *d = getenv("FAMSYNC_LOG_DIR")) o.log_dir = d;
+  o.log_entries = env_u64("FAMSYNC_LOG_ENTRIES", o.log_entries, 1, 1ull << 32);
+  o.window_bytes = env_u64("FAMSYNC_WINDOW_GB", o.window_bytes >> 30, 1, 64 * 1024) << 30;
+  o.print_stats = env_flag("FAMSYNC_STATS");
+  if (const char *v = getenv("FAMSYNC_VERIFY"); v != nullptr && *v != '\0' && strcmp(v, "0") != 0) {
+    o.verify = true;
+    o.verify_abort = strcmp(v, "abort") == 0;
+  }
+  if (const char *c = getenv("FAMSYNC_CRASH_AT")) o.crash_at = c;
+  return o;
+}
+
+}  // namespace
+
+const Options &options() {
+  static const Options parsed = parse();  // thread-safe one-time initialisation
+  return parsed;
+}
+
+}  // namespace famsync

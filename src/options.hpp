@@ -1,0 +1,30 @@
+// options.hpp — every runtime option, read once from FAMSYNC_* environment variables.
+//
+// Invariant: options are parsed exactly once (first use) and never change afterwards, so hot
+// paths may read them without synchronisation. Unparseable values fall back to the default and
+// print one warning to stderr.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace famsync {
+
+enum class BackendChoice { automatic, pmem, file };
+
+struct Options {
+  BackendChoice backend = BackendChoice::automatic;  // FAMSYNC_BACKEND=auto|pmem|file;
+                                                     // FAMSYNC_FORCE_PMEM=1 or
+                                                     // PMEM_IS_PMEM_FORCE=1 mean pmem
+  std::string log_dir;               // FAMSYNC_LOG_DIR: where logs go (default: beside the file)
+  uint64_t log_entries = 65536;      // FAMSYNC_LOG_ENTRIES: initial log capacity cap (entries)
+  uint64_t window_bytes = 1ull << 40;  // FAMSYNC_WINDOW_GB: VA window size (default 1024 GiB)
+  bool print_stats = false;          // FAMSYNC_STATS=1: print totals to stderr at exit
+  bool verify = false;               // FAMSYNC_VERIFY=1: check untracked writes at each commit
+  bool verify_abort = false;         // FAMSYNC_VERIFY=abort: abort() instead of failing commit
+  std::string crash_at;              // FAMSYNC_CRASH_AT=point[:n]: test hook, see crash_point.hpp
+};
+
+const Options &options();
+
+}  // namespace famsync

@@ -1,0 +1,90 @@
+// os.cpp — see os.hpp.
+#include "os.hpp"
+
+#include "error.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+namespace famsync::os {
+
+int pwrite_all(int fd, const void *buf, size_t len, uint64_t off, const char *what) {
+  auto *p = static_cast<const char *>(buf);
+  while (len > 0) {
+    ssize_t n = ::pwrite(fd, p, len, static_cast<off_t>(off));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno("pwrite(%s, %zu bytes at %llu)", what, len, (unsigned long long)off);
+    }
+    if (n == 0) return fail(EIO, "pwrite(%s) wrote nothing at %llu", what, (unsigned long long)off);
+    p += n;
+    len -= static_cast<size_t>(n);
+    off += static_cast<uint64_t>(n);
+  }
+  return 0;
+}
+
+int pread_full(int fd, void *buf, size_t len, uint64_t off, const char *what) {
+  auto *p = static_cast<char *>(buf);
+  while (len > 0) {
+    ssize_t n = ::pread(fd, p, len, static_cast<off_t>(off));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno("pread(%s, %zu bytes at %llu)", what, len, (unsigned long long)off);
+    }
+    if (n == 0) {  // end of file: the rest reads as zero, as it would through a mapping
+      memset(p, 0, len);
+      return 0;
+    }
+    p += n;
+    len -= static_cast<size_t>(n);
+    off += static_cast<uint64_t>(n);
+  }
+  return 0;
+}
+
+int datasync(int fd, const char *what) {
+  if (::fdatasync(fd) != 0) return fail_errno("fdatasync(%s)", what);
+  return 0;
+}
+
+int sync_parent_dir(const std::string &path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return fail_errno("open directory %s", dir.c_str());
+  int rc = 0;
+  if (::fsync(fd) != 0) rc = fail_errno("fsync(directory %s)", dir.c_str());
+  ::close(fd);
+  return rc;
+}
+
+void random_bytes(void *buf, size_t len) {
+  auto *p = static_cast<char *>(buf);
+  while (len > 0) {
+    ssize_t n = getrandom(p, len, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      // getrandom cannot fail on Linux >= 3.17 with these flags; fall back to the clock rather
+      // than abort, since the salt only has to differ between log incarnations.
+      uint64_t t = now_ns() ^ static_cast<uint64_t>(getpid());
+      size_t k = len < sizeof t ? len : sizeof t;
+      memcpy(p, &t, k);
+      n = static_cast<ssize_t>(k);
+    }
+    p += n;
+    len -= static_cast<size_t>(n);
+  }
+}
+
+uint64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace famsync::os

@@ -1,0 +1,32 @@
+// os.hpp — the few POSIX primitives famsync builds on, each with its contract.
+//
+// Invariant: every function here either completes the whole operation or returns an error code
+// with the thread's message set (error.hpp); none retries a failed persistence call (a failed
+// fsync is never followed by a "successful" one that hides lost data). EINTR and short transfers
+// are retried, since they lose nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace famsync::os {
+
+// Writes all LEN bytes at OFF. Errors: errno of pwrite (ENOSPC, EIO, ...).
+int pwrite_all(int fd, const void *buf, size_t len, uint64_t off, const char *what);
+
+// Reads LEN bytes at OFF; bytes past end of file read as zero. Errors: errno of pread.
+int pread_full(int fd, void *buf, size_t len, uint64_t off, const char *what);
+
+// fdatasync; EINTR is not retried by the kernel contract, so it counts as a failure too.
+int datasync(int fd, const char *what);
+
+// fsync of the directory that holds PATH (after creating or renaming a file in it).
+int sync_parent_dir(const std::string &path);
+
+// Fills BUF with LEN random bytes from getrandom(2).
+void random_bytes(void *buf, size_t len);
+
+uint64_t now_ns();  // CLOCK_MONOTONIC
+
+}  // namespace famsync::os

@@ -1,0 +1,374 @@
+// region.cpp — opening, committing, rolling back and closing a tracked region (region.hpp).
+//
+// The commit protocol implemented by commit() is specified in DESIGN.md, "Commit protocol";
+// the named crash points below are the ones tests kill the process at.
+#include "region.hpp"
+
+#include "crash_point.hpp"
+#include "error.hpp"
+#include "options.hpp"
+#include "os.hpp"
+#include "recovery.hpp"
+#include "registry.hpp"
+#include "window.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <utility>
+
+namespace famsync {
+namespace {
+
+uint64_t page_size() {
+  static const uint64_t size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  return size;
+}
+
+// Opens and checks the data file. Errors: ENOENT, EACCES, FAMS_ENOTREGULAR, FAMS_EEMPTY.
+int open_data_file(const char *path, int *fd_out, struct stat *st) {
+  int fd = ::open(path, O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == EISDIR) return fail(FAMS_ENOTREGULAR, "%s is a directory", path);
+    return fail_errno("open %s for reading and writing", path);
+  }
+  if (fstat(fd, st) != 0) {
+    int rc = fail_errno("fstat(%s)", path);
+    ::close(fd);
+    return rc;
+  }
+  if (!S_ISREG(st->st_mode)) {
+    ::close(fd);
+    return fail(FAMS_ENOTREGULAR, "%s is not a regular file", path);
+  }
+  if (st->st_size == 0) {
+    ::close(fd);
+    return fail(FAMS_EEMPTY, "%s is empty: there is nothing to map (size it first, e.g. with "
+                "ftruncate or posix_fallocate)", path);
+  }
+  *fd_out = fd;
+  return 0;
+}
+
+bool want_pmem(unsigned flags, int fd, uint64_t size) {
+  if (flags & FAMS_MAP_FORCE_FILE) return false;
+  if (flags & FAMS_MAP_FORCE_PMEM) return true;
+  switch (options().backend) {
+    case BackendChoice::pmem: return true;
+    case BackendChoice::file: return false;
+    case BackendChoice::automatic: break;
+  }
+  return file_is_dax(fd, size);
+}
+
+// Everything recovery and mapping share: data file, locked log, backend, undo log, recovered.
+struct OpenedFile {
+  int data_fd = -1;
+  struct stat st {};
+  LogFile log_file;
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<UndoLog> log;
+
+  ~OpenedFile() {
+    backend.reset();
+    close_log_file(&log_file);
+    if (data_fd >= 0) ::close(data_fd);
+  }
+};
+
+int open_and_recover(const char *path, unsigned flags, OpenedFile *f) {
+  if (int rc = open_data_file(path, &f->data_fd, &f->st)) return rc;
+  if (registry::tracks(f->st.st_dev, f->st.st_ino))
+    return fail(FAMS_ETRACKED, "%s is already tracked by this process", path);
+  uint64_t size = static_cast<uint64_t>(f->st.st_size);
+  uint64_t lines = (size + kLineSize - 1) / kLineSize;
+  // A log never needs more slots than the file has lines; small files never overflow.
+  uint64_t capacity = std::min(lines, options().log_entries);
+  std::string log_path = log_path_for(path, f->st);
+  if (int rc = open_log_file(log_path, f->st, capacity, LogOpenMode::create_if_missing,
+                             /*read_only=*/false, &f->log_file))
+    return rc;
+  if (f->log_file.foreign) {
+    if (f->log_file.dynamic.live_count != 0)
+      return fail(FAMS_EFOREIGN,
+                  "undo log %s belongs to another file (inode %llu, this is %llu) and holds %llu "
+                  "live entries; nothing was changed. If the file was copied with its log, run "
+                  "`famsync recover --force-identity %s`",
+                  log_path.c_str(), (unsigned long long)f->log_file.fixed.data_ino,
+                  (unsigned long long)f->st.st_ino,
+                  (unsigned long long)f->log_file.dynamic.live_count, path);
+    // Nothing live: the stale log is worthless; replace it by one naming this file.
+    if (int rc = recreate_log_file(f->st, capacity, &f->log_file)) return rc;
+  }
+  int rc = want_pmem(flags, f->data_fd, size)
+               ? make_pmem_backend(f->data_fd, size, f->log_file.fd, f->log_file.size, &f->backend)
+               : make_file_backend(f->data_fd, f->log_file.fd, f->log_file.size, &f->backend);
+  if (rc != 0) return rc;
+  f->log = std::make_unique<UndoLog>(f->backend.get(), f->log_file.fixed.salt,
+                                     f->log_file.dynamic.generation, f->log_file.capacity());
+  RecoveryReport report;
+  return recover_entries(f->backend.get(), f->log.get(), f->log_file.dynamic.live_count, size,
+                         &report);
+}
+
+}  // namespace
+
+int Region::open(const char *path, unsigned flags, Region **out) {
+  if (int rc = window::reserve()) return rc;
+  registry::install_process_hooks();
+  OpenedFile f;
+  if (int rc = open_and_recover(path, flags, &f)) return rc;
+
+  std::unique_ptr<Region> r(new Region);
+  r->path_ = path;
+  r->st_ = f.st;
+  r->data_size_ = static_cast<uint64_t>(f.st.st_size);
+  r->map_len_ = (r->data_size_ + page_size() - 1) / page_size() * page_size();
+  r->nlines_ = r->map_len_ / kLineSize;
+  if (!r->dirty_.init(r->nlines_)) return fail(ENOMEM, "allocating dirty state for %s", path);
+  r->slot_line_cap_ = f.log->capacity();
+  void *sl = mmap(nullptr, r->slot_line_cap_ * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (sl == MAP_FAILED) return fail_errno("allocating the slot table for %s", path);
+  r->slot_line_ = static_cast<uint64_t *>(sl);
+
+  uintptr_t slot;
+  if (int rc = window::allocate(r->map_len_, &slot)) return rc;
+  // The working copy: a private mapping of the file, so pages are copied on first write and the
+  // file itself changes only when we write it.
+  void *p = mmap(reinterpret_cast<void *>(slot), r->map_len_, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_FIXED, f.data_fd, 0);
+  if (p == MAP_FAILED) {
+    int rc = fail_errno("mmap(working copy of %s)", path);
+    window::release(slot, r->map_len_);
+    return rc;
+  }
+  r->base_ = static_cast<char *>(p);
+  if (int rc = registry::add(r.get(), f.st.st_dev, f.st.st_ino)) {
+    window::release(slot, r->map_len_);
+    r->base_ = nullptr;
+    return fail(rc, "%s is already tracked by this process", path);
+  }
+  // Hand the open files over to the region.
+  r->data_fd_ = std::exchange(f.data_fd, -1);
+  r->log_file_ = f.log_file;
+  f.log_file.fd = -1;
+  r->backend_ = std::move(f.backend);
+  r->log_ = std::move(f.log);
+  window::publish(slot, r->map_len_, r.get());
+  *out = r.release();
+  return 0;
+}
+
+int Region::recover_file(const char *path) {
+  OpenedFile f;
+  return open_and_recover(path, 0, &f);
+}
+
+Region::~Region() {
+  if (base_ != nullptr) window::release(reinterpret_cast<uintptr_t>(base_), map_len_);
+  if (slot_line_ != nullptr) munmap(slot_line_, slot_line_cap_ * sizeof(uint64_t));
+  log_.reset();
+  backend_.reset();
+  close_log_file(&log_file_);
+  if (data_fd_ >= 0) ::close(data_fd_);
+}
+
+// Slow path of note_write: the first write to LINE in this epoch.
+[[gnu::noinline]] void Region::log_line(uint64_t line) {
+  if (!dirty_.try_claim(line)) {  // another thread is logging it: wait until it is safe
+    dirty_.wait_logged(line);
+    return;
+  }
+  uint64_t slot = next_slot_.fetch_add(1, std::memory_order_relaxed);
+  bool logged = false;
+  if (slot < log_->capacity()) {
+    slot_line_[slot] = line;
+    // The working copy's line is still clean, i.e. holds the committed bytes.
+    logged = log_->append(slot, line * kLineSize, base_ + line * kLineSize) == 0;
+  }
+  if (logged) {
+    stats_.logged_at_store.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    // Log full (or the staging write failed): the data file still holds the committed bytes,
+    // so the line is logged from there at commit. The store path never fails.
+    if (slot < log_->capacity()) slot_line_[slot] = UINT64_MAX;  // hole: skipped at commit
+    std::lock_guard lock(overflow_mutex_);
+    overflow_.push_back(line);
+  }
+  dirty_.set_logged(line);
+}
+
+void Region::note_written(uintptr_t addr, size_t len) {
+  uintptr_t base = reinterpret_cast<uintptr_t>(base_);
+  uintptr_t lo = addr < base ? base : addr;
+  uintptr_t hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;
+  if (lo >= hi) return;
+  for (uint64_t line = (lo - base) >> 6, last = (hi - 1 - base) >> 6; line <= last; ++line) {
+    if (dirty_.is_logged(line)) continue;
+    if (!dirty_.try_claim(line)) {
+      dirty_.wait_logged(line);
+      continue;
+    }
+    {  // the working copy already holds new bytes: log from the data file at commit
+      std::lock_guard lock(overflow_mutex_);
+      overflow_.push_back(line);
+    }
+    dirty_.set_logged(line);
+  }
+}
+
+int Region::fail_poisoned(int rc) {
+  poisoned_ = true;
+  return rc;
+}
+
+// Logs the overflow lines into slots [FIRST_SLOT, ...) from the data file's committed bytes.
+int Region::log_overflow_lines(uint64_t first_slot) {
+  uint64_t need = first_slot + overflow_.size();
+  if (need > log_->capacity()) {
+    if (int rc = log_->grow(need)) return rc;  // ENOSPC here loses nothing: not yet published
+    ++stats_.log_grows;
+    uint64_t new_cap = log_->capacity();
+    void *p = mremap(slot_line_, slot_line_cap_ * sizeof(uint64_t), new_cap * sizeof(uint64_t),
+                     MREMAP_MAYMOVE);
+    if (p == MAP_FAILED) return fail_errno("growing the slot table");
+    slot_line_ = static_cast<uint64_t *>(p);
+    slot_line_cap_ = new_cap;
+  }
+  uint64_t slot = first_slot;
+  for (uint64_t line : overflow_) {
+    uint8_t old[kLineSize];
+    if (int rc = backend_->read(Medium::data, line * kLineSize, old, sizeof old)) return rc;
+    if (int rc = log_->append(slot, line * kLineSize, old)) return rc;
+    slot_line_[slot++] = line;
+  }
+  stats_.logged_at_commit += overflow_.size();
+  stats_.log_bytes_at_commit += overflow_.size() * kLogEntrySize;
+  return 0;
+}
+
+std::vector<uint64_t> Region::dirty_lines_sorted(uint64_t logged) {
+  std::vector<uint64_t> lines;
+  lines.reserve(logged + overflow_.size());
+  for (uint64_t s = 0; s < logged; ++s)
+    if (slot_line_[s] != UINT64_MAX) lines.push_back(slot_line_[s]);
+  lines.insert(lines.end(), overflow_.begin(), overflow_.end());
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+// Writes the dirty LINES (sorted) from the working copy to the data file, coalesced into runs
+// and clipped at the end of the file.
+int Region::write_back(const std::vector<uint64_t> &lines) {
+  size_t i = 0, half = lines.size() / 2;
+  bool crashed_mid = false;
+  while (i < lines.size()) {
+    size_t j = i + 1;
+    while (j < lines.size() && lines[j] == lines[j - 1] + 1) ++j;
+    uint64_t off = lines[i] * kLineSize;
+    uint64_t end = std::min<uint64_t>((lines[j - 1] + 1) * kLineSize, data_size_);
+    if (off < end) {
+      if (int rc = backend_->write(Medium::data, off, base_ + off, end - off)) return rc;
+      stats_.writeback_bytes += end - off;
+      ++stats_.writeback_runs;
+    }
+    if (!crashed_mid && j > half) {
+      crashed_mid = true;
+      crash_point("commit-mid-writeback");
+    }
+    i = j;
+  }
+  return 0;
+}
+
+void Region::clear_dirty(const std::vector<uint64_t> &lines) {
+  for (uint64_t line : lines) dirty_.clear(line);
+  next_slot_.store(0, std::memory_order_relaxed);
+  overflow_.clear();
+  overflow_.shrink_to_fit();  // an overflow burst must not pin memory between commits
+}
+
+int Region::commit() {
+  std::lock_guard lock(mutex_);
+  if (disowned_) return fail(FAMS_ENOTTRACKED, "%s: region inherited across fork()", path_.c_str());
+  if (poisoned_)
+    return fail(FAMS_EPOISONED, "%s: an earlier persistence error poisoned this mapping; unmap "
+                "and map again to recover the last committed state", path_.c_str());
+  uint64_t logged = std::min(next_slot_.load(std::memory_order_relaxed), log_->capacity());
+  if (logged == 0 && overflow_.empty()) {
+    ++stats_.empty_commits;
+    return 0;
+  }
+  uint64_t t0 = os::now_ns();
+  // 1. Lines not logged at store time are logged now, from the still-untouched data file.
+  if (!overflow_.empty()) {
+    if (int rc = log_overflow_lines(logged)) return rc;  // nothing published: not poisoned
+  }
+  uint64_t live = logged + overflow_.size();
+  std::vector<uint64_t> lines = dirty_lines_sorted(logged);
+  crash_point("commit-before-publish");
+  // 2. Commit point of the log: entries and live_count durable (drain / fdatasync #1).
+  if (int rc = log_->publish(live)) return fail_poisoned(rc);
+  crash_point("commit-after-publish");
+  // 3. Write back dirty lines, coalesced into runs, and make them durable (#2).
+  if (int rc = write_back(lines)) return fail_poisoned(rc);
+  if (int rc = backend_->persist(Medium::data)) return fail_poisoned(rc);
+  crash_point("commit-after-writeback");
+  // 4. Retire the log: generation + 1, live_count = 0, durable (#3). The commit is complete.
+  if (int rc = log_->retire()) return fail_poisoned(rc);
+  crash_point("commit-after-retire");
+  // 5. A new epoch begins.
+  clear_dirty(lines);
+  ++stats_.commits;
+  stats_.dirty_lines += lines.size();
+  stats_.latency.add(os::now_ns() - t0);
+  return 0;
+}
+
+int Region::rollback() {
+  std::lock_guard lock(mutex_);
+  if (disowned_) return fail(FAMS_ENOTTRACKED, "%s: region inherited across fork()", path_.c_str());
+  if (poisoned_)
+    return fail(FAMS_EPOISONED, "%s: poisoned mapping; unmap and map again to roll back",
+                path_.c_str());
+  uint64_t logged = std::min(next_slot_.load(std::memory_order_relaxed), log_->capacity());
+  std::vector<uint64_t> lines = dirty_lines_sorted(logged);
+  // The data file holds the committed bytes of every dirty line: copy them back, run by run.
+  for (size_t i = 0; i < lines.size();) {
+    size_t j = i + 1;
+    while (j < lines.size() && lines[j] == lines[j - 1] + 1) ++j;
+    uint64_t off = lines[i] * kLineSize, len = (lines[j - 1] + 1) * kLineSize - off;
+    if (int rc = backend_->read(Medium::data, off, base_ + off, len)) return rc;
+    i = j;
+  }
+  clear_dirty(lines);
+  ++stats_.rollbacks;
+  return 0;
+}
+
+int Region::close(Region *region, bool commit_first) {
+  int rc = 0;
+  if (commit_first && !region->disowned_) rc = region->commit();
+  registry::remove(region);
+  window::publish(reinterpret_cast<uintptr_t>(region->base_), region->map_len_, nullptr);
+  // (In a forked child closing our descriptors is harmless: the flock lives on in the parent's.)
+  delete region;
+  return rc;
+}
+
+int Region::stats(fams_stat_counters *out) {
+  std::lock_guard lock(mutex_);
+  stats_.export_to(out);
+  return 0;
+}
+
+void Region::merge_stats_into(Stats *total) {
+  std::lock_guard lock(mutex_);
+  total->merge(stats_);
+}
+
+}  // namespace famsync

@@ -1,0 +1,109 @@
+// region.hpp — one tracked mapping: DRAM working copy + data file + undo log + dirty state.
+//
+// Invariants:
+//  - A line of the working copy that is clean (DirtyMap) holds exactly the file's committed bytes.
+//  - Before a line's first write of an epoch lands, its committed bytes are in log slot
+//    [0, capacity) (logged at store time), or, when the log is full or the write was reported
+//    after the fact, the line is in overflow_ and is logged at commit time from the data file,
+//    which still holds those bytes.
+//  - The data file is written only by commit() and recovery, in the order of DESIGN.md.
+//  - Once poisoned_ is set (a persistence error after the log was published) no commit succeeds.
+// Threading: note_write() from any number of threads; commit/rollback/close under mutex_ and not
+// concurrent with note_write() (the application's duty, as with PMDK transactions).
+#pragma once
+
+#include "backend.hpp"
+#include "dirty_map.hpp"
+#include "log_file.hpp"
+#include "stats.hpp"
+#include "undo_log.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+namespace famsync {
+
+class Region {
+ public:
+  // Opens PATH (recovering it first) and maps its working copy. FLAGS: FAMS_MAP_*.
+  // Errors: see fams_map in famsync.h.
+  static int open(const char *path, unsigned flags, Region **out);
+
+  // Recovers PATH without mapping it. Errors: see fams_recover.
+  static int recover_file(const char *path);
+
+  // Store path: [addr, addr+len) is about to be written (clipped to the region).
+  void note_write(uintptr_t addr, size_t len) {
+    uintptr_t base = reinterpret_cast<uintptr_t>(base_);
+    uintptr_t lo = addr < base ? base : addr;
+    uintptr_t hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;
+    if (lo >= hi) return;
+    for (uint64_t line = (lo - base) >> 6, last = (hi - 1 - base) >> 6; line <= last; ++line)
+      if (!dirty_.is_logged(line)) [[unlikely]] log_line(line);
+  }
+  // [addr, addr+len) HAS been written by code that could not announce it first.
+  void note_written(uintptr_t addr, size_t len);
+
+  int commit();
+  int rollback();
+  // Commits (if COMMIT_FIRST) and releases everything; the Region is deleted. Returns the
+  // commit's error, if any.
+  static int close(Region *region, bool commit_first);
+
+  void *addr() const { return base_; }
+  size_t size() const { return data_size_; }
+  bool contains(uintptr_t addr) const {
+    return addr - reinterpret_cast<uintptr_t>(base_) < map_len_;
+  }
+  int stats(fams_stat_counters *out);
+  void merge_stats_into(Stats *total);
+  const struct stat &file_stat() const { return st_; }
+
+  // After fork() the child shares our lock and log: its copy must never commit.
+  void disown() { disowned_ = true; }
+  bool disowned() const { return disowned_; }
+
+ ~Region();  // public for unique_ptr during open(); everyone else goes through close()
+
+ private:
+  Region() = default;
+
+  void log_line(uint64_t line);  // the store path's slow path (NOINLINE: keeps note_write small)
+  int log_overflow_lines(uint64_t first_slot);
+  int write_back(const std::vector<uint64_t> &lines);
+  void clear_dirty(const std::vector<uint64_t> &lines);
+  std::vector<uint64_t> dirty_lines_sorted(uint64_t logged);
+  int fail_poisoned(int rc);
+
+  // Layout and files.
+  std::string path_;
+  struct stat st_ {};
+  int data_fd_ = -1;
+  LogFile log_file_;
+  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<UndoLog> log_;
+  char *base_ = nullptr;   // working copy, inside the window
+  uint64_t map_len_ = 0;   // bytes mapped (data_size_ rounded up to pages)
+  uint64_t data_size_ = 0; // bytes of the file covered
+  uint64_t nlines_ = 0;
+
+  // Dirty state of the current epoch.
+  DirtyMap dirty_;
+  std::atomic<uint64_t> next_slot_{0};  // next log slot to hand out on the store path
+  uint64_t *slot_line_ = nullptr;       // slot -> line index (DRAM, lazily touched)
+  uint64_t slot_line_cap_ = 0;
+  std::mutex overflow_mutex_;
+  std::vector<uint64_t> overflow_;      // lines dirty but not (yet) in the log
+
+  std::mutex mutex_;  // commit / rollback / close / stats
+  bool poisoned_ = false;
+  bool disowned_ = false;
+  Stats stats_;
+};
+
+}  // namespace famsync

@@ -1,0 +1,119 @@
+// registry.cpp — see registry.hpp.
+#include "registry.hpp"
+
+#include "options.hpp"
+#include "region.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <pthread.h>
+#include <vector>
+
+namespace famsync::registry {
+namespace {
+
+struct Entry {
+  Region *region;
+  dev_t dev;
+  ino_t ino;
+};
+
+std::mutex &mu() {
+  static std::mutex m;
+  return m;
+}
+std::vector<Entry> &live() {
+  static auto *v = new std::vector<Entry>;  // never destroyed: used by the exit hook
+  return *v;
+}
+Stats &retired() {
+  static auto *s = new Stats;
+  return *s;
+}
+
+void at_exit() {
+  // Contract: normal process exit commits every tracked mapping (like munmap).
+  std::vector<Region *> regions;
+  {
+    std::lock_guard lock(mu());
+    for (const Entry &e : live()) regions.push_back(e.region);
+  }
+  for (Region *r : regions) {
+    if (r->disowned()) continue;
+    if (int rc = Region::close(r, /*commit_first=*/true); rc != 0)
+      fprintf(stderr, "famsync: commit at exit failed: %s (%s)\n", fams_strerror(rc),
+              fams_last_error_message());
+  }
+  if (options().print_stats) {
+    fams_stat_counters t;
+    totals(&t);
+    fprintf(stderr,
+            "famsync stats: commits=%" PRIu64 " empty_commits=%" PRIu64 " rollbacks=%" PRIu64
+            " dirty_lines=%" PRIu64 " logged_at_store=%" PRIu64 " logged_at_commit=%" PRIu64
+            " log_bytes=%" PRIu64 " writeback_bytes=%" PRIu64 " writeback_runs=%" PRIu64
+            " log_grows=%" PRIu64 " commit_ns p50=%" PRIu64 " p90=%" PRIu64 " p99=%" PRIu64
+            " max=%" PRIu64 "\n",
+            t.commits, t.empty_commits, t.rollbacks, t.dirty_lines, t.logged_at_store,
+            t.logged_at_commit, t.log_bytes, t.writeback_bytes, t.writeback_runs, t.log_grows,
+            t.commit_ns_p50, t.commit_ns_p90, t.commit_ns_p99, t.commit_ns_max);
+  }
+}
+
+void in_fork_child() {
+  // The child shares the parent's log lock and file: it must never commit the parent's regions.
+  for (const Entry &e : live()) e.region->disown();
+}
+
+}  // namespace
+
+int add(Region *region, dev_t dev, ino_t ino) {
+  std::lock_guard lock(mu());
+  for (const Entry &e : live())
+    if (e.dev == dev && e.ino == ino && !e.region->disowned()) return FAMS_ETRACKED;
+  live().push_back({region, dev, ino});
+  return 0;
+}
+
+void remove(Region *region) {
+  std::lock_guard lock(mu());
+  auto &v = live();
+  v.erase(std::remove_if(v.begin(), v.end(), [&](const Entry &e) { return e.region == region; }),
+          v.end());
+  region->merge_stats_into(&retired());
+}
+
+bool tracks(dev_t dev, ino_t ino) {
+  std::lock_guard lock(mu());
+  for (const Entry &e : live())
+    if (e.dev == dev && e.ino == ino && !e.region->disowned()) return true;
+  return false;
+}
+
+bool is_live(const Region *region) {
+  if (region == nullptr) return false;
+  std::lock_guard lock(mu());
+  for (const Entry &e : live())
+    if (e.region == region) return true;
+  return false;
+}
+
+void totals(fams_stat_counters *out) {
+  std::lock_guard lock(mu());
+  Stats sum;
+  sum.merge(retired());
+  for (const Entry &e : live()) e.region->merge_stats_into(&sum);
+  sum.export_to(out);
+}
+
+void install_process_hooks() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    atexit(at_exit);
+    pthread_atfork(nullptr, nullptr, in_fork_child);
+  });
+}
+
+}  // namespace famsync::registry

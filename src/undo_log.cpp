@@ -1,0 +1,48 @@
+// undo_log.cpp — see undo_log.hpp; the protocol is spelled out in DESIGN.md, "Commit protocol".
+#include "undo_log.hpp"
+
+#include "checksum.hpp"
+#include "error.hpp"
+
+#include <cstring>
+
+namespace famsync {
+
+int UndoLog::append(uint64_t slot, uint64_t line_offset, const void *old) {
+  LogEntry e;
+  memcpy(e.old_bytes, old, sizeof e.old_bytes);
+  e.line_offset = line_offset;
+  e.generation = generation_;
+  memset(e.reserved, 0, sizeof e.reserved);
+  e.checksum = entry_checksum(e, salt_);
+  return backend_->write(Medium::log, log_entry_offset(slot), &e, sizeof e);
+}
+
+int UndoLog::publish(uint64_t count) {
+  if (int rc = backend_->write_word(Medium::log, kLogLiveCountOffset, count)) return rc;
+  return backend_->persist(Medium::log);
+}
+
+int UndoLog::retire() {
+  // Either word alone invalidates the entries, so a crash between the two stores is harmless.
+  if (int rc = backend_->write_word(Medium::log, kLogGenerationOffset, generation_ + 1)) return rc;
+  if (int rc = backend_->write_word(Medium::log, kLogLiveCountOffset, 0)) return rc;
+  if (int rc = backend_->persist(Medium::log)) return rc;
+  ++generation_;
+  return 0;
+}
+
+int UndoLog::grow(uint64_t min_capacity) {
+  uint64_t cap = capacity_;
+  while (cap < min_capacity) cap *= 2;
+  if (cap == capacity_) return 0;
+  if (int rc = backend_->grow_log(log_entry_offset(cap))) return rc;
+  capacity_ = cap;
+  return 0;
+}
+
+int UndoLog::read(uint64_t slot, LogEntry *out) const {
+  return backend_->read(Medium::log, log_entry_offset(slot), out, sizeof *out);
+}
+
+}  // namespace famsync

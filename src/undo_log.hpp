@@ -1,0 +1,47 @@
+// undo_log.hpp — the commit protocol's log operations on top of a Backend.
+//
+// Invariant: slots [0, live_count) of the log are valid (checksummed under the current
+// generation) before live_count is published, and the generation changes only in retire(), after
+// the data write-back is durable. Store-path threads only call append(), for distinct slots.
+#pragma once
+
+#include "backend.hpp"
+#include "log_format.hpp"
+
+#include <cstdint>
+
+namespace famsync {
+
+class UndoLog {
+ public:
+  UndoLog(Backend *backend, uint64_t salt, uint64_t generation, uint64_t capacity)
+      : backend_(backend), salt_(salt), generation_(generation), capacity_(capacity) {}
+
+  uint64_t capacity() const { return capacity_; }
+  uint64_t generation() const { return generation_; }
+  uint64_t salt() const { return salt_; }
+
+  // Writes slot SLOT: the 64 committed bytes OLD of the line at data offset LINE_OFFSET.
+  // Not durable until publish(). Thread-safe for distinct slots.
+  int append(uint64_t slot, uint64_t line_offset, const void *old);
+
+  // Makes slots [0, COUNT) and live_count = COUNT durable: the commit point of the log side.
+  int publish(uint64_t count);
+
+  // Invalidates every entry (generation + 1, live_count = 0) durably: the commit is complete.
+  int retire();
+
+  // Enlarges the log to at least MIN_CAPACITY entries (doubling). Errors: ENOSPC, EIO.
+  int grow(uint64_t min_capacity);
+
+  // Reads slot SLOT into OUT (for recovery and inspection).
+  int read(uint64_t slot, LogEntry *out) const;
+
+ private:
+  Backend *backend_;
+  uint64_t salt_;
+  uint64_t generation_;
+  uint64_t capacity_;
+};
+
+}  // namespace famsync

@@ -1,0 +1,105 @@
+// window.cpp — see window.hpp.
+#include "window.hpp"
+
+#include "error.hpp"
+#include "options.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <map>
+#include <mutex>
+#include <sys/mman.h>
+
+extern "C" {
+unsigned long __fams_window_base = 0;
+unsigned long __fams_window_size = 0;
+}
+
+namespace famsync::window {
+namespace {
+
+constexpr uint64_t kGranule = 1ull << kGranuleShift;
+
+std::mutex g_mutex;                        // guards g_free and reservation
+std::map<uint64_t, uint64_t> g_free;       // offset -> length of free slots (granule multiples)
+std::atomic<Region *> *g_table = nullptr;  // one entry per granule
+
+uint64_t round_up(uint64_t x, uint64_t to) { return (x + to - 1) / to * to; }
+
+}  // namespace
+
+int reserve() {
+  std::lock_guard lock(g_mutex);
+  if (__fams_window_size != 0) return 0;
+  // Try the configured size, halving down to 1 GiB if the address space is limited (ulimit -v).
+  for (uint64_t size = options().window_bytes; size >= (1ull << 30); size /= 2) {
+    void *p = mmap(nullptr, size + kGranule, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) continue;
+    uint64_t base = round_up(reinterpret_cast<uint64_t>(p), kGranule);
+    void *table = mmap(nullptr, (size / kGranule) * sizeof(std::atomic<Region *>),
+                       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (table == MAP_FAILED) {
+      munmap(p, size + kGranule);
+      break;
+    }
+    g_table = static_cast<std::atomic<Region *> *>(table);
+    g_free[0] = size;
+    // Publish size last: instrumented code tests base and size; size == 0 means "no window".
+    __atomic_store_n(&__fams_window_base, base, __ATOMIC_RELEASE);
+    __atomic_store_n(&__fams_window_size, size, __ATOMIC_RELEASE);
+    return 0;
+  }
+  return fail(ENOMEM, "cannot reserve the famsync address window (FAMSYNC_WINDOW_GB=%llu)",
+              (unsigned long long)(options().window_bytes >> 30));
+}
+
+int allocate(size_t len, uintptr_t *out) {
+  std::lock_guard lock(g_mutex);
+  uint64_t need = round_up(len, kGranule);
+  for (auto it = g_free.begin(); it != g_free.end(); ++it) {
+    if (it->second < need) continue;
+    uint64_t off = it->first, rest = it->second - need;
+    g_free.erase(it);
+    if (rest != 0) g_free[off + need] = rest;
+    *out = __fams_window_base + off;
+    return 0;
+  }
+  return fail(ENOMEM, "the famsync address window (%llu GiB) has no free %llu-byte slot; raise "
+              "FAMSYNC_WINDOW_GB", (unsigned long long)(__fams_window_size >> 30),
+              (unsigned long long)need);
+}
+
+void release(uintptr_t addr, size_t len) {
+  uint64_t size = round_up(len, kGranule);
+  // Back to an inaccessible reservation (MAP_FIXED replaces the working copy atomically).
+  mmap(reinterpret_cast<void *>(addr), size, PROT_NONE,
+       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+  std::lock_guard lock(g_mutex);
+  uint64_t off = addr - __fams_window_base;
+  auto next = g_free.lower_bound(off);
+  if (next != g_free.end() && next->first == off + size) {  // merge with the following slot
+    size += next->second;
+    next = g_free.erase(next);
+  }
+  if (next != g_free.begin()) {  // merge with the preceding slot
+    auto prev = std::prev(next);
+    if (prev->first + prev->second == off) {
+      prev->second += size;
+      return;
+    }
+  }
+  g_free[off] = size;
+}
+
+void publish(uintptr_t addr, size_t len, Region *region) {
+  uint64_t first = (addr - __fams_window_base) >> kGranuleShift;
+  uint64_t last = (addr + len - 1 - __fams_window_base) >> kGranuleShift;
+  for (uint64_t g = first; g <= last; ++g) g_table[g].store(region, std::memory_order_release);
+}
+
+Region *lookup_in_window(uintptr_t addr) {
+  return g_table[(addr - __fams_window_base) >> kGranuleShift].load(std::memory_order_acquire);
+}
+
+}  // namespace famsync::window

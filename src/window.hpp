@@ -1,0 +1,46 @@
+// window.hpp — the VA window every working copy lives in, and its address -> region table.
+//
+// At first use the runtime reserves one PROT_NONE, MAP_NORESERVE range (FAMSYNC_WINDOW_GB,
+// default 1 TiB: address space only, no memory) and publishes it in __fams_window_base/size (abi.h),
+// so "is this address tracked?" is one subtract and one compare in instrumented code. Working
+// copies are placed at 2 MiB-aligned slots inside it; a table with one entry per 2 MiB granule
+// maps an address to its region with one shift and one load.
+// Invariant: a table entry is non-null exactly while a live region covers that granule; freed
+// slots are re-reserved PROT_NONE, so a stale pointer into one faults instead of corrupting.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+extern "C" {
+extern unsigned long __fams_window_base;
+extern unsigned long __fams_window_size;
+}
+
+namespace famsync {
+
+class Region;
+
+namespace window {
+
+inline constexpr unsigned kGranuleShift = 21;  // 2 MiB
+
+// Reserves the window if not yet done. Errors: ENOMEM.
+int reserve();
+
+// Takes a free slot of at least LEN bytes. Errors: ENOMEM (window full or not reserved).
+int allocate(size_t len, uintptr_t *out);
+// Returns the slot to the pool after making it PROT_NONE again.
+void release(uintptr_t addr, size_t len);
+
+void publish(uintptr_t addr, size_t len, Region *region);  // region == nullptr unpublishes
+
+// The region covering ADDR, or nullptr. ADDR must be inside the window.
+Region *lookup_in_window(uintptr_t addr);
+
+inline bool in_window(uintptr_t addr) {
+  return addr - __fams_window_base < __fams_window_size;
+}
+
+}  // namespace window
+}  // namespace famsync
