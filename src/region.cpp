@@ -79,7 +79,10 @@ struct OpenedFile {
   }
 };
 
-int open_and_recover(const char *path, unsigned flags, OpenedFile *f) {
+// Opens PATH with its log and recovers it. With LogOpenMode::must_exist a missing log means there
+// is nothing to recover: *NO_LOG is set and 0 returned.
+int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, OpenedFile *f,
+                     bool *no_log = nullptr) {
   if (int rc = open_data_file(path, &f->data_fd, &f->st)) return rc;
   if (registry::tracks(f->st.st_dev, f->st.st_ino))
     return fail(FAMS_ETRACKED, "%s is already tracked by this process", path);
@@ -88,7 +91,12 @@ int open_and_recover(const char *path, unsigned flags, OpenedFile *f) {
   // A log never needs more slots than the file has lines; small files never overflow.
   uint64_t capacity = std::min(lines, options().log_entries);
   std::string log_path = log_path_for(path, f->st);
-  if (int rc = open_log_file(log_path, f->st, capacity, LogOpenMode::create_if_missing,
+  if (struct stat log_st; mode == LogOpenMode::must_exist && ::stat(log_path.c_str(), &log_st) != 0 &&
+                          errno == ENOENT) {
+    *no_log = true;
+    return 0;
+  }
+  if (int rc = open_log_file(log_path, f->st, capacity, mode,
                              /*read_only=*/false, &f->log_file))
     return rc;
   if (f->log_file.foreign) {
@@ -120,7 +128,7 @@ int Region::open(const char *path, unsigned flags, Region **out) {
   if (int rc = window::reserve()) return rc;
   registry::install_process_hooks();
   OpenedFile f;
-  if (int rc = open_and_recover(path, flags, &f)) return rc;
+  if (int rc = open_and_recover(path, flags, LogOpenMode::create_if_missing, &f)) return rc;
 
   std::unique_ptr<Region> r(new Region);
   r->path_ = path;
@@ -165,7 +173,8 @@ int Region::open(const char *path, unsigned flags, Region **out) {
 
 int Region::recover_file(const char *path) {
   OpenedFile f;
-  return open_and_recover(path, 0, &f);
+  bool no_log = false;
+  return open_and_recover(path, 0, LogOpenMode::must_exist, &f, &no_log);
 }
 
 Region::~Region() {

@@ -1,0 +1,111 @@
+// crash_child.cpp — workloads that tests run in a separate process and kill (SIGKILL, or
+// FAMSYNC_CRASH_AT at a named protocol step). The backend comes from FAMSYNC_BACKEND.
+//
+//   crash_child rounds PATH SEED N    map PATH, then N times: apply round r (workload.hpp),
+//                                     fams_msync, print "committed r" (flushed) — a checker
+//                                     knows every acknowledged commit. Every 5th round first
+//                                     writes noise and rolls it back.
+//   crash_child poke PATH OFF BYTES   map PATH, write BYTES at OFF, fams_msync
+//   crash_child try-map PATH          exit with fams_map's code (EBUSY expected)
+//   crash_child recover PATH          fams_recover(PATH)
+//   crash_child threads PATH T        map PATH; T threads each store their own 8-byte word of
+//                                     EVERY line (all threads contend on every line), then msync
+// Exit status: 0, or the famsync error code (negative codes as 100 + (-code - 30900)).
+#include "../workload.hpp"
+
+#include <famsync/famsync.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+int exit_code(int rc) { return rc >= 0 ? rc : 100 + (-rc - 30900); }
+
+int die(const char *what, int rc) {
+  fprintf(stderr, "crash_child: %s: %s (%s)\n", what, fams_strerror(rc), fams_last_error_message());
+  return exit_code(rc);
+}
+
+void announce(void *p, size_t n) {
+  if (int rc = fams_will_write(p, n)) {
+    die("fams_will_write", rc);
+    abort();
+  }
+}
+
+int rounds(const char *path, uint64_t seed, uint64_t n) {
+  fams_region *r = nullptr;
+  if (int rc = fams_map(path, 0, &r)) return die("fams_map", rc);
+  auto *image = static_cast<uint8_t *>(fams_region_addr(r));
+  size_t size = fams_region_size(r);
+  for (uint64_t round = 1; round <= n; ++round) {
+    if (round % 5 == 0) {  // noise that must never reach the file
+      famsync::test::apply_round(image, size, seed ^ 0xdeadbeef, round, announce);
+      if (int rc = fams_rollback(r)) return die("fams_rollback", rc);
+    }
+    famsync::test::apply_round(image, size, seed, round, announce);
+    if (int rc = fams_msync(r)) return die("fams_msync", rc);
+    printf("committed %llu\n", (unsigned long long)round);
+    fflush(stdout);
+  }
+  if (int rc = fams_unmap(r)) return die("fams_unmap", rc);
+  return 0;
+}
+
+int threads(const char *path, int nthreads) {
+  fams_region *r = nullptr;
+  if (int rc = fams_map(path, 0, &r)) return die("fams_map", rc);
+  auto *image = static_cast<uint8_t *>(fams_region_addr(r));
+  size_t lines = fams_region_size(r) / 64;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < nthreads; ++t) {
+    pool.emplace_back([=] {
+      for (size_t line = 0; line < lines; ++line) {
+        auto *word = reinterpret_cast<uint64_t *>(image + line * 64 + (t % 8) * 8);
+        announce(word, 8);
+        std::atomic_ref<uint64_t>(*word).store(0x1111111111111111ull * (t + 1),
+                                               std::memory_order_relaxed);
+      }
+    });
+  }
+  for (auto &th : pool) th.join();
+  if (int rc = fams_msync(r)) return die("fams_msync", rc);
+  return exit_code(fams_unmap(r));
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  if (argc >= 5 && strcmp(argv[1], "rounds") == 0)
+    return rounds(argv[2], strtoull(argv[3], nullptr, 10), strtoull(argv[4], nullptr, 10));
+  if (argc >= 5 && strcmp(argv[1], "poke") == 0) {
+    fams_region *r = nullptr;
+    if (int rc = fams_map(argv[2], 0, &r)) return die("fams_map", rc);
+    size_t off = strtoull(argv[3], nullptr, 10), len = strlen(argv[4]);
+    auto *p = static_cast<char *>(fams_region_addr(r)) + off;
+    announce(p, len);
+    memcpy(p, argv[4], len);
+    if (int rc = fams_msync(r)) return die("fams_msync", rc);
+    return exit_code(fams_unmap(r));
+  }
+  if (argc >= 3 && strcmp(argv[1], "try-map") == 0) {
+    fams_region *r = nullptr;
+    int rc = fams_map(argv[2], 0, &r);
+    if (rc == 0) fams_unmap(r);
+    return exit_code(rc);
+  }
+  if (argc >= 3 && strcmp(argv[1], "recover") == 0) {
+    int rc = fams_recover(argv[2]);
+    return rc == 0 ? 0 : die("fams_recover", rc);
+  }
+  if (argc >= 4 && strcmp(argv[1], "threads") == 0) return threads(argv[2], atoi(argv[3]));
+  fprintf(stderr, "usage: crash_child rounds PATH SEED N | poke PATH OFF BYTES | try-map PATH | "
+                  "recover PATH\n");
+  return 2;
+}

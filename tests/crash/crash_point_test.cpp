@@ -1,0 +1,161 @@
+// crash_point_test.cpp — kill a real process at each named step of the commit and recovery
+// protocols (FAMSYNC_CRASH_AT), and at random times, then recover and check the oracle: the file
+// holds exactly the last acknowledged commit, or the one in flight if it passed its commit point.
+#include "../test_util.hpp"
+#include "../workload.hpp"
+
+#include <famsync/famsync.h>
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace famsync::test;
+
+namespace {
+
+struct ChildResult {
+  int status = 0;
+  uint64_t acknowledged = 0;  // last "committed r" line read
+};
+
+// Runs crash_child with ARGS and extra ENV entries; if KILL_AFTER_US >= 0, SIGKILLs it that long
+// after start. Returns its wait status and the last acknowledged commit.
+ChildResult run_child(const std::vector<std::string> &args, const std::vector<std::string> &env,
+                      long kill_after_us = -1) {
+  int out[2];
+  if (pipe(out) != 0) abort();
+  pid_t pid = fork();
+  if (pid < 0) abort();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    close(out[1]);
+    for (const std::string &e : env) putenv(strdup(e.c_str()));
+    std::vector<char *> argv{const_cast<char *>(FAMSYNC_CRASH_CHILD)};
+    for (const std::string &a : args) argv.push_back(const_cast<char *>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(FAMSYNC_CRASH_CHILD, argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  if (kill_after_us >= 0) {
+    usleep(static_cast<useconds_t>(kill_after_us));
+    kill(pid, SIGKILL);
+  }
+  ChildResult res;
+  FILE *f = fdopen(out[0], "r");
+  char line[128];
+  while (fgets(line, sizeof line, f) != nullptr) {
+    unsigned long long r;
+    if (sscanf(line, "committed %llu", &r) == 1) res.acknowledged = r;
+  }
+  fclose(f);
+  waitpid(pid, &res.status, 0);
+  return res;
+}
+
+bool killed(int status) { return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL; }
+
+class CrashPointTest : public ::testing::TestWithParam<Medium> {
+ protected:
+  CrashPointTest() : dir_(GetParam()) {}
+  std::string backend_env() const { return std::string("FAMSYNC_BACKEND=") + medium_name(GetParam()); }
+  TempDir dir_;
+};
+
+struct Point {
+  const char *name;
+  bool commit_survives;  // past the commit point: the crashed commit's state is the result
+};
+const Point kCommitPoints[] = {
+    {"commit-before-publish", false}, {"commit-after-publish", false},
+    {"commit-mid-writeback", false},  {"commit-after-writeback", false},
+    {"commit-after-retire", true},
+};
+
+TEST_P(CrashPointTest, EveryCommitStepRecoversToOldOrNew) {
+  const uint64_t seed = 7;
+  auto initial = pattern(40000, seed);
+  int cases = 0;
+  for (const Point &p : kCommitPoints) {
+    for (int occurrence : {1, 2, 6}) {
+      std::string path = dir_.file(std::string(p.name) + "-" + std::to_string(occurrence));
+      write_file(path, initial);
+      std::string at = std::string("FAMSYNC_CRASH_AT=") + p.name + ":" + std::to_string(occurrence);
+      ChildResult res = run_child({"rounds", path, std::to_string(seed), "10"}, {at, backend_env()});
+      ASSERT_TRUE(killed(res.status)) << at << " status " << res.status;
+      ASSERT_EQ(res.acknowledged, static_cast<uint64_t>(occurrence - 1)) << at;
+      // Recover in another process, as a restarted program would.
+      ChildResult rec = run_child({"recover", path}, {backend_env()});
+      ASSERT_TRUE(WIFEXITED(rec.status) && WEXITSTATUS(rec.status) == 0) << at;
+      uint64_t expect = p.commit_survives ? occurrence : occurrence - 1;
+      ASSERT_EQ(read_file(path), state_after(initial, seed, expect))
+          << at << " seed " << seed << ": recovered state is not commit " << expect;
+      ++cases;
+    }
+  }
+  EXPECT_EQ(cases, 15);
+}
+
+TEST_P(CrashPointTest, CrashDuringRecoveryThenRecoverAgain) {
+  const uint64_t seed = 11;
+  auto initial = pattern(30000, seed);
+  for (const char *rpoint : {"recovery-mid-apply", "recovery-applied"}) {
+    std::string path = dir_.file(rpoint);
+    write_file(path, initial);
+    ChildResult res = run_child({"rounds", path, std::to_string(seed), "5"},
+                                {"FAMSYNC_CRASH_AT=commit-after-writeback:3", backend_env()});
+    ASSERT_TRUE(killed(res.status));
+    ASSERT_NE(read_file(path), state_after(initial, seed, 2)) << "the crash left nothing to recover";
+    ChildResult rec = run_child({"recover", path},
+                                {std::string("FAMSYNC_CRASH_AT=") + rpoint, backend_env()});
+    ASSERT_TRUE(killed(rec.status)) << rpoint;
+    ChildResult rec2 = run_child({"recover", path}, {backend_env()});
+    ASSERT_TRUE(WIFEXITED(rec2.status) && WEXITSTATUS(rec2.status) == 0) << rpoint;
+    EXPECT_EQ(read_file(path), state_after(initial, seed, 2)) << rpoint;
+    // Idempotent: a third recovery changes nothing.
+    ChildResult rec3 = run_child({"recover", path}, {backend_env()});
+    ASSERT_TRUE(WIFEXITED(rec3.status) && WEXITSTATUS(rec3.status) == 0);
+    EXPECT_EQ(read_file(path), state_after(initial, seed, 2)) << rpoint;
+  }
+}
+
+TEST_P(CrashPointTest, RandomKillsRecoverToAcknowledgedOrNext) {
+  const uint64_t seed = 20261121;
+  const int kills = GetParam() == Medium::shm_pmem ? 40 : 20;
+  std::mt19937_64 rng(seed);
+  auto initial = pattern(50000, seed);
+  std::vector<std::vector<uint8_t>> states{initial};  // states[r] = after r commits
+  for (int i = 0; i < kills; ++i) {
+    std::string path = dir_.file("kill-" + std::to_string(i));
+    write_file(path, initial);
+    long delay = static_cast<long>(rng() % (GetParam() == Medium::shm_pmem ? 20000 : 60000));
+    ChildResult res = run_child({"rounds", path, std::to_string(seed), "100000"}, {backend_env()}, delay);
+    ASSERT_TRUE(killed(res.status)) << "kill " << i;
+    ChildResult rec = run_child({"recover", path}, {backend_env()});
+    ASSERT_TRUE(WIFEXITED(rec.status) && WEXITSTATUS(rec.status) == 0);
+    while (states.size() < res.acknowledged + 2) {  // states[r] = the file after r commits
+      auto next = states.back();
+      apply_round(next.data(), next.size(), seed, states.size(), nullptr);
+      states.push_back(std::move(next));
+    }
+    auto got = read_file(path);
+    bool ok = got == states[res.acknowledged] || got == states[res.acknowledged + 1];
+    ASSERT_TRUE(ok) << "seed " << seed << " kill " << i << " after " << delay << " us, acknowledged "
+                    << res.acknowledged << ": file is neither that commit nor the next";
+    std::remove(path.c_str());
+    std::remove((path + ".famslog").c_str());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CrashPointTest,
+                         ::testing::Values(Medium::shm_pmem, Medium::disk_file),
+                         [](const auto &info) { return std::string(medium_name(info.param)); });
+
+}  // namespace

@@ -1,0 +1,205 @@
+// bad_input_test.cpp — every public function against bad arguments and damaged files: a clear
+// error code and message, no crash, and the committed data untouched.
+#include "../test_util.hpp"
+
+#include <famsync/famsync.h>
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace famsync::test;
+
+namespace {
+
+// Maps PATH, writes BYTES at OFFSET, publishes the log (so it holds live entries) and kills the
+// child at that point: the file is left needing recovery.
+void leave_live_log(const std::string &path, size_t offset, const std::string &bytes) {
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    setenv("FAMSYNC_CRASH_AT", "commit-after-writeback", 1);
+    execl(FAMSYNC_CRASH_CHILD, FAMSYNC_CRASH_CHILD, "poke", path.c_str(),
+          std::to_string(offset).c_str(), bytes.c_str(), static_cast<char *>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+}
+
+class BadInputTest : public ::testing::Test {
+ protected:
+  BadInputTest() : dir_(Medium::shm_pmem) {}
+  TempDir dir_;
+};
+
+TEST_F(BadInputTest, NullAndUnknownArguments) {
+  fams_region *r = nullptr;
+  EXPECT_EQ(fams_map(nullptr, 0, &r), EINVAL);
+  EXPECT_STRNE(fams_last_error_message(), "");
+  EXPECT_EQ(fams_map("/x", 0, nullptr), EINVAL);
+  EXPECT_EQ(fams_map("/x", 0x100, &r), EINVAL);
+  EXPECT_EQ(fams_map("/x", FAMS_MAP_FORCE_PMEM | FAMS_MAP_FORCE_FILE, &r), EINVAL);
+  EXPECT_EQ(fams_msync(nullptr), EINVAL);
+  EXPECT_EQ(fams_rollback(nullptr), EINVAL);
+  EXPECT_EQ(fams_unmap(nullptr), EINVAL);
+  EXPECT_EQ(fams_recover(nullptr), EINVAL);
+  EXPECT_EQ(fams_stats(nullptr, nullptr), EINVAL);
+  EXPECT_EQ(fams_region_addr(nullptr), nullptr);
+  EXPECT_EQ(fams_region_size(nullptr), 0u);
+  EXPECT_EQ(fams_region_of(nullptr), nullptr);
+  int x;
+  auto *garbage = reinterpret_cast<fams_region *>(&x);  // not a region: must not be dereferenced
+  EXPECT_EQ(fams_msync(garbage), FAMS_ENOTTRACKED);
+  EXPECT_EQ(fams_unmap(garbage), FAMS_ENOTTRACKED);
+  EXPECT_STRNE(fams_strerror(FAMS_ECORRUPT), "");
+  EXPECT_STRNE(fams_strerror(-12345), "");
+  EXPECT_STREQ(fams_strerror(0), "success");
+}
+
+TEST_F(BadInputTest, MissingEmptyDirectoryAndReadOnlyFiles) {
+  fams_region *r = nullptr;
+  EXPECT_EQ(fams_map(dir_.file("missing").c_str(), 0, &r), ENOENT);
+  EXPECT_NE(std::string(fams_last_error_message()).find("missing"), std::string::npos);
+  write_file(dir_.file("empty"), {});
+  EXPECT_EQ(fams_map(dir_.file("empty").c_str(), 0, &r), FAMS_EEMPTY);
+  EXPECT_EQ(fams_map(dir_.path().c_str(), 0, &r), FAMS_ENOTREGULAR);
+  EXPECT_EQ(fams_map("/dev/null", 0, &r), FAMS_ENOTREGULAR);
+  std::string ro = dir_.file("readonly");
+  write_file(ro, pattern(4096, 1));
+  chmod(ro.c_str(), 0444);
+  if (geteuid() != 0) {  // root ignores file permissions
+    EXPECT_EQ(fams_map(ro.c_str(), 0, &r), EACCES);
+  }
+  EXPECT_EQ(r, nullptr);
+}
+
+TEST_F(BadInputTest, SameFileTwiceInOneProcess) {
+  std::string path = dir_.file("data");
+  write_file(path, pattern(4096, 2));
+  fams_region *a = nullptr, *b = nullptr;
+  ASSERT_EQ(fams_map(path.c_str(), 0, &a), 0);
+  EXPECT_EQ(fams_map(path.c_str(), 0, &b), FAMS_ETRACKED);
+  EXPECT_EQ(fams_recover(path.c_str()), FAMS_ETRACKED);
+  EXPECT_EQ(fams_unmap(a), 0);
+}
+
+TEST_F(BadInputTest, SecondProcessGetsEbusy) {
+  std::string path = dir_.file("data");
+  write_file(path, pattern(4096, 3));
+  fams_region *a = nullptr;
+  ASSERT_EQ(fams_map(path.c_str(), 0, &a), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl(FAMSYNC_CRASH_CHILD, FAMSYNC_CRASH_CHILD, "try-map", path.c_str(),
+          static_cast<char *>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), EBUSY) << "the second process must get EBUSY";
+  EXPECT_EQ(fams_unmap(a), 0);
+}
+
+TEST_F(BadInputTest, CorruptLogHeaderRefusesAndLeavesFileAlone) {
+  std::string path = dir_.file("data");
+  auto initial = pattern(8192, 4);
+  write_file(path, initial);
+  leave_live_log(path, 100, "uncommitted");
+  auto before = read_file(path);  // the crash left new bytes in the file: recovery is due
+  ASSERT_NE(before, initial);
+  std::string log = path + ".famslog";
+  // Flip each byte of the static header line in turn: every one must be refused, file untouched.
+  auto log_bytes = read_file(log);
+  for (size_t i = 0; i < 64; ++i) {
+    auto damaged = log_bytes;
+    damaged[i] ^= 0x40;
+    write_file(log, damaged);
+    fams_region *r = nullptr;
+    int rc = fams_map(path.c_str(), 0, &r);
+    EXPECT_EQ(rc, FAMS_ECORRUPT) << "flipped header byte " << i;
+    EXPECT_EQ(read_file(path), before) << "flipped header byte " << i;
+  }
+  write_file(log, log_bytes);
+  ASSERT_EQ(fams_recover(path.c_str()), 0) << fams_last_error_message();
+  EXPECT_EQ(read_file(path), initial) << "recovery after repair must restore the committed state";
+}
+
+TEST_F(BadInputTest, TruncatedLogIsRefused) {
+  std::string path = dir_.file("data");
+  write_file(path, pattern(8192, 5));
+  leave_live_log(path, 0, "x");
+  auto before = read_file(path);
+  std::string log = path + ".famslog";
+  ASSERT_EQ(truncate(log.c_str(), 4096 + 100), 0);
+  EXPECT_EQ(fams_recover(path.c_str()), FAMS_ECORRUPT);
+  ASSERT_EQ(truncate(log.c_str(), 10), 0);
+  EXPECT_EQ(fams_recover(path.c_str()), FAMS_ECORRUPT);
+  EXPECT_EQ(read_file(path), before);
+}
+
+TEST_F(BadInputTest, LiveCountBeyondCapacityIsCorrupt) {
+  std::string path = dir_.file("data");
+  write_file(path, pattern(4096, 6));
+  leave_live_log(path, 0, "x");
+  auto before = read_file(path);
+  std::string log = path + ".famslog";
+  auto bytes = read_file(log);
+  uint64_t huge = 1ull << 40;
+  memcpy(bytes.data() + 72, &huge, sizeof huge);
+  write_file(log, bytes);
+  EXPECT_EQ(fams_recover(path.c_str()), FAMS_ECORRUPT);
+  EXPECT_EQ(read_file(path), before);
+}
+
+TEST_F(BadInputTest, ForeignLogWithLiveEntriesIsRefused) {
+  std::string a = dir_.file("a"), b = dir_.file("b");
+  write_file(a, pattern(8192, 7));
+  write_file(b, pattern(8192, 8));
+  leave_live_log(a, 64, "live");
+  // Give b the log of a: it names a's inode and holds live entries.
+  ASSERT_EQ(rename((a + ".famslog").c_str(), (b + ".famslog").c_str()), 0);
+  auto before = read_file(b);
+  fams_region *r = nullptr;
+  EXPECT_EQ(fams_map(b.c_str(), 0, &r), FAMS_EFOREIGN);
+  EXPECT_NE(std::string(fams_last_error_message()).find("another file"), std::string::npos);
+  EXPECT_EQ(read_file(b), before);
+}
+
+TEST_F(BadInputTest, ForeignLogWithoutLiveEntriesIsReplaced) {
+  std::string a = dir_.file("a"), b = dir_.file("b");
+  write_file(a, pattern(4096, 9));
+  write_file(b, pattern(4096, 10));
+  fams_region *r = nullptr;
+  ASSERT_EQ(fams_map(a.c_str(), 0, &r), 0);
+  ASSERT_EQ(fams_unmap(r), 0);  // leaves a clean log for a
+  ASSERT_EQ(rename((a + ".famslog").c_str(), (b + ".famslog").c_str()), 0);
+  ASSERT_EQ(fams_map(b.c_str(), 0, &r), 0) << fams_last_error_message();
+  EXPECT_EQ(fams_unmap(r), 0);
+}
+
+TEST_F(BadInputTest, DataFileShrunkBehindOurBackIsRefused) {
+  std::string path = dir_.file("data");
+  write_file(path, pattern(8192, 11));
+  leave_live_log(path, 8000, "near the end");
+  ASSERT_EQ(truncate(path.c_str(), 4096), 0);
+  auto before = read_file(path);
+  EXPECT_EQ(fams_recover(path.c_str()), FAMS_ERANGE);
+  EXPECT_EQ(read_file(path), before);
+}
+
+TEST_F(BadInputTest, RecoverWithoutLogIsANoOp) {
+  std::string path = dir_.file("data");
+  auto initial = pattern(4096, 12);
+  write_file(path, initial);
+  EXPECT_EQ(fams_recover(path.c_str()), 0);
+  EXPECT_EQ(read_file(path), initial);
+}
+
+}  // namespace
