@@ -43,6 +43,14 @@ int make_pmem_backend(int data_fd, uint64_t data_size, int log_fd, uint64_t log_
                       std::unique_ptr<Backend> *out);
 int make_file_backend(int data_fd, int log_fd, uint64_t log_size, std::unique_ptr<Backend> *out);
 
+// Test seam: when set, every region and recovery gets its backend from FACTORY instead of the two
+// real ones (the simulated persistence domain and fault injection in tests/ use it). Set it before
+// mapping anything; nullptr restores the default. Not part of the public API.
+using BackendFactory = int (*)(int data_fd, uint64_t data_size, int log_fd, uint64_t log_size,
+                               bool want_pmem, std::unique_ptr<Backend> *out);
+void set_backend_factory_for_testing(BackendFactory factory);
+BackendFactory backend_factory_for_testing();
+
 // True when the file behind FD is DAX (a MAP_SYNC mapping of it succeeds).
 bool file_is_dax(int fd, uint64_t size);
 

@@ -93,6 +93,13 @@ class FileBackend final : public Backend {
 
 }  // namespace
 
+namespace {
+std::atomic<BackendFactory> g_test_factory{nullptr};
+}  // namespace
+
+void set_backend_factory_for_testing(BackendFactory factory) { g_test_factory.store(factory); }
+BackendFactory backend_factory_for_testing() { return g_test_factory.load(); }
+
 int make_file_backend(int data_fd, int log_fd, uint64_t log_size, std::unique_ptr<Backend> *out) {
   // Anonymous and untouched until staged into: only the pages of entries written cost DRAM.
   void *mirror = mmap(nullptr, log_size, PROT_READ | PROT_WRITE,

@@ -111,9 +111,14 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, OpenedF
     // Nothing live: the stale log is worthless; replace it by one naming this file.
     if (int rc = recreate_log_file(f->st, capacity, &f->log_file)) return rc;
   }
-  int rc = want_pmem(flags, f->data_fd, size)
-               ? make_pmem_backend(f->data_fd, size, f->log_file.fd, f->log_file.size, &f->backend)
-               : make_file_backend(f->data_fd, f->log_file.fd, f->log_file.size, &f->backend);
+  bool pmem = want_pmem(flags, f->data_fd, size);
+  int rc;
+  if (BackendFactory factory = backend_factory_for_testing())
+    rc = factory(f->data_fd, size, f->log_file.fd, f->log_file.size, pmem, &f->backend);
+  else if (pmem)
+    rc = make_pmem_backend(f->data_fd, size, f->log_file.fd, f->log_file.size, &f->backend);
+  else
+    rc = make_file_backend(f->data_fd, f->log_file.fd, f->log_file.size, &f->backend);
   if (rc != 0) return rc;
   f->log = std::make_unique<UndoLog>(f->backend.get(), f->log_file.fixed.salt,
                                      f->log_file.dynamic.generation, f->log_file.capacity());

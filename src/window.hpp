@@ -9,13 +9,10 @@
 // slots are re-reserved PROT_NONE, so a stale pointer into one faults instead of corrupting.
 #pragma once
 
+#include <famsync/abi.h>
+
 #include <cstddef>
 #include <cstdint>
-
-extern "C" {
-extern unsigned long __fams_window_base;
-extern unsigned long __fams_window_size;
-}
 
 namespace famsync {
 

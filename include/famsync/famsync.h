@@ -32,6 +32,9 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility; only what is marked FAMS_API is exported. */
+#define FAMS_API __attribute__((visibility("default")))
+
 /* ---- Error codes (besides positive errno values) ------------------------------------------- */
 #define FAMS_EPOISONED   (-30900) /* an earlier persistence error: no commit can succeed; remap */
 #define FAMS_ECORRUPT    (-30901) /* the undo log's header is invalid; nothing was changed */
@@ -57,38 +60,38 @@ typedef struct fams_region fams_region;
  * writable), FAMS_ENOTREGULAR, FAMS_EEMPTY, EBUSY (another process tracks the file),
  * FAMS_ETRACKED, FAMS_ECORRUPT, FAMS_EFOREIGN, FAMS_ERANGE (recovery refused; file untouched),
  * ENOSPC (log preallocation), ENOMEM (window full), EIO. */
-int fams_map(const char *path, unsigned flags, fams_region **out);
+FAMS_API int fams_map(const char *path, unsigned flags, fams_region **out);
 
 /* Address and length of the working copy (length = file size at map time). Null region: NULL/0. */
-void *fams_region_addr(const fams_region *region);
-size_t fams_region_size(const fams_region *region);
+FAMS_API void *fams_region_addr(const fams_region *region);
+FAMS_API size_t fams_region_size(const fams_region *region);
 
 /* The live region whose working copy contains ADDR, or NULL. */
-fams_region *fams_region_of(const void *addr);
+FAMS_API fams_region *fams_region_of(const void *addr);
 
 /* Announces that [ADDR, ADDR+LEN) of a region is about to be written: logs the old bytes of every
  * line written for the first time since the last commit. Call before writing.
  * Errors: EINVAL (null ADDR), FAMS_ENOTTRACKED (range not inside one live region). */
-int fams_will_write(void *addr, size_t len);
+FAMS_API int fams_will_write(void *addr, size_t len);
 
 /* Commits every change to REGION since the last commit, failure-atomically; durable on return 0.
  * With nothing to commit it returns 0 without any I/O.
  * Errors: EINVAL (null region), FAMS_EPOISONED, EIO, ENOSPC (growing the log: nothing written,
  * changes stay pending and a later call may succeed), FAMS_EVERIFY (verify mode, see README).
  * After any other error the region is poisoned: the file keeps its last committed state. */
-int fams_msync(fams_region *region);
+FAMS_API int fams_msync(fams_region *region);
 
 /* Discards every change since the last commit: the working copy returns to the committed state.
  * Errors: EINVAL, EIO (reading the committed bytes back). */
-int fams_rollback(fams_region *region);
+FAMS_API int fams_rollback(fams_region *region);
 
 /* Commits (like fams_msync) and unmaps. The region is released even when the commit fails; the
  * error is returned and the file keeps its last committed state. Errors: as fams_msync. */
-int fams_unmap(fams_region *region);
+FAMS_API int fams_unmap(fams_region *region);
 
 /* Recovers the file at PATH without mapping it (what fams_map does first). Idempotent.
  * Errors: as fams_map. A missing log is not an error (nothing to recover). */
-int fams_recover(const char *path);
+FAMS_API int fams_recover(const char *path);
 
 /* ---- Statistics ------------------------------------------------------------------------------- */
 typedef struct fams_stat_counters {
@@ -108,14 +111,14 @@ typedef struct fams_stat_counters {
 /* Fills OUT with REGION's counters, or with the process totals when REGION is NULL (including
  * regions already unmapped). Errors: EINVAL (null OUT). FAMSYNC_STATS=1 prints the totals to
  * stderr at exit. */
-int fams_stats(const fams_region *region, fams_stat_counters *out);
+FAMS_API int fams_stats(const fams_region *region, fams_stat_counters *out);
 
 /* Static text naming an error code returned by any fams_ function (never NULL). */
-const char *fams_strerror(int err);
+FAMS_API const char *fams_strerror(int err);
 
 /* The calling thread's message for its last failed fams_ call ("" if none). Valid until the
  * thread's next fams_ call. */
-const char *fams_last_error_message(void);
+FAMS_API const char *fams_last_error_message(void);
 
 #ifdef __cplusplus
 }
