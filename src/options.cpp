@@ -48,6 +48,9 @@ Options parse() {
     o.verify_abort = strcmp(v, "abort") == 0;
   }
   if (const char *c = getenv("FAMSYNC_CRASH_AT")) o.crash_at = c;
+  if (const char *t = getenv("FAMSYNC_PATHS")) o.track_paths = t;
+  if (const char *x = getenv("FAMSYNC_EXCLUDE")) o.exclude_paths = x;
+  o.disable = env_flag("FAMSYNC_DISABLE");
   return o;
 }
 

@@ -22,6 +22,9 @@ struct Options {
   bool print_stats = false;          // FAMSYNC_STATS=1: print totals to stderr at exit
   bool verify = false;               // FAMSYNC_VERIFY=1: check untracked writes at each commit
   bool verify_abort = false;         // FAMSYNC_VERIFY=abort: abort() instead of failing commit
+  std::string track_paths;            // FAMSYNC_PATHS: ':'-separated prefixes; only these tracked
+  std::string exclude_paths;          // FAMSYNC_EXCLUDE: ':'-separated prefixes never tracked
+  bool disable = false;               // FAMSYNC_DISABLE=1: instrumented programs track nothing
   std::string crash_at;              // FAMSYNC_CRASH_AT=point[:n]: test hook, see crash_point.hpp
 };
 

@@ -82,7 +82,8 @@ struct OpenedFile {
 // Opens PATH with its log and recovers it. With LogOpenMode::must_exist a missing log means there
 // is nothing to recover: *NO_LOG is set and 0 returned.
 int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, OpenedFile *f,
-                     bool *no_log = nullptr) {
+                     bool *no_log = nullptr, bool force_identity = false,
+                     RecoveryReport *report = nullptr) {
   if (int rc = open_data_file(path, &f->data_fd, &f->st)) return rc;
   if (registry::tracks(f->st.st_dev, f->st.st_ino))
     return fail(FAMS_ETRACKED, "%s is already tracked by this process", path);
@@ -99,7 +100,7 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, OpenedF
   if (int rc = open_log_file(log_path, f->st, capacity, mode,
                              /*read_only=*/false, &f->log_file))
     return rc;
-  if (f->log_file.foreign) {
+  if (f->log_file.foreign && !force_identity) {
     if (f->log_file.dynamic.live_count != 0)
       return fail(FAMS_EFOREIGN,
                   "undo log %s belongs to another file (inode %llu, this is %llu) and holds %llu "
@@ -122,9 +123,14 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, OpenedF
   if (rc != 0) return rc;
   f->log = std::make_unique<UndoLog>(f->backend.get(), f->log_file.fixed.salt,
                                      f->log_file.dynamic.generation, f->log_file.capacity());
-  RecoveryReport report;
-  return recover_entries(f->backend.get(), f->log.get(), f->log_file.dynamic.live_count, size,
-                         &report);
+  RecoveryReport local;
+  if (int rc = recover_entries(f->backend.get(), f->log.get(), f->log_file.dynamic.live_count,
+                               size, report != nullptr ? report : &local))
+    return rc;
+  if (f->log_file.foreign) {  // forced: the log is retired, now make it name this file
+    if (int rc = recreate_log_file(f->st, f->log_file.capacity(), &f->log_file)) return rc;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -176,11 +182,14 @@ int Region::open(const char *path, unsigned flags, Region **out) {
   return 0;
 }
 
-int Region::recover_file(const char *path) {
+int Region::recover_file(const char *path, bool force_identity, RecoveryReport *report) {
   OpenedFile f;
   bool no_log = false;
-  return open_and_recover(path, 0, LogOpenMode::must_exist, &f, &no_log);
+  if (report != nullptr) *report = RecoveryReport{};
+  return open_and_recover(path, 0, LogOpenMode::must_exist, &f, &no_log, force_identity, report);
 }
+
+Region *Region::find_by_file(dev_t dev, ino_t ino) { return registry::find(dev, ino); }
 
 Region::~Region() {
   if (base_ != nullptr) window::release(reinterpret_cast<uintptr_t>(base_), map_len_);

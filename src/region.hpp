@@ -15,6 +15,7 @@
 #include "backend.hpp"
 #include "dirty_map.hpp"
 #include "log_file.hpp"
+#include "recovery.hpp"
 #include "stats.hpp"
 #include "undo_log.hpp"
 
@@ -34,8 +35,10 @@ class Region {
   // Errors: see fams_map in famsync.h.
   static int open(const char *path, unsigned flags, Region **out);
 
-  // Recovers PATH without mapping it. Errors: see fams_recover.
-  static int recover_file(const char *path);
+  // Recovers PATH without mapping it; REPORT (optional) says what was done. FORCE_IDENTITY applies
+  // a log that names another inode (a file copied with its log). Errors: see fams_recover.
+  static int recover_file(const char *path, bool force_identity = false,
+                          struct RecoveryReport *report = nullptr);
 
   // Store path: [addr, addr+len) is about to be written (clipped to the region).
   void note_write(uintptr_t addr, size_t len) {
@@ -55,7 +58,14 @@ class Region {
   // commit's error, if any.
   static int close(Region *region, bool commit_first);
 
+  // The live region of the file (dev, ino), or nullptr. Caller holds no region lock.
+  static Region *find_by_file(dev_t dev, ino_t ino);
+
   void *addr() const { return base_; }
+  uint64_t mapped_length() const { return map_len_; }
+  // Extra references from repeated mmap() of the same file by instrumented code.
+  int add_mapping_ref() { return ++mapping_refs_; }
+  int drop_mapping_ref() { return --mapping_refs_; }
   size_t size() const { return data_size_; }
   bool contains(uintptr_t addr) const {
     return addr - reinterpret_cast<uintptr_t>(base_) < map_len_;
@@ -101,6 +111,7 @@ class Region {
   std::vector<uint64_t> overflow_;      // lines dirty but not (yet) in the log
 
   std::mutex mutex_;  // commit / rollback / close / stats
+  int mapping_refs_ = 1;  // guarded by the interposer's mutex
   bool poisoned_ = false;
   bool disowned_ = false;
   Stats stats_;

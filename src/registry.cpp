@@ -92,6 +92,18 @@ bool tracks(dev_t dev, ino_t ino) {
   return false;
 }
 
+Region *find(dev_t dev, ino_t ino) {
+  std::lock_guard lock(mu());
+  for (const Entry &e : live())
+    if (e.dev == dev && e.ino == ino && !e.region->disowned()) return e.region;
+  return nullptr;
+}
+
+bool empty() {
+  std::lock_guard lock(mu());
+  return live().empty();
+}
+
 bool is_live(const Region *region) {
   if (region == nullptr) return false;
   std::lock_guard lock(mu());

@@ -18,6 +18,8 @@ int add(Region *region, dev_t dev, ino_t ino);
 // Removes REGION and folds its stats into the retired totals.
 void remove(Region *region);
 bool tracks(dev_t dev, ino_t ino);
+Region *find(dev_t dev, ino_t ino);
+bool empty();  // no live region: the interposers' fast exit
 bool is_live(const Region *region);
 // Totals over retired and live regions.
 void totals(fams_stat_counters *out);

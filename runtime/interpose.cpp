@@ -1,0 +1,265 @@
+// interpose.cpp — libc calls that instrumented code makes on files and mappings (abi.h).
+//
+// The pass renames, in instrumented code only, mmap/munmap/msync/mremap/fsync/fdatasync/
+// ftruncate/write/pwrite/read/pread/close to these __fams_ functions; uninstrumented libraries
+// keep libc's. Each behaves exactly like libc's unless it concerns a tracked file or mapping.
+//
+// Tracking policy (DESIGN.md, "Which mappings are tracked"): an mmap is tracked when it is
+// MAP_SHARED (not anonymous), PROT_WRITE, of a regular file, from offset 0, no longer than the
+// file (rounded up to a page), and the file's path passes FAMSYNC_PATHS / FAMSYNC_EXCLUDE. By
+// default everything under /dev/shm, /dev, /proc, /sys and /run is excluded, so POSIX shared
+// memory (shm_open) and other IPC keeps real shared semantics. An untracked mapping is the
+// kernel's ordinary mapping.
+//
+// Invariants: a tracked file's bytes within the mapping are only ever read and written through
+// the working copy (pread/pwrite on the fd are served from it), so fd I/O and the mapping stay
+// coherent and every change goes through a commit. errno is set as libc would set it.
+#include <famsync/abi.h>
+#include <famsync/famsync.h>
+
+#include "../src/error.hpp"
+#include "../src/options.hpp"
+#include "../src/region.hpp"
+#include "../src/registry.hpp"
+#include "../src/window.hpp"
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace {
+
+using famsync::Region;
+
+std::mutex g_map_mutex;  // serialises mmap/munmap of tracked files (refcounts)
+
+bool has_prefix(const std::string &path, const std::string &list) {
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(':', start);
+    if (end == std::string::npos) end = list.size();
+    std::string prefix = list.substr(start, end - start);
+    if (!prefix.empty() && path.compare(0, prefix.size(), prefix) == 0) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+bool path_is_tracked(const std::string &path) {
+  const famsync::Options &o = famsync::options();
+  if (has_prefix(path, o.exclude_paths)) return false;
+  if (!o.track_paths.empty()) return has_prefix(path, o.track_paths);
+  return !has_prefix(path, "/dev/:/proc/:/sys/:/run/");
+}
+
+std::string fd_path(int fd) {
+  char link[64], buf[PATH_MAX];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(link, buf, sizeof buf - 1);
+  if (n <= 0) return {};
+  buf[n] = '\0';
+  return buf;
+}
+
+void warn_once_per_file(const std::string &path, const char *why) {
+  static std::mutex m;
+  static std::string last;
+  std::lock_guard lock(m);
+  if (last == path) return;
+  last = path;
+  fprintf(stderr, "famsync: not tracking %s: %s (its msync is NOT failure-atomic)\n", path.c_str(),
+          why);
+}
+
+// The tracked region for FD's file, or nullptr (also when nothing is tracked: one branch).
+Region *region_for_fd(int fd) {
+  if (famsync::registry::empty()) return nullptr;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
+  return Region::find_by_file(st.st_dev, st.st_ino);
+}
+
+Region *region_at(void *addr) {
+  auto a = reinterpret_cast<uintptr_t>(addr);
+  if (!famsync::window::in_window(a)) return nullptr;
+  return famsync::window::lookup_in_window(a);
+}
+
+// Converts a famsync error into errno for a libc-shaped return.
+int set_errno_from(int rc) {
+  errno = rc > 0 ? rc : EIO;
+  fprintf(stderr, "famsync: %s (%s)\n", fams_strerror(rc), famsync::last_error_message());
+  return -1;
+}
+
+// Copies between the working copy and BUF for the part of [off, off+count) inside REGION.
+// Returns the bytes handled from the start of the range (0 if OFF is past the mapping).
+size_t working_copy_part(Region *r, uint64_t off, unsigned long count) {
+  uint64_t limit = r->size();  // bytes of the file the working copy covers
+  if (off >= limit) return 0;
+  return static_cast<size_t>(count < limit - off ? count : limit - off);
+}
+
+}  // namespace
+
+extern "C" {
+
+void __fams_module_init(void) {
+  if (famsync::options().disable) return;
+  famsync::window::reserve();  // failure leaves the window empty: nothing is tracked
+}
+
+void *__fams_mmap(void *addr, unsigned long len, int prot, int flags, int fd, long offset) {
+  bool candidate = !famsync::options().disable && fd >= 0 && (flags & MAP_SHARED) &&
+                   !(flags & MAP_ANONYMOUS) && !(flags & MAP_FIXED) && (prot & PROT_WRITE) &&
+                   len != 0;
+  if (!candidate) return mmap(addr, len, prot, flags, fd, offset);
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return mmap(addr, len, prot, flags, fd, offset);
+  std::string path = fd_path(fd);
+  if (path.empty() || !path_is_tracked(path)) return mmap(addr, len, prot, flags, fd, offset);
+  long page = sysconf(_SC_PAGESIZE);
+  uint64_t file_pages = (static_cast<uint64_t>(st.st_size) + page - 1) / page * page;
+  if (offset != 0 || len > file_pages || st.st_size == 0) {
+    warn_once_per_file(path, "only mappings from offset 0 within the file's size are tracked");
+    return mmap(addr, len, prot, flags, fd, offset);
+  }
+  std::lock_guard lock(g_map_mutex);
+  if (Region *r = Region::find_by_file(st.st_dev, st.st_ino)) {  // mapped again: share the copy
+    r->add_mapping_ref();
+    return r->addr();
+  }
+  fams_region *handle = nullptr;
+  int rc = fams_map(path.c_str(), 0, &handle);
+  if (rc != 0) {
+    // Refusing to map would break the program; mapping untracked would silently drop the
+    // guarantee. A file we cannot recover (corrupt/foreign log) must not be used: fail loudly.
+    if (rc == FAMS_ECORRUPT || rc == FAMS_EFOREIGN || rc == FAMS_ERANGE || rc == EBUSY) {
+      set_errno_from(rc);
+      return MAP_FAILED;
+    }
+    warn_once_per_file(path, famsync::last_error_message());
+    return mmap(addr, len, prot, flags, fd, offset);
+  }
+  return fams_region_addr(handle);
+}
+
+int __fams_munmap(void *addr, unsigned long len) {
+  Region *r = region_at(addr);
+  if (r == nullptr) return munmap(addr, len);
+  if (addr != r->addr()) {
+    errno = EINVAL;  // partial unmaps of a tracked mapping are not supported
+    fprintf(stderr, "famsync: munmap(%p) of part of a tracked mapping is not supported\n", addr);
+    return -1;
+  }
+  std::lock_guard lock(g_map_mutex);
+  if (r->drop_mapping_ref() > 0) return 0;
+  int rc = fams_unmap(reinterpret_cast<fams_region *>(r));
+  return rc == 0 ? 0 : set_errno_from(rc);
+}
+
+int __fams_msync(void *addr, unsigned long len, int flags) {
+  Region *r = region_at(addr);
+  if (r == nullptr) return msync(addr, len, flags);
+  if (reinterpret_cast<uintptr_t>(addr) % static_cast<uintptr_t>(sysconf(_SC_PAGESIZE)) != 0 ||
+      (flags & MS_SYNC && flags & MS_ASYNC)) {
+    errno = EINVAL;  // as msync(2)
+    return -1;
+  }
+  // FAMS semantics: the whole mapping's pending changes, whatever range was named, and durable
+  // even for MS_ASYNC (Linux's MS_ASYNC writes nothing; ours is simply synchronous).
+  int rc = fams_msync(reinterpret_cast<fams_region *>(r));
+  return rc == 0 ? 0 : set_errno_from(rc);
+}
+
+void *__fams_mremap(void *old_addr, unsigned long old_len, unsigned long new_len, int flags,
+                    void *new_addr) {
+  if (region_at(old_addr) == nullptr) return mremap(old_addr, old_len, new_len, flags, new_addr);
+  fprintf(stderr, "famsync: mremap of a tracked mapping is not supported yet\n");
+  errno = ENOMEM;  // what mremap reports when it cannot resize in place; callers handle it
+  return MAP_FAILED;
+}
+
+int __fams_fsync(int fd) {
+  if (Region *r = region_for_fd(fd)) {
+    if (int rc = fams_msync(reinterpret_cast<fams_region *>(r))) return set_errno_from(rc);
+  }
+  return fsync(fd);
+}
+
+int __fams_fdatasync(int fd) {
+  if (Region *r = region_for_fd(fd)) {
+    if (int rc = fams_msync(reinterpret_cast<fams_region *>(r))) return set_errno_from(rc);
+  }
+  return fdatasync(fd);
+}
+
+int __fams_ftruncate(int fd, long length) {
+  if (Region *r = region_for_fd(fd); r != nullptr && static_cast<uint64_t>(length) != r->size()) {
+    fprintf(stderr, "famsync: resizing a tracked file while it is mapped is not supported yet\n");
+    errno = EPERM;
+    return -1;
+  }
+  return ftruncate(fd, length);
+}
+
+long __fams_pwrite(int fd, const void *buf, unsigned long count, long offset) {
+  Region *r = region_for_fd(fd);
+  if (r == nullptr || offset < 0) return pwrite(fd, buf, count, offset);
+  size_t in_copy = working_copy_part(r, static_cast<uint64_t>(offset), count);
+  if (in_copy != 0) {  // the mapped part goes into the working copy: committed atomically later
+    char *dst = static_cast<char *>(r->addr()) + offset;
+    r->note_write(reinterpret_cast<uintptr_t>(dst), in_copy);
+    memcpy(dst, buf, in_copy);
+  }
+  if (in_copy == count) return static_cast<long>(count);
+  long rest = pwrite(fd, static_cast<const char *>(buf) + in_copy, count - in_copy,
+                     offset + static_cast<long>(in_copy));
+  return rest < 0 ? (in_copy != 0 ? static_cast<long>(in_copy) : rest)
+                  : static_cast<long>(in_copy) + rest;
+}
+
+long __fams_pread(int fd, void *buf, unsigned long count, long offset) {
+  Region *r = region_for_fd(fd);
+  if (r == nullptr || offset < 0) return pread(fd, buf, count, offset);
+  size_t in_copy = working_copy_part(r, static_cast<uint64_t>(offset), count);
+  memcpy(buf, static_cast<char *>(r->addr()) + offset, in_copy);
+  if (in_copy == count) return static_cast<long>(count);
+  long rest = pread(fd, static_cast<char *>(buf) + in_copy, count - in_copy,
+                    offset + static_cast<long>(in_copy));
+  return rest < 0 ? (in_copy != 0 ? static_cast<long>(in_copy) : rest)
+                  : static_cast<long>(in_copy) + rest;
+}
+
+long __fams_write(int fd, const void *buf, unsigned long count) {
+  Region *r = region_for_fd(fd);
+  if (r == nullptr) return write(fd, buf, count);
+  off_t pos = lseek(fd, 0, SEEK_CUR);
+  if (pos < 0) return write(fd, buf, count);  // not seekable: cannot be a mapped range
+  long n = __fams_pwrite(fd, buf, count, pos);
+  if (n > 0) lseek(fd, pos + n, SEEK_SET);
+  return n;
+}
+
+long __fams_read(int fd, void *buf, unsigned long count) {
+  Region *r = region_for_fd(fd);
+  if (r == nullptr) return read(fd, buf, count);
+  off_t pos = lseek(fd, 0, SEEK_CUR);
+  if (pos < 0) return read(fd, buf, count);
+  long n = __fams_pread(fd, buf, count, pos);
+  if (n > 0) lseek(fd, pos + n, SEEK_SET);
+  return n;
+}
+
+int __fams_close(int fd) {
+  // Closing a descriptor never unmaps (as with mmap); the region keeps its own descriptor.
+  return close(fd);
+}
+
+}  // extern "C"

@@ -1,0 +1,49 @@
+// inspect.cpp — see inspect.hpp.
+#include "inspect.hpp"
+
+#include "checksum.hpp"
+#include "error.hpp"
+#include "os.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace famsync {
+
+int inspect_log(const std::string &data_path, LogReport *report) {
+  report->data_path = data_path;
+  struct stat st;
+  if (::stat(data_path.c_str(), &st) != 0) return fail_errno("stat %s", data_path.c_str());
+  if (!S_ISREG(st.st_mode)) return fail(FAMS_ENOTREGULAR, "%s is not a regular file", data_path.c_str());
+  report->data_size = static_cast<uint64_t>(st.st_size);
+  report->data_ino = st.st_ino;
+  report->log_path = log_path_for(data_path, st);
+  struct stat log_st;
+  if (::stat(report->log_path.c_str(), &log_st) != 0) {
+    if (errno == ENOENT) return 0;
+    return fail_errno("stat %s", report->log_path.c_str());
+  }
+  report->log_exists = true;
+  LogFile &lf = report->log;
+  if (int rc = open_log_file(report->log_path, st, 0, LogOpenMode::must_exist, /*read_only=*/true, &lf))
+    return rc;
+  for (uint64_t slot = 0; slot < lf.dynamic.live_count; ++slot) {
+    LogEntry e;
+    if (int rc = os::pread_full(lf.fd, &e, sizeof e, log_entry_offset(slot), lf.path.c_str())) {
+      close_log_file(&lf);
+      return rc;
+    }
+    if (!entry_is_valid(e, lf.fixed.salt, lf.dynamic.generation)) {
+      ++report->torn_live;
+    } else {
+      ++report->valid_live;
+      if (e.line_offset >= report->data_size || e.line_offset % kLineSize != 0) ++report->out_of_range;
+    }
+  }
+  close_log_file(&lf);
+  return 0;
+}
+
+}  // namespace famsync

@@ -1,0 +1,28 @@
+// inspect.hpp — read-only analysis of a data file's undo log (for `famsync info` / `check`).
+//
+// Invariant: inspection never writes or locks anything, so it is safe on a file that another
+// process is using (its answer is then a snapshot that may already be stale).
+#pragma once
+
+#include "log_file.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace famsync {
+
+struct LogReport {
+  std::string data_path, log_path;
+  uint64_t data_size = 0, data_ino = 0;
+  bool log_exists = false;
+  LogFile log;                 // header fields (fd closed)
+  uint64_t valid_live = 0;     // valid entries among [0, live_count)
+  uint64_t torn_live = 0;      // entries among [0, live_count) that do not verify
+  uint64_t out_of_range = 0;   // valid entries pointing past the end of the data file
+};
+
+// Fills REPORT. Errors: ENOENT (data file), FAMS_ECORRUPT (header), EIO. A missing log is not an
+// error (log_exists = false).
+int inspect_log(const std::string &data_path, LogReport *report);
+
+}  // namespace famsync
