@@ -4,6 +4,7 @@
 #include "checksum.hpp"
 #include "error.hpp"
 #include "os.hpp"
+#include "redo_log.hpp"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -27,20 +28,42 @@ int inspect_log(const std::string &data_path, LogReport *report) {
   }
   report->log_exists = true;
   LogFile &lf = report->log;
-  if (int rc = open_log_file(report->log_path, st, 0, LogOpenMode::must_exist, /*read_only=*/true, &lf))
+  if (int rc = open_log_file(report->log_path, st, 0, LogProtocol::undo, LogOpenMode::must_exist, /*read_only=*/true, &lf))
     return rc;
-  for (uint64_t slot = 0; slot < lf.dynamic.live_count; ++slot) {
-    LogEntry e;
-    if (int rc = os::pread_full(lf.fd, &e, sizeof e, log_entry_offset(slot), lf.path.c_str())) {
+  auto note_range = [&](const LogEntry &e) {
+    if (e.line_offset >= report->data_size || e.line_offset % kLineSize != 0) ++report->out_of_range;
+  };
+  if (lf.protocol() == LogProtocol::undo) {
+    for (uint64_t slot = 0; slot < lf.dynamic.live_count; ++slot) {
+      LogEntry e;
+      if (int rc = os::pread_full(lf.fd, &e, sizeof e, log_entry_offset(slot), lf.path.c_str())) {
+        close_log_file(&lf);
+        return rc;
+      }
+      if (!entry_is_valid(e, lf.fixed.salt, lf.dynamic.generation)) {
+        ++report->torn_live;
+      } else {
+        ++report->valid_live;
+        note_range(e);
+      }
+    }
+    report->pending = report->valid_live;
+  } else {
+    ReadSlot read = [&](uint64_t slot, LogEntry *e) {
+      return os::pread_full(lf.fd, e, sizeof *e, log_entry_offset(slot), lf.path.c_str());
+    };
+    uint64_t slots = 0;
+    int rc = scan_redo_groups(read, lf.fixed.salt, lf.dynamic.generation, lf.capacity(),
+                              [&](const std::vector<LogEntry> &group) {
+                                for (const LogEntry &e : group) note_range(e);
+                                return 0;
+                              },
+                              &report->redo_groups, &slots);
+    if (rc != 0) {
       close_log_file(&lf);
       return rc;
     }
-    if (!entry_is_valid(e, lf.fixed.salt, lf.dynamic.generation)) {
-      ++report->torn_live;
-    } else {
-      ++report->valid_live;
-      if (e.line_offset >= report->data_size || e.line_offset % kLineSize != 0) ++report->out_of_range;
-    }
+    report->pending = slots;
   }
   close_log_file(&lf);
   return 0;

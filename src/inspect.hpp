@@ -16,8 +16,10 @@ struct LogReport {
   uint64_t data_size = 0, data_ino = 0;
   bool log_exists = false;
   LogFile log;                 // header fields (fd closed)
-  uint64_t valid_live = 0;     // valid entries among [0, live_count)
-  uint64_t torn_live = 0;      // entries among [0, live_count) that do not verify
+  uint64_t pending = 0;        // entries recovery would apply (undo: live; redo: in groups)
+  uint64_t valid_live = 0;     // undo: valid entries among [0, live_count)
+  uint64_t torn_live = 0;      // undo: entries among [0, live_count) that do not verify
+  uint64_t redo_groups = 0;    // redo: complete commit groups not yet checkpointed
   uint64_t out_of_range = 0;   // valid entries pointing past the end of the data file
 };
 

@@ -16,7 +16,7 @@
 namespace famsync {
 namespace {
 
-LogStaticHeader make_static_header(const struct stat &data_st) {
+LogStaticHeader make_static_header(const struct stat &data_st, LogProtocol protocol) {
   LogStaticHeader h{};
   memcpy(h.magic, kLogMagic, sizeof h.magic);
   h.version = kLogFormatVersion;
@@ -27,19 +27,21 @@ LogStaticHeader make_static_header(const struct stat &data_st) {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   h.created_unix_ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + ts.tv_nsec;
+  h.protocol = static_cast<uint32_t>(protocol);
   h.checksum = static_header_checksum(h);
   return h;
 }
 
 // Writes a complete new log under a temporary name and renames it over PATH.
-int create_log(const std::string &path, const struct stat &data_st, uint64_t capacity) {
+int create_log(const std::string &path, const struct stat &data_st, uint64_t capacity,
+               LogProtocol protocol) {
   std::string tmp = path + ".tmp." + std::to_string(getpid());
   int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return fail_errno("creating undo log %s", tmp.c_str());
   uint64_t size = log_entry_offset(capacity);
   int rc = 0;
   char page[kLogHeaderSize] = {};
-  LogStaticHeader fixed = make_static_header(data_st);
+  LogStaticHeader fixed = make_static_header(data_st, protocol);
   LogDynamicHeader dyn{};
   os::random_bytes(&dyn.generation, sizeof dyn.generation);  // entries of older logs never verify
   dyn.generation &= ~(1ull << 63);                            // leave room to count up
@@ -76,9 +78,9 @@ int validate(LogFile *lf, const struct stat &data_st) {
     return fail(FAMS_ECORRUPT, "%s is not a famsync undo log (bad magic)", lf->path.c_str());
   if (h.checksum != static_header_checksum(h))
     return fail(FAMS_ECORRUPT, "undo log %s: header checksum mismatch", lf->path.c_str());
-  if (h.version != kLogFormatVersion || h.entry_size != kLogEntrySize)
-    return fail(FAMS_ECORRUPT, "undo log %s: format version %u / entry size %u not supported",
-                lf->path.c_str(), h.version, h.entry_size);
+  if (h.version != kLogFormatVersion || h.entry_size != kLogEntrySize || h.protocol > 1)
+    return fail(FAMS_ECORRUPT, "undo log %s: format version %u / entry size %u / protocol %u not "
+                "supported", lf->path.c_str(), h.version, h.entry_size, h.protocol);
   if (lf->dynamic.live_count > lf->capacity())
     return fail(FAMS_ECORRUPT, "undo log %s: %llu live entries but room for only %llu",
                 lf->path.c_str(), (unsigned long long)lf->dynamic.live_count,
@@ -99,14 +101,14 @@ std::string log_path_for(const std::string &data_path, const struct stat &data_s
 }
 
 int open_log_file(const std::string &path, const struct stat &data_st, uint64_t initial_capacity,
-                  LogOpenMode mode, bool read_only, LogFile *out) {
+                  LogProtocol protocol, LogOpenMode mode, bool read_only, LogFile *out) {
   out->path = path;
   for (int attempt = 0;; ++attempt) {
     out->fd = ::open(path.c_str(), (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
     if (out->fd >= 0) break;
     if (errno != ENOENT || mode == LogOpenMode::must_exist || read_only || attempt > 0)
       return fail_errno("open undo log %s", path.c_str());
-    if (int rc = create_log(path, data_st, initial_capacity)) return rc;
+    if (int rc = create_log(path, data_st, initial_capacity, protocol)) return rc;
   }
   if (!read_only && flock(out->fd, LOCK_EX | LOCK_NB) != 0) {
     int rc = errno == EWOULDBLOCK
@@ -134,8 +136,9 @@ int open_log_file(const std::string &path, const struct stat &data_st, uint64_t 
   return 0;
 }
 
-int recreate_log_file(const struct stat &data_st, uint64_t capacity, LogFile *lf) {
-  if (int rc = create_log(lf->path, data_st, capacity)) return rc;
+int recreate_log_file(const struct stat &data_st, uint64_t capacity, LogProtocol protocol,
+                      LogFile *lf) {
+  if (int rc = create_log(lf->path, data_st, capacity, protocol)) return rc;
   int fd = ::open(lf->path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return fail_errno("open undo log %s", lf->path.c_str());
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {

@@ -24,6 +24,8 @@ struct LogFile {
   LogDynamicHeader dynamic{}; // as read; live_count <= capacity checked
   bool foreign = false;       // header names another data file (inode differs)
 
+  LogProtocol protocol() const { return static_cast<LogProtocol>(fixed.protocol); }
+
   uint64_t capacity() const { return (size - kLogHeaderSize) / kLogEntrySize; }
 };
 
@@ -37,12 +39,14 @@ enum class LogOpenMode {
 // READ_ONLY opens without the lock and without creating (for `famsync info/check`).
 // Errors: ENOENT (must_exist), EACCES, EBUSY, FAMS_ECORRUPT (bad magic/version/checksum/size,
 // live_count beyond capacity), ENOSPC/EIO (creating).
+// A created log uses PROTOCOL; an existing one keeps the protocol it records.
 int open_log_file(const std::string &path, const struct stat &data_st, uint64_t initial_capacity,
-                  LogOpenMode mode, bool read_only, LogFile *out);
+                  LogProtocol protocol, LogOpenMode mode, bool read_only, LogFile *out);
 
 // Replaces the log at LF->path by a fresh, empty one for DATA_ST (atomically, by rename), keeping
 // the lock. Used when the old log holds nothing live but names another inode, or must be reset.
-int recreate_log_file(const struct stat &data_st, uint64_t capacity, LogFile *lf);
+int recreate_log_file(const struct stat &data_st, uint64_t capacity, LogProtocol protocol,
+                      LogFile *lf);
 
 void close_log_file(LogFile *lf);
 

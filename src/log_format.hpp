@@ -3,12 +3,16 @@
 // Layout: a 4 KiB header page, then `capacity` entries of 128 bytes (capacity = (file size -
 // 4096) / 128; the log grows by extending the file, so no field records the capacity).
 //
-// Invariant (what recovery relies on): entries [0, live_count) whose checksum verifies against
-// the header's generation hold the committed bytes of the lines a commit in flight may have
-// overwritten. `live_count` and `generation` are separate aligned 8-byte words, each written with
-// one store: every combination of their old and new values is a valid state (see DESIGN.md,
-// "Commit protocol"). The static part of the header is written once, when the file is created
-// under a temporary name and renamed into place, and is protected by its own checksum.
+// Two protocols share the format (the static header records which one a log uses):
+//  - undo (pmem backend): entries [0, live_count) whose checksum verifies against the header's
+//    generation hold the committed bytes of the lines a commit in flight may have overwritten.
+//    `live_count` and `generation` are separate aligned 8-byte words, each written with one
+//    store: every combination of their old and new values is a valid state.
+//  - redo (file backend): from slot 0, groups of entries holding the NEW bytes of each commit
+//    since the last checkpoint; a group counts iff all its entries verify under the header's
+//    generation (the checkpoint epoch) with consecutive sequence numbers.
+// See DESIGN.md, "Commit protocol". The static part of the header is written once, when the
+// file is created under a temporary name and renamed into place, with its own checksum.
 #pragma once
 
 #include <cstddef>
@@ -31,7 +35,8 @@ struct LogStaticHeader {
   uint64_t data_dev;        // st_dev of the data file (informational: devices renumber)
   uint64_t salt;            // random per log file; seeds every checksum in it
   uint64_t created_unix_ns; // informational
-  uint64_t reserved;        // zero
+  uint32_t protocol;        // LogProtocol
+  uint32_t reserved;        // zero
   uint64_t checksum;        // XXH3-64 of bytes [0, 56) seeded with 0
 };
 static_assert(sizeof(LogStaticHeader) == 64);
@@ -44,16 +49,22 @@ struct LogDynamicHeader {
 };
 static_assert(sizeof(LogDynamicHeader) == 64);
 
+enum class LogProtocol : uint32_t { undo = 0, redo = 1 };
+
 inline constexpr size_t kLogStaticOffset = 0;
 inline constexpr size_t kLogGenerationOffset = 64;
 inline constexpr size_t kLogLiveCountOffset = 72;
 
-// One undo record: the committed bytes of one 64-byte line of the data file.
+// One record: the bytes of one 64-byte line of the data file — the committed ones (undo) or the
+// ones being committed (redo).
 struct alignas(64) LogEntry {
-  uint8_t old_bytes[64];  // the line's bytes as of the last commit
+  uint8_t bytes[64];      // undo: the line as of the last commit; redo: as of this commit
   uint64_t line_offset;   // byte offset of the line in the data file (multiple of 64)
   uint64_t generation;    // header generation the entry was written under
-  uint64_t reserved[5];   // zero
+  uint64_t sequence;      // redo: commit number within the generation (from 0); undo: 0
+  uint64_t index;         // redo: position within its commit's group; undo: 0
+  uint64_t group_size;    // redo: entries in its commit's group; undo: 0
+  uint64_t reserved[2];   // zero
   uint64_t checksum;      // XXH3-64 of bytes [0, 120) seeded with the header's salt
 };
 static_assert(sizeof(LogEntry) == kLogEntrySize);

@@ -10,6 +10,7 @@
 #include "crash_point.hpp"
 #include "error.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace famsync {
@@ -41,13 +42,64 @@ int recover_entries(Backend *backend, UndoLog *log, uint64_t live_count, uint64_
   for (size_t i = 0; i < valid.size(); ++i) {
     const LogEntry &e = valid[i];
     uint64_t len = data_size - e.line_offset < kLineSize ? data_size - e.line_offset : kLineSize;
-    if (int rc = backend->write(Medium::data, e.line_offset, e.old_bytes, len)) return rc;
+    if (int rc = backend->write(Medium::data, e.line_offset, e.bytes, len)) return rc;
     if (i == valid.size() / 2) crash_point("recovery-mid-apply");
   }
   report->applied = valid.size();
   if (int rc = backend->persist(Medium::data)) return rc;
   crash_point("recovery-applied");
   return log->retire();
+}
+
+}  // namespace famsync
+
+namespace famsync {
+
+int recover_redo(Backend *backend, RedoLog *log, uint64_t salt, uint64_t data_size,
+                 RecoveryReport *report) {
+  *report = RecoveryReport{};
+  ReadSlot read = [&](uint64_t slot, LogEntry *e) {
+    return backend->read(Medium::log, log_entry_offset(slot), e, sizeof *e);
+  };
+  uint64_t groups = 0, slots = 0;
+  int rc = scan_redo_groups(read, salt, log->generation(), log->capacity(),
+                            [&](const std::vector<LogEntry> &group) {
+                              for (const LogEntry &e : group)
+                                if (e.line_offset % kLineSize != 0 || e.line_offset >= data_size)
+                                  return fail(FAMS_ERANGE,
+                                              "redo log entry restores offset %llu but the data "
+                                              "file has %llu bytes (was it truncated or "
+                                              "replaced?); nothing was changed",
+                                              (unsigned long long)e.line_offset,
+                                              (unsigned long long)data_size);
+                              return 0;
+                            },
+                            &groups, &slots);
+  if (rc != 0) return rc;
+  report->groups = groups;
+  report->live_count = slots;
+  if (groups == 0) return 0;
+  uint64_t applied = 0;
+  bool mid_point_passed = false;
+  rc = scan_redo_groups(read, salt, log->generation(), log->capacity(),
+                        [&](const std::vector<LogEntry> &group) {
+                          for (const LogEntry &e : group) {
+                            uint64_t len = std::min<uint64_t>(kLineSize, data_size - e.line_offset);
+                            if (int w = backend->write(Medium::data, e.line_offset, e.bytes, len))
+                              return w;
+                            ++applied;
+                          }
+                          if (!mid_point_passed && applied >= slots / 2) {
+                            mid_point_passed = true;
+                            crash_point("recovery-mid-apply");
+                          }
+                          return 0;
+                        },
+                        &groups, &slots);
+  if (rc != 0) return rc;
+  report->applied = applied;
+  crash_point("recovery-applied");  // not yet synced: the checkpoint below syncs, then retires
+  return log->checkpoint();
 }
 
 }  // namespace famsync

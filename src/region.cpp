@@ -8,6 +8,7 @@
 #include "error.hpp"
 #include "options.hpp"
 #include "os.hpp"
+#include "checksum.hpp"
 #include "recovery.hpp"
 #include "registry.hpp"
 #include "window.hpp"
@@ -64,25 +65,63 @@ bool want_pmem(unsigned flags, int fd, uint64_t size) {
   return file_is_dax(fd, size);
 }
 
-// Everything recovery and mapping share: data file, locked log, backend, undo log, recovered.
+// Everything recovery and mapping share: data file, locked log, backend, the log protocol's
+// object (exactly one of undo/redo), recovered.
 struct OpenedFile {
   int data_fd = -1;
   struct stat st {};
   LogFile log_file;
   std::unique_ptr<Backend> backend;
-  std::unique_ptr<UndoLog> log;
+  std::unique_ptr<UndoLog> undo;
+  std::unique_ptr<RedoLog> redo;
 
   ~OpenedFile() {
+    undo.reset();
+    redo.reset();
     backend.reset();
     close_log_file(&log_file);
     if (data_fd >= 0) ::close(data_fd);
   }
 };
 
+int make_backend(OpenedFile *f, bool pmem) {
+  uint64_t size = static_cast<uint64_t>(f->st.st_size);
+  if (BackendFactory factory = backend_factory_for_testing())
+    return factory(f->data_fd, size, f->log_file.fd, f->log_file.size, pmem, &f->backend);
+  if (pmem) return make_pmem_backend(f->data_fd, size, f->log_file.fd, f->log_file.size, &f->backend);
+  return make_file_backend(f->data_fd, f->log_file.fd, f->log_file.size, &f->backend);
+}
+
+void make_log_object(OpenedFile *f) {
+  const LogFile &lf = f->log_file;
+  f->undo.reset();
+  f->redo.reset();
+  if (lf.protocol() == LogProtocol::undo)
+    f->undo = std::make_unique<UndoLog>(f->backend.get(), lf.fixed.salt, lf.dynamic.generation,
+                                        lf.capacity());
+  else
+    f->redo = std::make_unique<RedoLog>(f->backend.get(), lf.fixed.salt, lf.dynamic.generation,
+                                        lf.capacity());
+}
+
+// Does the log hold anything recovery would apply? (Conservative for redo: a valid first entry.)
+int log_has_live_state(const LogFile &lf, bool *live) {
+  if (lf.protocol() == LogProtocol::undo) {
+    *live = lf.dynamic.live_count != 0;
+    return 0;
+  }
+  LogEntry first;
+  if (int rc = os::pread_full(lf.fd, &first, sizeof first, log_entry_offset(0), lf.path.c_str()))
+    return rc;
+  *live = entry_is_valid(first, lf.fixed.salt, lf.dynamic.generation);
+  return 0;
+}
+
 // Opens PATH with its log and recovers it. With LogOpenMode::must_exist a missing log means there
-// is nothing to recover: *NO_LOG is set and 0 returned.
-int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, OpenedFile *f,
-                     bool *no_log = nullptr, bool force_identity = false,
+// is nothing to recover: *NO_LOG is set and 0 returned. MAPPING: the caller will map the file, so
+// the log must end up in the protocol of the chosen backend (pmem: undo, file: redo).
+int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool mapping,
+                     OpenedFile *f, bool *no_log = nullptr, bool force_identity = false,
                      RecoveryReport *report = nullptr) {
   if (int rc = open_data_file(path, &f->data_fd, &f->st)) return rc;
   if (registry::tracks(f->st.st_dev, f->st.st_ino))
@@ -91,44 +130,48 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, OpenedF
   uint64_t lines = (size + kLineSize - 1) / kLineSize;
   // A log never needs more slots than the file has lines; small files never overflow.
   uint64_t capacity = std::min(lines, options().log_entries);
+  bool pmem = want_pmem(flags, f->data_fd, size);
+  LogProtocol wanted = pmem ? LogProtocol::undo : LogProtocol::redo;
   std::string log_path = log_path_for(path, f->st);
   if (struct stat log_st; mode == LogOpenMode::must_exist && ::stat(log_path.c_str(), &log_st) != 0 &&
                           errno == ENOENT) {
     *no_log = true;
     return 0;
   }
-  if (int rc = open_log_file(log_path, f->st, capacity, mode,
-                             /*read_only=*/false, &f->log_file))
+  if (int rc = open_log_file(log_path, f->st, capacity, wanted, mode, /*read_only=*/false,
+                             &f->log_file))
     return rc;
+  bool live = false;
+  if (int rc = log_has_live_state(f->log_file, &live)) return rc;
   if (f->log_file.foreign && !force_identity) {
-    if (f->log_file.dynamic.live_count != 0)
+    if (live)
       return fail(FAMS_EFOREIGN,
-                  "undo log %s belongs to another file (inode %llu, this is %llu) and holds %llu "
-                  "live entries; nothing was changed. If the file was copied with its log, run "
-                  "`famsync recover --force-identity %s`",
+                  "undo log %s belongs to another file (inode %llu, this is %llu) and holds an "
+                  "interrupted commit; nothing was changed. If the file was copied with its log, "
+                  "run `famsync recover --force-identity %s`",
                   log_path.c_str(), (unsigned long long)f->log_file.fixed.data_ino,
-                  (unsigned long long)f->st.st_ino,
-                  (unsigned long long)f->log_file.dynamic.live_count, path);
+                  (unsigned long long)f->st.st_ino, path);
     // Nothing live: the stale log is worthless; replace it by one naming this file.
-    if (int rc = recreate_log_file(f->st, capacity, &f->log_file)) return rc;
+    if (int rc = recreate_log_file(f->st, capacity, wanted, &f->log_file)) return rc;
   }
-  bool pmem = want_pmem(flags, f->data_fd, size);
-  int rc;
-  if (BackendFactory factory = backend_factory_for_testing())
-    rc = factory(f->data_fd, size, f->log_file.fd, f->log_file.size, pmem, &f->backend);
-  else if (pmem)
-    rc = make_pmem_backend(f->data_fd, size, f->log_file.fd, f->log_file.size, &f->backend);
-  else
-    rc = make_file_backend(f->data_fd, f->log_file.fd, f->log_file.size, &f->backend);
-  if (rc != 0) return rc;
-  f->log = std::make_unique<UndoLog>(f->backend.get(), f->log_file.fixed.salt,
-                                     f->log_file.dynamic.generation, f->log_file.capacity());
+  if (int rc = make_backend(f, pmem)) return rc;
+  make_log_object(f);
   RecoveryReport local;
-  if (int rc = recover_entries(f->backend.get(), f->log.get(), f->log_file.dynamic.live_count,
-                               size, report != nullptr ? report : &local))
-    return rc;
-  if (f->log_file.foreign) {  // forced: the log is retired, now make it name this file
-    if (int rc = recreate_log_file(f->st, f->log_file.capacity(), &f->log_file)) return rc;
+  RecoveryReport *rep = report != nullptr ? report : &local;
+  int rc = f->undo ? recover_entries(f->backend.get(), f->undo.get(), f->log_file.dynamic.live_count,
+                                     size, rep)
+                   : recover_redo(f->backend.get(), f->redo.get(), f->log_file.fixed.salt, size, rep);
+  if (rc != 0) return rc;
+  // The log is clean now. Replace it if it names another inode (forced) or if the mapping's
+  // backend needs the other protocol (e.g. the file was last used on pmem, now as a plain file).
+  if (f->log_file.foreign || (mapping && f->log_file.protocol() != wanted)) {
+    f->undo.reset();
+    f->redo.reset();
+    f->backend.reset();
+    LogProtocol next = mapping ? wanted : f->log_file.protocol();
+    if (int rc2 = recreate_log_file(f->st, f->log_file.capacity(), next, &f->log_file)) return rc2;
+    if (int rc2 = make_backend(f, pmem)) return rc2;
+    make_log_object(f);
   }
   return 0;
 }
@@ -139,7 +182,8 @@ int Region::open(const char *path, unsigned flags, Region **out) {
   if (int rc = window::reserve()) return rc;
   registry::install_process_hooks();
   OpenedFile f;
-  if (int rc = open_and_recover(path, flags, LogOpenMode::create_if_missing, &f)) return rc;
+  if (int rc = open_and_recover(path, flags, LogOpenMode::create_if_missing, /*mapping=*/true, &f))
+    return rc;
 
   std::unique_ptr<Region> r(new Region);
   r->path_ = path;
@@ -148,7 +192,7 @@ int Region::open(const char *path, unsigned flags, Region **out) {
   r->map_len_ = (r->data_size_ + page_size() - 1) / page_size() * page_size();
   r->nlines_ = r->map_len_ / kLineSize;
   if (!r->dirty_.init(r->nlines_)) return fail(ENOMEM, "allocating dirty state for %s", path);
-  r->slot_line_cap_ = f.log->capacity();
+  r->slot_line_cap_ = f.log_file.capacity();
   void *sl = mmap(nullptr, r->slot_line_cap_ * sizeof(uint64_t), PROT_READ | PROT_WRITE,
                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (sl == MAP_FAILED) return fail_errno("allocating the slot table for %s", path);
@@ -176,7 +220,8 @@ int Region::open(const char *path, unsigned flags, Region **out) {
   r->log_file_ = f.log_file;
   f.log_file.fd = -1;
   r->backend_ = std::move(f.backend);
-  r->log_ = std::move(f.log);
+  r->undo_ = std::move(f.undo);
+  r->redo_ = std::move(f.redo);
   window::publish(slot, r->map_len_, r.get());
   *out = r.release();
   return 0;
@@ -186,7 +231,8 @@ int Region::recover_file(const char *path, bool force_identity, RecoveryReport *
   OpenedFile f;
   bool no_log = false;
   if (report != nullptr) *report = RecoveryReport{};
-  return open_and_recover(path, 0, LogOpenMode::must_exist, &f, &no_log, force_identity, report);
+  return open_and_recover(path, 0, LogOpenMode::must_exist, /*mapping=*/false, &f, &no_log,
+                          force_identity, report);
 }
 
 Region *Region::find_by_file(dev_t dev, ino_t ino) { return registry::find(dev, ino); }
@@ -194,7 +240,8 @@ Region *Region::find_by_file(dev_t dev, ino_t ino) { return registry::find(dev, 
 Region::~Region() {
   if (base_ != nullptr) window::release(reinterpret_cast<uintptr_t>(base_), map_len_);
   if (slot_line_ != nullptr) munmap(slot_line_, slot_line_cap_ * sizeof(uint64_t));
-  log_.reset();
+  undo_.reset();
+  redo_.reset();
   backend_.reset();
   close_log_file(&log_file_);
   if (data_fd_ >= 0) ::close(data_fd_);
@@ -207,18 +254,19 @@ Region::~Region() {
     return;
   }
   uint64_t slot = next_slot_.fetch_add(1, std::memory_order_relaxed);
-  bool logged = false;
-  if (slot < log_->capacity()) {
+  bool listed = false;
+  if (slot < slot_line_cap_) {
     slot_line_[slot] = line;
-    // The working copy's line is still clean, i.e. holds the committed bytes.
-    logged = log_->append(slot, line * kLineSize, base_ + line * kLineSize) == 0;
+    // Undo: log the committed bytes now; the working copy's line is still clean, i.e. holds
+    // them. Redo logs the new bytes at commit, so the slot is just the dirty-list entry.
+    listed = undo_ == nullptr || undo_->append(slot, line * kLineSize, base_ + line * kLineSize) == 0;
   }
-  if (logged) {
-    stats_.logged_at_store.fetch_add(1, std::memory_order_relaxed);
+  if (listed) {
+    if (undo_ != nullptr) stats_.logged_at_store.fetch_add(1, std::memory_order_relaxed);
   } else {
     // Log full (or the staging write failed): the data file still holds the committed bytes,
     // so the line is logged from there at commit. The store path never fails.
-    if (slot < log_->capacity()) slot_line_[slot] = UINT64_MAX;  // hole: skipped at commit
+    if (slot < slot_line_cap_) slot_line_[slot] = UINT64_MAX;  // hole: skipped at commit
     std::lock_guard lock(overflow_mutex_);
     overflow_.push_back(line);
   }
@@ -252,10 +300,10 @@ int Region::fail_poisoned(int rc) {
 // Logs the overflow lines into slots [FIRST_SLOT, ...) from the data file's committed bytes.
 int Region::log_overflow_lines(uint64_t first_slot) {
   uint64_t need = first_slot + overflow_.size();
-  if (need > log_->capacity()) {
-    if (int rc = log_->grow(need)) return rc;  // ENOSPC here loses nothing: not yet published
+  if (need > undo_->capacity()) {
+    if (int rc = undo_->grow(need)) return rc;  // ENOSPC here loses nothing: not yet published
     ++stats_.log_grows;
-    uint64_t new_cap = log_->capacity();
+    uint64_t new_cap = undo_->capacity();
     void *p = mremap(slot_line_, slot_line_cap_ * sizeof(uint64_t), new_cap * sizeof(uint64_t),
                      MREMAP_MAYMOVE);
     if (p == MAP_FAILED) return fail_errno("growing the slot table");
@@ -266,7 +314,7 @@ int Region::log_overflow_lines(uint64_t first_slot) {
   for (uint64_t line : overflow_) {
     uint8_t old[kLineSize];
     if (int rc = backend_->read(Medium::data, line * kLineSize, old, sizeof old)) return rc;
-    if (int rc = log_->append(slot, line * kLineSize, old)) return rc;
+    if (int rc = undo_->append(slot, line * kLineSize, old)) return rc;
     slot_line_[slot++] = line;
   }
   stats_.logged_at_commit += overflow_.size();
@@ -321,34 +369,57 @@ int Region::commit() {
   if (poisoned_)
     return fail(FAMS_EPOISONED, "%s: an earlier persistence error poisoned this mapping; unmap "
                 "and map again to recover the last committed state", path_.c_str());
-  uint64_t logged = std::min(next_slot_.load(std::memory_order_relaxed), log_->capacity());
-  if (logged == 0 && overflow_.empty()) {
+  uint64_t listed = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);
+  if (listed == 0 && overflow_.empty()) {
     ++stats_.empty_commits;
     return 0;
   }
   uint64_t t0 = os::now_ns();
+  std::vector<uint64_t> lines;
+  int rc = undo_ ? commit_undo(listed, &lines) : commit_redo(listed, &lines);
+  if (rc != 0) return rc;
+  // A new epoch begins.
+  clear_dirty(lines);
+  ++stats_.commits;
+  stats_.dirty_lines += lines.size();
+  stats_.latency.add(os::now_ns() - t0);
+  return 0;
+}
+
+// Undo protocol (pmem): publish old bytes, write back, retire. Three ordering points.
+int Region::commit_undo(uint64_t logged, std::vector<uint64_t> *lines) {
   // 1. Lines not logged at store time are logged now, from the still-untouched data file.
   if (!overflow_.empty()) {
     if (int rc = log_overflow_lines(logged)) return rc;  // nothing published: not poisoned
   }
   uint64_t live = logged + overflow_.size();
-  std::vector<uint64_t> lines = dirty_lines_sorted(logged);
+  *lines = dirty_lines_sorted(logged);
   crash_point("commit-before-publish");
-  // 2. Commit point of the log: entries and live_count durable (drain / fdatasync #1).
-  if (int rc = log_->publish(live)) return fail_poisoned(rc);
+  // 2. Commit point of the log: entries and live_count durable (drain #1).
+  if (int rc = undo_->publish(live)) return fail_poisoned(rc);
   crash_point("commit-after-publish");
   // 3. Write back dirty lines, coalesced into runs, and make them durable (#2).
-  if (int rc = write_back(lines)) return fail_poisoned(rc);
+  if (int rc = write_back(*lines)) return fail_poisoned(rc);
   if (int rc = backend_->persist(Medium::data)) return fail_poisoned(rc);
   crash_point("commit-after-writeback");
   // 4. Retire the log: generation + 1, live_count = 0, durable (#3). The commit is complete.
-  if (int rc = log_->retire()) return fail_poisoned(rc);
+  if (int rc = undo_->retire()) return fail_poisoned(rc);
   crash_point("commit-after-retire");
-  // 5. A new epoch begins.
-  clear_dirty(lines);
-  ++stats_.commits;
-  stats_.dirty_lines += lines.size();
-  stats_.latency.add(os::now_ns() - t0);
+  return 0;
+}
+
+// Redo protocol (file): new bytes durable in the log (one fdatasync: the commit point), then
+// written to the data file without a sync; a checkpoint syncs it later.
+int Region::commit_redo(uint64_t listed, std::vector<uint64_t> *lines) {
+  *lines = dirty_lines_sorted(listed);
+  uint64_t generation = redo_->generation(), capacity = redo_->capacity();
+  if (int rc = redo_->append_group(*lines, base_)) return fail_poisoned(rc);
+  if (redo_->generation() != generation) ++stats_.checkpoints;
+  if (redo_->capacity() != capacity) ++stats_.log_grows;
+  stats_.log_bytes_at_commit += lines->size() * kLogEntrySize;
+  crash_point("commit-after-publish");
+  if (int rc = write_back(*lines)) return fail_poisoned(rc);
+  crash_point("commit-after-writeback");
   return 0;
 }
 
@@ -358,8 +429,8 @@ int Region::rollback() {
   if (poisoned_)
     return fail(FAMS_EPOISONED, "%s: poisoned mapping; unmap and map again to roll back",
                 path_.c_str());
-  uint64_t logged = std::min(next_slot_.load(std::memory_order_relaxed), log_->capacity());
-  std::vector<uint64_t> lines = dirty_lines_sorted(logged);
+  uint64_t listed = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);
+  std::vector<uint64_t> lines = dirty_lines_sorted(listed);
   // The data file holds the committed bytes of every dirty line: copy them back, run by run.
   for (size_t i = 0; i < lines.size();) {
     size_t j = i + 1;
@@ -375,7 +446,16 @@ int Region::rollback() {
 
 int Region::close(Region *region, bool commit_first) {
   int rc = 0;
-  if (commit_first && !region->disowned_) rc = region->commit();
+  if (commit_first && !region->disowned_) {
+    rc = region->commit();
+    // Redo: leave the data file complete and durable and the log empty, so a cleanly closed
+    // file needs no log at all.
+    if (rc == 0 && region->redo_ && region->redo_->tail() != 0) {
+      std::lock_guard lock(region->mutex_);
+      if (int c = region->redo_->checkpoint()) rc = region->fail_poisoned(c);
+      else ++region->stats_.checkpoints;
+    }
+  }
   registry::remove(region);
   window::publish(reinterpret_cast<uintptr_t>(region->base_), region->map_len_, nullptr);
   // (In a forked child closing our descriptors is harmless: the flock lives on in the parent's.)

@@ -2,11 +2,12 @@
 //
 // Invariants:
 //  - A line of the working copy that is clean (DirtyMap) holds exactly the file's committed bytes.
-//  - Before a line's first write of an epoch lands, its committed bytes are in log slot
-//    [0, capacity) (logged at store time), or, when the log is full or the write was reported
-//    after the fact, the line is in overflow_ and is logged at commit time from the data file,
-//    which still holds those bytes.
-//  - The data file is written only by commit() and recovery, in the order of DESIGN.md.
+//  - Every line written since the last commit is listed exactly once: in slot_line_[0, next_slot)
+//    or, when that is full or the write was reported after the fact, in overflow_.
+//  - Undo protocol (pmem): before a line's first write of an epoch lands, its committed bytes are
+//    in its log slot, or (overflow) still in the data file, from where commit logs them.
+//  - Redo protocol (file): the data file's page cache always holds the last committed state.
+//  - The data file is written only by commit(), checkpoints and recovery (DESIGN.md).
 //  - Once poisoned_ is set (a persistence error after the log was published) no commit succeeds.
 // Threading: note_write() from any number of threads; commit/rollback/close under mutex_ and not
 // concurrent with note_write() (the application's duty, as with PMDK transactions).
@@ -16,6 +17,7 @@
 #include "dirty_map.hpp"
 #include "log_file.hpp"
 #include "recovery.hpp"
+#include "redo_log.hpp"
 #include "stats.hpp"
 #include "undo_log.hpp"
 
@@ -85,6 +87,8 @@ class Region {
 
   void log_line(uint64_t line);  // the store path's slow path (NOINLINE: keeps note_write small)
   int log_overflow_lines(uint64_t first_slot);
+  int commit_undo(uint64_t logged, std::vector<uint64_t> *lines);
+  int commit_redo(uint64_t listed, std::vector<uint64_t> *lines);
   int write_back(const std::vector<uint64_t> &lines);
   void clear_dirty(const std::vector<uint64_t> &lines);
   std::vector<uint64_t> dirty_lines_sorted(uint64_t logged);
@@ -96,7 +100,8 @@ class Region {
   int data_fd_ = -1;
   LogFile log_file_;
   std::unique_ptr<Backend> backend_;
-  std::unique_ptr<UndoLog> log_;
+  std::unique_ptr<UndoLog> undo_;  // pmem backend: undo protocol
+  std::unique_ptr<RedoLog> redo_;  // file backend: redo protocol
   char *base_ = nullptr;   // working copy, inside the window
   uint64_t map_len_ = 0;   // bytes mapped (data_size_ rounded up to pages)
   uint64_t data_size_ = 0; // bytes of the file covered

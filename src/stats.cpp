@@ -51,6 +51,7 @@ void Stats::merge(const Stats &o) {
   writeback_bytes += o.writeback_bytes;
   writeback_runs += o.writeback_runs;
   log_grows += o.log_grows;
+  checkpoints += o.checkpoints;
   logged_at_store += o.logged_at_store.load(std::memory_order_relaxed);
   latency.merge(o.latency);
 }
@@ -67,6 +68,7 @@ void Stats::export_to(fams_stat_counters *out) const {
   out->writeback_bytes = writeback_bytes;
   out->writeback_runs = writeback_runs;
   out->log_grows = log_grows;
+  out->checkpoints = checkpoints;
   out->commit_ns_p50 = latency.percentile(0.50);
   out->commit_ns_p90 = latency.percentile(0.90);
   out->commit_ns_p99 = latency.percentile(0.99);

@@ -29,7 +29,7 @@ class LatencyHistogram {
 
 struct Stats {
   uint64_t commits = 0, empty_commits = 0, rollbacks = 0, dirty_lines = 0, logged_at_commit = 0,
-           log_bytes_at_commit = 0, writeback_bytes = 0, writeback_runs = 0, log_grows = 0;
+           log_bytes_at_commit = 0, writeback_bytes = 0, writeback_runs = 0, log_grows = 0, checkpoints = 0;
   std::atomic<uint64_t> logged_at_store{0};
   LatencyHistogram latency;
 

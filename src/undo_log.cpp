@@ -10,9 +10,10 @@ namespace famsync {
 
 int UndoLog::append(uint64_t slot, uint64_t line_offset, const void *old) {
   LogEntry e;
-  memcpy(e.old_bytes, old, sizeof e.old_bytes);
+  memcpy(e.bytes, old, sizeof e.bytes);
   e.line_offset = line_offset;
   e.generation = generation_;
+  e.sequence = e.index = e.group_size = 0;
   memset(e.reserved, 0, sizeof e.reserved);
   e.checksum = entry_checksum(e, salt_);
   return backend_->write(Medium::log, log_entry_offset(slot), &e, sizeof e);

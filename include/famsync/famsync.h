@@ -105,6 +105,7 @@ typedef struct fams_stat_counters {
   uint64_t writeback_bytes;    /* bytes written back to data files */
   uint64_t writeback_runs;     /* contiguous runs written back */
   uint64_t log_grows;          /* times a log file was enlarged */
+  uint64_t checkpoints;        /* file backend: data file synced and redo log emptied */
   uint64_t commit_ns_p50, commit_ns_p90, commit_ns_p99, commit_ns_max; /* of non-empty commits */
 } fams_stat_counters;
 

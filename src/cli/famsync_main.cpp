@@ -45,11 +45,14 @@ int cmd_recover(const char *path, bool force_identity) {
   famsync::RecoveryReport report;
   int rc = famsync::Region::recover_file(path, force_identity, &report);
   if (rc != 0) return error("recover", rc);
-  if (report.live_count == 0)
+  if (report.applied == 0)
     printf("%s: consistent, nothing to recover\n", path);
-  else
+  else if (report.groups == 0)
     printf("%s: rolled back an interrupted commit (%llu lines restored, %llu torn entries "
            "ignored)\n", path, (unsigned long long)report.applied, (unsigned long long)report.torn);
+  else
+    printf("%s: replayed %llu committed groups (%llu lines) into the file\n", path,
+           (unsigned long long)report.groups, (unsigned long long)report.applied);
   return 0;
 }
 
@@ -60,14 +63,14 @@ int cmd_check(const char *path) {
     printf("%s: consistent (no undo log)\n", path);
     return 0;
   }
-  if (r.log.dynamic.live_count == 0) {
+  if (r.pending == 0) {
     printf("%s: consistent\n", path);
     return 0;
   }
   if (r.log.foreign) {
     printf("%s: DAMAGED: its undo log %s names inode %llu (this file is %llu) and holds %llu live "
            "entries\n", path, r.log_path.c_str(), (unsigned long long)r.log.fixed.data_ino,
-           (unsigned long long)r.data_ino, (unsigned long long)r.log.dynamic.live_count);
+           (unsigned long long)r.data_ino, (unsigned long long)r.pending);
     return kExitError;
   }
   if (r.out_of_range != 0) {
@@ -75,8 +78,13 @@ int cmd_check(const char *path) {
            path, (unsigned long long)r.out_of_range);
     return kExitError;
   }
-  printf("%s: NEEDS RECOVERY: a commit was interrupted (%llu live entries); run `famsync "
-         "recover %s`\n", path, (unsigned long long)r.log.dynamic.live_count, path);
+  if (r.log.protocol() == famsync::LogProtocol::undo)
+    printf("%s: NEEDS RECOVERY: a commit was interrupted (%llu live entries); run `famsync "
+           "recover %s`\n", path, (unsigned long long)r.pending, path);
+  else
+    printf("%s: NEEDS RECOVERY: %llu committed groups are not yet in the file (the process "
+           "stopped without closing it); run `famsync recover %s`\n", path,
+           (unsigned long long)r.redo_groups, path);
   return kExitNeedsRecovery;
 }
 
@@ -96,17 +104,22 @@ int cmd_info(const char *path) {
   time_t created = static_cast<time_t>(h.created_unix_ns / 1000000000ull);
   char when[64];
   strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", gmtime(&created));
-  printf("  format:       version %u, %u-byte entries\n", h.version, h.entry_size);
+  printf("  format:       version %u, %u-byte entries, %s protocol\n", h.version, h.entry_size,
+         r.log.protocol() == famsync::LogProtocol::undo ? "undo (pmem)" : "redo (file)");
   printf("  size:         %llu bytes (capacity %llu entries)\n", (unsigned long long)r.log.size,
          (unsigned long long)r.log.capacity());
   printf("  created:      %s\n", when);
   printf("  belongs to:   inode %llu%s\n", (unsigned long long)h.data_ino,
          r.log.foreign ? "  (MISMATCH: not this file)" : "");
   printf("  generation:   %llu\n", (unsigned long long)r.log.dynamic.generation);
-  printf("  live entries: %llu (%llu valid, %llu torn)\n",
-         (unsigned long long)r.log.dynamic.live_count, (unsigned long long)r.valid_live,
-         (unsigned long long)r.torn_live);
-  printf("  state:        %s\n", r.log.dynamic.live_count == 0 ? "clean" : "needs recovery");
+  if (r.log.protocol() == famsync::LogProtocol::undo)
+    printf("  live entries: %llu (%llu valid, %llu torn)\n",
+           (unsigned long long)r.log.dynamic.live_count, (unsigned long long)r.valid_live,
+           (unsigned long long)r.torn_live);
+  else
+    printf("  redo groups:  %llu (%llu entries) since the last checkpoint\n",
+           (unsigned long long)r.redo_groups, (unsigned long long)r.pending);
+  printf("  state:        %s\n", r.pending == 0 ? "clean" : "needs recovery");
   return 0;
 }
 

@@ -25,7 +25,9 @@ cp "$f" "$dir/original"
 expect no-log 0 "consistent (no undo log)" -- "$famsync" check "$f"
 expect info-no-log 0 "(none:" -- "$famsync" info "$f"
 
-# Leave a commit interrupted after write-back: the file holds new bytes, the log the old ones.
+# Undo protocol (pmem backend). Leave a commit interrupted after write-back: the file holds new
+# bytes, the log the old ones.
+export FAMSYNC_BACKEND=pmem
 (FAMSYNC_CRASH_AT=commit-after-writeback exec "$child" poke "$f" 100 "interrupted-commit") 2>/dev/null
 cmp -s "$f" "$dir/original" && { echo "FAIL setup: the crash left the file unchanged"; failures=$((failures+1)); }
 expect check-needs 1 "NEEDS RECOVERY" -- "$famsync" check "$f"
@@ -52,6 +54,19 @@ expect check-foreign 2 "names inode" -- "$famsync" check "$dir/copy"
 expect recover-foreign 2 "another file" -- "$famsync" recover "$dir/copy"
 expect recover-forced 0 "rolled back" -- "$famsync" recover --force-identity "$dir/copy"
 if cmp -s "$dir/copy" "$dir/original"; then passes=$((passes+1)); else echo "FAIL forced recover: content"; failures=$((failures+1)); fi
+
+# Redo protocol (file backend): a commit past its log fdatasync survives the crash even if the
+# data file never got it; recovery replays it.
+export FAMSYNC_BACKEND=file
+cp "$dir/original" "$dir/r"
+(FAMSYNC_CRASH_AT=commit-after-publish exec "$child" poke "$dir/r" 64 "redo-committed") 2>/dev/null
+cp "$dir/original" "$dir/r"   # as if the kernel had written back none of the data
+expect redo-check 1 "committed groups are not yet in the file" -- "$famsync" check "$dir/r"
+expect redo-info 0 "redo groups:  1 (1 entries)" -- "$famsync" info "$dir/r"
+expect redo-recover 0 "replayed 1 committed groups (1 lines)" -- "$famsync" recover "$dir/r"
+if [[ $(dd if="$dir/r" bs=1 skip=64 count=14 2>/dev/null) == redo-committed ]]; then passes=$((passes+1)); else echo "FAIL redo recover: content"; failures=$((failures+1)); fi
+expect redo-clean 0 "consistent" -- "$famsync" check "$dir/r"
+unset FAMSYNC_BACKEND
 
 expect missing 2 "No such file" -- "$famsync" check "$dir/missing"
 expect usage 64 "usage:" -- "$famsync"

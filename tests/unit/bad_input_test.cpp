@@ -15,13 +15,14 @@ using namespace famsync::test;
 
 namespace {
 
-// Maps PATH, writes BYTES at OFFSET, publishes the log (so it holds live entries) and kills the
-// child at that point: the file is left needing recovery.
+// Maps PATH (pmem backend: undo protocol), writes BYTES at OFFSET, and kills the child after the
+// write-back: the file holds the new bytes and its log the old ones, so recovery is due.
 void leave_live_log(const std::string &path, size_t offset, const std::string &bytes) {
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     setenv("FAMSYNC_CRASH_AT", "commit-after-writeback", 1);
+    setenv("FAMSYNC_BACKEND", "pmem", 1);
     execl(FAMSYNC_CRASH_CHILD, FAMSYNC_CRASH_CHILD, "poke", path.c_str(),
           std::to_string(offset).c_str(), bytes.c_str(), static_cast<char *>(nullptr));
     _exit(127);

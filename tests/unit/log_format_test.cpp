@@ -13,7 +13,7 @@ namespace {
 
 LogEntry make_entry(uint64_t salt, uint64_t gen) {
   LogEntry e{};
-  for (int i = 0; i < 64; ++i) e.old_bytes[i] = static_cast<uint8_t>(i * 7);
+  for (int i = 0; i < 64; ++i) e.bytes[i] = static_cast<uint8_t>(i * 7);
   e.line_offset = 4096 + 64 * 3;
   e.generation = gen;
   e.checksum = entry_checksum(e, salt);
@@ -51,7 +51,7 @@ TEST(LogFormat, TornEntryIsDetected) {
   // A 128-byte entry spans two cache lines that may persist independently: the new first line
   // with the old second line (or vice versa) must not verify.
   LogEntry older = make_entry(3, 10), newer = make_entry(3, 11);
-  newer.old_bytes[0] ^= 0xFF;
+  newer.bytes[0] ^= 0xFF;
   newer.checksum = entry_checksum(newer, 3);
   LogEntry torn = newer;
   memcpy(reinterpret_cast<uint8_t *>(&torn) + 64, reinterpret_cast<uint8_t *>(&older) + 64, 64);

@@ -145,7 +145,8 @@ TEST_P(RegionTest, RemapAfterUnmapSeesCommittedState) {
 
 TEST_P(RegionTest, LargeCommitBeyondLogCapacityUsesCommitTimeLogging) {
   // More dirty lines than any default log holds for a 16 MiB file (65536 entries): the store
-  // path overflows and the commit logs the rest from the data file, growing the log.
+  // path overflows; undo logs the rest at commit from the data file, redo writes one big group;
+  // both grow the log.
   const size_t size = 16 << 20;
   auto initial = pattern(size, 7);
   std::string path = dir_.file("data");
@@ -158,7 +159,7 @@ TEST_P(RegionTest, LargeCommitBeyondLogCapacityUsesCommitTimeLogging) {
   fams_stat_counters s{};
   ASSERT_EQ(fams_stats(r, &s), 0);
   EXPECT_EQ(s.dirty_lines, size / 64);
-  EXPECT_GT(s.logged_at_commit, 0u);
+  if (GetParam() == Medium::shm_pmem) EXPECT_GT(s.logged_at_commit, 0u);  // undo overflow path
   EXPECT_GE(s.log_grows, 1u);
   EXPECT_EQ(read_file(path), std::vector<uint8_t>(size, 0x5A));
   EXPECT_EQ(fams_unmap(r), 0);

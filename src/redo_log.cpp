@@ -1,0 +1,94 @@
+// redo_log.cpp — see redo_log.hpp; the protocol is spelled out in DESIGN.md, "Commit protocol".
+#include "redo_log.hpp"
+
+#include "checksum.hpp"
+#include "crash_point.hpp"
+
+#include <cstring>
+
+namespace famsync {
+
+int RedoLog::grow(uint64_t min_capacity) {
+  uint64_t cap = capacity_;
+  while (cap < min_capacity) cap *= 2;
+  if (cap == capacity_) return 0;
+  if (int rc = backend_->grow_log(log_entry_offset(cap))) return rc;
+  capacity_ = cap;
+  return 0;
+}
+
+int RedoLog::append_group(const std::vector<uint64_t> &lines, const char *working) {
+  uint64_t n = lines.size();
+  if (tail_ + n > capacity_) {
+    if (tail_ != 0) {
+      if (int rc = checkpoint()) return rc;
+    }
+    if (n > capacity_) {
+      if (int rc = grow(n)) return rc;
+    }
+  }
+  for (uint64_t i = 0; i < n; ++i) {
+    LogEntry e;
+    memcpy(e.bytes, working + lines[i] * kLineSize, kLineSize);
+    e.line_offset = lines[i] * kLineSize;
+    e.generation = generation_;
+    e.sequence = sequence_;
+    e.index = i;
+    e.group_size = n;
+    memset(e.reserved, 0, sizeof e.reserved);
+    e.checksum = entry_checksum(e, salt_);
+    if (int rc = backend_->write(Medium::log, log_entry_offset(tail_ + i), &e, sizeof e)) return rc;
+  }
+  crash_point("commit-before-publish");
+  if (int rc = backend_->persist(Medium::log)) return rc;
+  tail_ += n;
+  ++sequence_;
+  return 0;
+}
+
+int RedoLog::checkpoint() {
+  if (int rc = backend_->persist(Medium::data)) return rc;
+  crash_point("checkpoint-data-synced");
+  if (int rc = backend_->write_word(Medium::log, kLogGenerationOffset, generation_ + 1)) return rc;
+  if (int rc = backend_->persist(Medium::log)) return rc;
+  ++generation_;
+  tail_ = 0;
+  sequence_ = 0;
+  crash_point("checkpoint-done");
+  return 0;
+}
+
+int scan_redo_groups(const ReadSlot &read, uint64_t salt, uint64_t generation, uint64_t capacity,
+                     const std::function<int(const std::vector<LogEntry> &)> &visit,
+                     uint64_t *groups, uint64_t *slots_used) {
+  *groups = 0;
+  uint64_t slot = 0;
+  std::vector<LogEntry> group;
+  for (uint64_t sequence = 0; slot < capacity; ++sequence) {
+    LogEntry first;
+    if (int rc = read(slot, &first)) return rc;
+    if (!entry_is_valid(first, salt, generation) || first.sequence != sequence ||
+        first.index != 0 || first.group_size == 0 || first.group_size > capacity - slot)
+      break;
+    group.assign(1, first);
+    bool complete = true;
+    for (uint64_t i = 1; i < first.group_size; ++i) {
+      LogEntry e;
+      if (int rc = read(slot + i, &e)) return rc;
+      if (!entry_is_valid(e, salt, generation) || e.sequence != sequence || e.index != i ||
+          e.group_size != first.group_size) {
+        complete = false;  // the commit's log write did not finish: it never happened
+        break;
+      }
+      group.push_back(e);
+    }
+    if (!complete) break;
+    if (int rc = visit(group)) return rc;
+    slot += first.group_size;
+    ++*groups;
+  }
+  *slots_used = slot;
+  return 0;
+}
+
+}  // namespace famsync

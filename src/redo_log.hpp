@@ -1,0 +1,60 @@
+// redo_log.hpp — the file backend's commit log: one group of new line images per commit.
+//
+// Why a second protocol: on ordinary files every ordering point is an fdatasync (milliseconds on
+// a disk), and undo logging needs three per commit. Redo needs one on the critical path: the
+// commit is durable once its group is in the log; the data file is written afterwards without a
+// sync and made durable only at a checkpoint (when the log is full, and at unmap).
+//
+// Invariant: groups [0, tail) of the current generation describe every commit whose bytes may
+// not yet be durable in the data file, in commit order; a checkpoint syncs the data file before
+// it retires them (generation + 1), so no commit is ever only in a retired group.
+#pragma once
+
+#include "backend.hpp"
+#include "log_format.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace famsync {
+
+class RedoLog {
+ public:
+  RedoLog(Backend *backend, uint64_t salt, uint64_t generation, uint64_t capacity)
+      : backend_(backend), salt_(salt), generation_(generation), capacity_(capacity) {}
+
+  // Makes the current bytes of LINES (line indices, from WORKING at line * 64) durable in the
+  // log as one group: the commit point. Checkpoints first, and grows the log, when it is full.
+  // Errors: persistence errors (the caller poisons the region), ENOSPC growing the log.
+  int append_group(const std::vector<uint64_t> &lines, const char *working);
+
+  // Syncs the data file, then retires every group (generation + 1). Errors: persistence errors.
+  int checkpoint();
+
+  uint64_t tail() const { return tail_; }
+  uint64_t capacity() const { return capacity_; }
+  uint64_t generation() const { return generation_; }
+
+ private:
+  int grow(uint64_t min_capacity);
+
+  Backend *backend_;
+  uint64_t salt_;
+  uint64_t generation_;
+  uint64_t capacity_;
+  uint64_t tail_ = 0;      // first free slot
+  uint64_t sequence_ = 0;  // sequence number of the next group
+};
+
+// Reads slot SLOT of a log (through a backend, or a plain file for inspection).
+using ReadSlot = std::function<int(uint64_t slot, LogEntry *out)>;
+
+// Walks the complete groups of a redo log from slot 0 in order, calling VISIT(group) for each,
+// and stops at the first slot that does not start a complete group of GENERATION. *SLOTS_USED
+// receives the slots covered by complete groups. Errors: those of READ or VISIT.
+int scan_redo_groups(const ReadSlot &read, uint64_t salt, uint64_t generation, uint64_t capacity,
+                     const std::function<int(const std::vector<LogEntry> &)> &visit,
+                     uint64_t *groups, uint64_t *slots_used);
+
+}  // namespace famsync
