@@ -39,6 +39,10 @@ class DirtyMap {
     return (logged_[line / 64].load(std::memory_order_acquire) >> (line % 64)) & 1;
   }
 
+  bool is_claimed(uint64_t line) const {
+    return (claimed_[line / 64].load(std::memory_order_acquire) >> (line % 64)) & 1;
+  }
+
   // True if the caller won the right (and duty) to log LINE.
   bool try_claim(uint64_t line) {
     uint64_t bit = 1ull << (line % 64);

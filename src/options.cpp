@@ -44,8 +44,9 @@ Options parse() {
   o.window_bytes = env_u64("FAMSYNC_WINDOW_GB", o.window_bytes >> 30, 1, 64 * 1024) << 30;
   o.print_stats = env_flag("FAMSYNC_STATS");
   if (const char *v = getenv("FAMSYNC_VERIFY"); v != nullptr && *v != '\0' && strcmp(v, "0") != 0) {
-    o.verify = true;
-    o.verify_abort = strcmp(v, "abort") == 0;
+    if (strcmp(v, "warn") == 0) o.verify = Options::Verify::warn;
+    else if (strcmp(v, "abort") == 0) o.verify = Options::Verify::abort;
+    else o.verify = Options::Verify::fail;  // "1", "fail", anything else: the strict choice
   }
   if (const char *c = getenv("FAMSYNC_CRASH_AT")) o.crash_at = c;
   if (const char *t = getenv("FAMSYNC_PATHS")) o.track_paths = t;

@@ -20,8 +20,11 @@ struct Options {
   uint64_t log_entries = 65536;      // FAMSYNC_LOG_ENTRIES: initial log capacity cap (entries)
   uint64_t window_bytes = 1ull << 40;  // FAMSYNC_WINDOW_GB: VA window size (default 1024 GiB)
   bool print_stats = false;          // FAMSYNC_STATS=1: print totals to stderr at exit
-  bool verify = false;               // FAMSYNC_VERIFY=1: check untracked writes at each commit
-  bool verify_abort = false;         // FAMSYNC_VERIFY=abort: abort() instead of failing commit
+  // FAMSYNC_VERIFY: at each commit compare every clean line of the working copy with the file.
+  //   1 / fail: report untracked changes and fail the commit with FAMS_EVERIFY (nothing written)
+  //   warn:     report them and commit them too (logged from the file, which still has them)
+  //   abort:    report them and abort()
+  enum class Verify { off, fail, warn, abort } verify = Verify::off;
   std::string track_paths;            // FAMSYNC_PATHS: ':'-separated prefixes; only these tracked
   std::string exclude_paths;          // FAMSYNC_EXCLUDE: ':'-separated prefixes never tracked
   bool disable = false;               // FAMSYNC_DISABLE=1: instrumented programs track nothing

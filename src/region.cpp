@@ -15,6 +15,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -369,6 +371,9 @@ int Region::commit() {
   if (poisoned_)
     return fail(FAMS_EPOISONED, "%s: an earlier persistence error poisoned this mapping; unmap "
                 "and map again to recover the last committed state", path_.c_str());
+  if (options().verify != Options::Verify::off) {
+    if (int rc = verify_untracked_writes()) return rc;
+  }
   uint64_t listed = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);
   if (listed == 0 && overflow_.empty()) {
     ++stats_.empty_commits;
@@ -421,6 +426,42 @@ int Region::commit_redo(uint64_t listed, std::vector<uint64_t> *lines) {
   if (int rc = write_back(*lines)) return fail_poisoned(rc);
   crash_point("commit-after-writeback");
   return 0;
+}
+
+// Verify mode: every line nobody announced a write to must still equal the file. A difference
+// means something wrote the working copy behind the tracking (uninstrumented library, inline asm,
+// a syscall reading into the mapping). O(mapping size): a debugging aid, not for production.
+int Region::verify_untracked_writes() {
+  constexpr uint64_t kChunk = 1 << 20;
+  std::vector<uint8_t> file(kChunk);
+  std::vector<uint64_t> untracked;
+  for (uint64_t off = 0; off < data_size_; off += kChunk) {
+    uint64_t len = std::min(kChunk, data_size_ - off);
+    if (int rc = backend_->read(Medium::data, off, file.data(), len)) return rc;
+    for (uint64_t l = 0; l * kLineSize < len; ++l) {
+      uint64_t line = off / kLineSize + l;
+      uint64_t n = std::min<uint64_t>(kLineSize, len - l * kLineSize);
+      if (!dirty_.is_claimed(line) && memcmp(base_ + line * kLineSize, &file[l * kLineSize], n) != 0)
+        untracked.push_back(line);
+    }
+  }
+  if (untracked.empty()) return 0;
+  Options::Verify mode = options().verify;
+  for (size_t i = 0; i < untracked.size() && i < 16; ++i)
+    fprintf(stderr, "famsync verify: %s: bytes [%llu, +64) changed without an instrumented write "
+            "(uninstrumented code, inline asm or a syscall wrote the mapping)\n", path_.c_str(),
+            (unsigned long long)(untracked[i] * kLineSize));
+  if (untracked.size() > 16)
+    fprintf(stderr, "famsync verify: %s: ... %zu untracked lines in all\n", path_.c_str(),
+            untracked.size());
+  if (mode == Options::Verify::abort) abort();
+  if (mode == Options::Verify::warn) {  // adopt them: the file still holds their committed bytes
+    for (uint64_t line : untracked)
+      note_written(reinterpret_cast<uintptr_t>(base_ + line * kLineSize), kLineSize);
+    return 0;
+  }
+  return fail(FAMS_EVERIFY, "%s: %zu lines changed without an instrumented write (see stderr); "
+              "nothing was committed", path_.c_str(), untracked.size());
 }
 
 int Region::rollback() {

@@ -93,6 +93,7 @@ class Region {
   void clear_dirty(const std::vector<uint64_t> &lines);
   std::vector<uint64_t> dirty_lines_sorted(uint64_t logged);
   int fail_poisoned(int rc);
+  int verify_untracked_writes();
 
   // Layout and files.
   std::string path_;

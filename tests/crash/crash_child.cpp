@@ -8,6 +8,8 @@
 //   crash_child poke PATH OFF BYTES   map PATH, write BYTES at OFF, fams_msync
 //   crash_child try-map PATH          exit with fams_map's code (EBUSY expected)
 //   crash_child recover PATH          fams_recover(PATH)
+//   crash_child untracked PATH        map PATH, write byte 0 WITHOUT announcing it and byte 4000
+//                                     with fams_will_write, then msync (verify-mode tests)
 //   crash_child threads PATH T        map PATH; T threads each store their own 8-byte word of
 //                                     EVERY line (all threads contend on every line), then msync
 // Exit status: 0, or the famsync error code (negative codes as 100 + (-code - 30900)).
@@ -103,6 +105,16 @@ int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "recover") == 0) {
     int rc = fams_recover(argv[2]);
     return rc == 0 ? 0 : die("fams_recover", rc);
+  }
+  if (argc >= 3 && strcmp(argv[1], "untracked") == 0) {
+    fams_region *r = nullptr;
+    if (int rc = fams_map(argv[2], 0, &r)) return die("fams_map", rc);
+    auto *p = static_cast<char *>(fams_region_addr(r));
+    p[0] = 'U';  // what an uninstrumented library would do
+    announce(p + 4000, 1);
+    p[4000] = 'T';
+    if (int rc = fams_msync(r)) return die("fams_msync", rc);
+    return exit_code(fams_unmap(r));
   }
   if (argc >= 4 && strcmp(argv[1], "threads") == 0) return threads(argv[2], atoi(argv[3]));
   fprintf(stderr, "usage: crash_child rounds PATH SEED N | poke PATH OFF BYTES | try-map PATH | "
