@@ -1,4 +1,4 @@
-//===- FamsyncPass.cpp - famsync store instrumentation -----------*- C++ -*-===//
+//===- FamsyncPass.cpp - famsync store instrumentation ----------*- C++ -*-===//
 //
 // Part of famsync (failure-atomic msync in userspace).
 //
@@ -60,10 +60,10 @@ static cl::opt<bool>
     ClInstrumentAtomics("famsync-instrument-atomics",
                         cl::desc("Instrument atomicrmw and cmpxchg"),
                         cl::Hidden, cl::init(true));
-static cl::opt<bool> ClInstrumentMemIntrinsics(
-    "famsync-instrument-memintrinsics",
-    cl::desc("Instrument llvm.memcpy/memmove/memset"), cl::Hidden,
-    cl::init(true));
+static cl::opt<bool>
+    ClInstrumentMemIntrinsics("famsync-instrument-memintrinsics",
+                              cl::desc("Instrument llvm.memcpy/memmove/memset"),
+                              cl::Hidden, cl::init(true));
 static cl::opt<bool>
     ClInstrumentLibc("famsync-instrument-libc",
                      cl::desc("Instrument calls to known libc writers"),
@@ -85,13 +85,15 @@ STATISTIC(NumStoresInstrumented, "Number of stores instrumented");
 STATISTIC(NumAtomicsInstrumented, "Number of atomicrmw/cmpxchg instrumented");
 STATISTIC(NumMemIntrinsicsInstrumented,
           "Number of memcpy/memmove/memset intrinsics instrumented");
+STATISTIC(NumMaskedInstrumented,
+          "Number of masked vector stores/scatters instrumented");
 STATISTIC(NumLibcWritersInstrumented,
           "Number of libc writer calls given a pre-write range hook");
 STATISTIC(NumLibcWritersPostHooked,
           "Number of libc writer calls given a post-write range hook");
 STATISTIC(NumLibcWritersUnhandled,
-          "Number of calls to libc writers the pass cannot describe "
-          "(readv, preadv, recvmsg, ...)");
+          "Number of writes the pass cannot describe (readv, preadv, "
+          "recvmsg, scanf, scalable-vector scatters, ...)");
 STATISTIC(NumLibcProtoMismatch,
           "Number of calls to libc names with an unexpected prototype");
 STATISTIC(NumCallsRedirected, "Number of libc calls redirected to __fams_*");
@@ -103,19 +105,26 @@ STATISTIC(NumSkippedAddrSpace,
 STATISTIC(NumSkippedNoSanitize,
           "Number of writes skipped: !nosanitize instrumentation code");
 STATISTIC(NumSkippedZeroSize, "Number of writes skipped: zero-sized type");
-STATISTIC(NumSkippedFunctions,
-          "Number of functions skipped (runtime code, "
-          "disable_sanitizer_instrumentation)");
+STATISTIC(NumSkippedFunctions, "Number of functions skipped (runtime code, "
+                               "disable_sanitizer_instrumentation)");
 
 // Indexed by famsync::Counter.
 static Statistic *const Stats[NumCounters] = {
-    &NumStoresInstrumented,       &NumAtomicsInstrumented,
-    &NumMemIntrinsicsInstrumented, &NumLibcWritersInstrumented,
-    &NumLibcWritersPostHooked,    &NumLibcWritersUnhandled,
-    &NumLibcProtoMismatch,        &NumCallsRedirected,
-    &NumSkippedNonEscapingAlloca, &NumSkippedGlobal,
-    &NumSkippedAddrSpace,         &NumSkippedNoSanitize,
-    &NumSkippedZeroSize,          &NumSkippedFunctions,
+    &NumStoresInstrumented,
+    &NumAtomicsInstrumented,
+    &NumMemIntrinsicsInstrumented,
+    &NumMaskedInstrumented,
+    &NumLibcWritersInstrumented,
+    &NumLibcWritersPostHooked,
+    &NumLibcWritersUnhandled,
+    &NumLibcProtoMismatch,
+    &NumCallsRedirected,
+    &NumSkippedNonEscapingAlloca,
+    &NumSkippedGlobal,
+    &NumSkippedAddrSpace,
+    &NumSkippedNoSanitize,
+    &NumSkippedZeroSize,
+    &NumSkippedFunctions,
 };
 
 /// Named metadata that marks a module as already instrumented, so a second
@@ -151,12 +160,12 @@ ModuleInstrumenter::ModuleInstrumenter(Module &M)
     std::string Name = "__fams_store" + utostr(1u << I);
     StoreHook[I] = M.getOrInsertFunction(Name, VoidTy, Int8PtrTy);
   }
-  StoreNHook = M.getOrInsertFunction("__fams_store_n", VoidTy, Int8PtrTy,
-                                     Int64Ty);
-  WriteRangeHook = M.getOrInsertFunction("__fams_write_range", VoidTy,
-                                         Int8PtrTy, Int64Ty);
-  WroteRangeHook = M.getOrInsertFunction("__fams_wrote_range", VoidTy,
-                                         Int8PtrTy, Int64Ty);
+  StoreNHook =
+      M.getOrInsertFunction("__fams_store_n", VoidTy, Int8PtrTy, Int64Ty);
+  WriteRangeHook =
+      M.getOrInsertFunction("__fams_write_range", VoidTy, Int8PtrTy, Int64Ty);
+  WroteRangeHook =
+      M.getOrInsertFunction("__fams_wrote_range", VoidTy, Int8PtrTy, Int64Ty);
   ModuleInitFn = M.getOrInsertFunction("__fams_module_init", VoidTy);
 
   auto DeclareGlobal = [&](StringRef Name, Type *Ty) {
@@ -186,8 +195,10 @@ ModuleInstrumenter::ModuleInstrumenter(Module &M)
 // already running (the first mmap may initialise the runtime lazily).
 Value *ModuleInstrumenter::emitAddrInWindow(IRBuilder<> &B, Value *Addr) {
   Value *A = B.CreatePtrToInt(Addr, IntptrTy, "fams.addr");
-  Value *Base = B.CreateAlignedLoad(IntptrTy, WindowBase, Align(8), "fams.base");
-  Value *Size = B.CreateAlignedLoad(IntptrTy, WindowSize, Align(8), "fams.size");
+  Value *Base =
+      B.CreateAlignedLoad(IntptrTy, WindowBase, Align(8), "fams.base");
+  Value *Size =
+      B.CreateAlignedLoad(IntptrTy, WindowSize, Align(8), "fams.size");
   Value *Off = B.CreateSub(A, Base, "fams.off");
   return B.CreateICmpULT(Off, Size, "fams.in");
 }
@@ -202,12 +213,14 @@ Value *ModuleInstrumenter::emitAddrInWindow(IRBuilder<> &B, Value *Addr) {
 Value *ModuleInstrumenter::emitRangeMayHitWindow(IRBuilder<> &B, Value *Addr,
                                                  Value *Len) {
   Value *A = B.CreatePtrToInt(Addr, IntptrTy, "fams.addr");
-  Value *Base = B.CreateAlignedLoad(IntptrTy, WindowBase, Align(8), "fams.base");
-  Value *Size = B.CreateAlignedLoad(IntptrTy, WindowSize, Align(8), "fams.size");
+  Value *Base =
+      B.CreateAlignedLoad(IntptrTy, WindowBase, Align(8), "fams.base");
+  Value *Size =
+      B.CreateAlignedLoad(IntptrTy, WindowSize, Align(8), "fams.size");
   Value *Off = B.CreateSub(A, Base, "fams.off");
   Value *In = B.CreateICmpULT(Off, Size, "fams.in");
-  Value *Below = B.CreateICmpULT(B.CreateNeg(Off, "fams.negoff"), Len,
-                                 "fams.reaches");
+  Value *Below =
+      B.CreateICmpULT(B.CreateNeg(Off, "fams.negoff"), Len, "fams.reaches");
   return B.CreateOr(In, Below, "fams.hit");
 }
 
@@ -216,10 +229,11 @@ Instruction *ModuleInstrumenter::emitColdIf(Value *Cond,
                                             const DebugLoc &Loc) {
   if (!ClInlineCheck)
     return InsertBefore;
-  Instruction *Term = SplitBlockAndInsertIfThen(Cond, InsertBefore,
-                                                /*Unreachable=*/false,
-                                                ColdWeights);
+  Instruction *Term =
+      SplitBlockAndInsertIfThen(Cond, InsertBefore,
+                                /*Unreachable=*/false, ColdWeights);
   Term->getParent()->setName("fams.hook");
+  Term->getSuccessor(0)->setName("fams.cont"); // the new tail block
   Term->setDebugLoc(Loc);
   return Term;
 }
@@ -242,6 +256,15 @@ void ModuleInstrumenter::emitRangeHook(Instruction *InsertBefore, Value *Addr,
 // What to instrument
 //===----------------------------------------------------------------------===//
 
+static bool isMaskedStore(const Instruction *I) {
+  auto *II = dyn_cast<IntrinsicInst>(I);
+  return II && (II->getIntrinsicID() == Intrinsic::masked_store ||
+                II->getIntrinsicID() == Intrinsic::masked_compressstore ||
+                II->getIntrinsicID() == Intrinsic::masked_scatter);
+}
+
+/// The pointer the instruction writes through; for masked.scatter a vector
+/// of pointers, to which the skip rules do not apply.
 static Value *getWrittenPointer(Instruction *I) {
   if (auto *SI = dyn_cast<StoreInst>(I))
     return SI->getPointerOperand();
@@ -251,6 +274,8 @@ static Value *getWrittenPointer(Instruction *I) {
     return CX->getPointerOperand();
   if (auto *MI = dyn_cast<AnyMemIntrinsic>(I))
     return MI->getRawDest();
+  if (isMaskedStore(I))
+    return cast<IntrinsicInst>(I)->getArgOperand(1);
   return nullptr;
 }
 
@@ -304,12 +329,13 @@ bool ModuleInstrumenter::isProvablyOutsideWindow(Value *Addr) {
 // holds the candidate writes of one basic block; the survivors are appended
 // to All.
 void ModuleInstrumenter::chooseInstructionsToInstrument(
-    SmallVectorImpl<Instruction *> &Local, SmallVectorImpl<Instruction *> &All) {
+    SmallVectorImpl<Instruction *> &Local,
+    SmallVectorImpl<Instruction *> &All) {
   for (Instruction *I : Local) {
     // Rule: code emitted by another instrumentation (sanitizer shadow
     // updates, profile counters) carries !nosanitize and never targets
     // application memory.
-    if (I->hasMetadata(LLVMContext::MD_nosanitize)) {
+    if (I->getMetadata("nosanitize")) {
       count(CntSkippedNoSanitize);
       continue;
     }
@@ -321,7 +347,8 @@ void ModuleInstrumenter::chooseInstructionsToInstrument(
         continue;
       }
     }
-    if (isProvablyOutsideWindow(getWrittenPointer(I)))
+    Value *Ptr = getWrittenPointer(I);
+    if (Ptr->getType()->isPointerTy() && isProvablyOutsideWindow(Ptr))
       continue;
     All.push_back(I);
   }
@@ -332,17 +359,8 @@ void ModuleInstrumenter::chooseInstructionsToInstrument(
 // Emitting hooks
 //===----------------------------------------------------------------------===//
 
-bool ModuleInstrumenter::instrumentStoreLike(Instruction *I) {
-  Value *Addr = getWrittenPointer(I);
-  Type *ValTy;
-  if (auto *SI = dyn_cast<StoreInst>(I))
-    ValTy = SI->getValueOperand()->getType();
-  else if (auto *RMW = dyn_cast<AtomicRMWInst>(I))
-    ValTy = RMW->getValOperand()->getType();
-  else
-    ValTy = cast<AtomicCmpXchgInst>(I)->getNewValOperand()->getType();
-
-  TypeSize Size = DL.getTypeStoreSize(ValTy);
+void ModuleInstrumenter::emitStoreHook(Instruction *I, Value *Addr,
+                                       TypeSize Size) {
   IRBuilder<> B(I);
   Value *Cond = ClInlineCheck ? emitAddrInWindow(B, Addr) : nullptr;
   Instruction *At = emitColdIf(Cond, I, I->getDebugLoc());
@@ -360,7 +378,49 @@ bool ModuleInstrumenter::instrumentStoreLike(Instruction *I) {
                    : ConstantInt::get(Int64Ty, Bytes);
     HB.CreateCall(StoreNHook, {P, N});
   }
+}
+
+bool ModuleInstrumenter::instrumentStoreLike(Instruction *I) {
+  Type *ValTy;
+  if (auto *SI = dyn_cast<StoreInst>(I))
+    ValTy = SI->getValueOperand()->getType();
+  else if (auto *RMW = dyn_cast<AtomicRMWInst>(I))
+    ValTy = RMW->getValOperand()->getType();
+  else
+    ValTy = cast<AtomicCmpXchgInst>(I)->getNewValOperand()->getType();
+  emitStoreHook(I, getWrittenPointer(I), DL.getTypeStoreSize(ValTy));
   count(isa<StoreInst>(I) ? CntStoresInstrumented : CntAtomicsInstrumented);
+  return true;
+}
+
+// Vectorizer output (AVX2/AVX-512 masked stores, compress stores, scatters).
+// The mask is ignored: hooking lanes that are not written only logs lines
+// that do not change, which is harmless.
+bool ModuleInstrumenter::instrumentMaskedStore(IntrinsicInst *II) {
+  Value *Val = II->getArgOperand(0);
+  if (II->getIntrinsicID() != Intrinsic::masked_scatter) {
+    // masked.store / masked.compressstore: at most the whole vector, from
+    // the pointer on.
+    emitStoreHook(II, II->getArgOperand(1),
+                  DL.getTypeStoreSize(Val->getType()));
+  } else {
+    // masked.scatter: one pointer per lane. Scalable vectors are not
+    // supported on the targets we build for (x86-64); they are counted as
+    // unhandled rather than silently skipped.
+    auto *VTy = dyn_cast<FixedVectorType>(Val->getType());
+    if (!VTy) {
+      count(CntLibcWritersUnhandled);
+      return false;
+    }
+    TypeSize EltSize = DL.getTypeStoreSize(VTy->getElementType());
+    for (unsigned Lane = 0, E = VTy->getNumElements(); Lane < E; ++Lane) {
+      IRBuilder<> B(II);
+      Value *P =
+          B.CreateExtractElement(II->getArgOperand(1), Lane, "fams.lane");
+      emitStoreHook(II, P, EltSize);
+    }
+  }
+  count(CntMaskedInstrumented);
   return true;
 }
 
@@ -376,14 +436,51 @@ bool ModuleInstrumenter::instrumentMemIntrinsic(Instruction *I) {
 static bool isRuntimeFunction(const Function &F) {
   return F.getName().startswith("__fams_");
 }
-static bool isExcludedFunction(const Function &F);
+// Function-level rule (the instruction-level rules are in
+// chooseInstructionsToInstrument): the runtime's own functions (defense in
+// depth: the runtime is built without the plugin, but a header-inlined helper
+// could end up here) and functions that opted out of all instrumentation.
+static bool isExcludedFunction(const Function &F) {
+  return isRuntimeFunction(F) ||
+         F.hasFnAttribute(Attribute::DisableSanitizerInstrumentation);
+}
+
+// At -O1 and above FunctionAttrs has long run when we get here, and what it
+// inferred may no longer hold for an instrumented function: the hooks read the
+// old bytes, update the runtime's state, synchronise with other threads and
+// record the address (and rollback/commit later access the memory through
+// it). Drop those attributes from the function, its pointer arguments and
+// the call sites that name it, as MemorySanitizer does; otherwise LTO or a
+// later pass in the same pipeline could optimise callers on stale facts.
+static void dropInvalidatedAttributes(Function &F) {
+  AttributeMask FnMask;
+  for (Attribute::AttrKind K :
+       {Attribute::ReadNone, Attribute::ReadOnly, Attribute::WriteOnly,
+        Attribute::ArgMemOnly, Attribute::InaccessibleMemOnly,
+        Attribute::InaccessibleMemOrArgMemOnly, Attribute::Speculatable,
+        Attribute::NoSync, Attribute::NoFree})
+    FnMask.addAttribute(K);
+  AttributeMask ArgMask;
+  for (Attribute::AttrKind K : {Attribute::NoCapture, Attribute::ReadNone,
+                                Attribute::ReadOnly, Attribute::WriteOnly})
+    ArgMask.addAttribute(K);
+
+  F.removeFnAttrs(FnMask);
+  for (unsigned I = 0, E = F.arg_size(); I < E; ++I)
+    F.removeParamAttrs(I, ArgMask);
+  for (User *U : F.users()) {
+    auto *CB = dyn_cast<CallBase>(U);
+    if (!CB || CB->getCalledOperand() != &F)
+      continue;
+    CB->removeFnAttrs(FnMask);
+    for (unsigned I = 0, E = CB->arg_size(); I < E; ++I)
+      CB->removeParamAttrs(I, ArgMask);
+  }
+}
 
 bool ModuleInstrumenter::instrumentFunction(Function &F) {
   if (F.isDeclaration())
     return false;
-  // Rule: the runtime's own functions (defense in depth: the runtime is built
-  // without the plugin, but a header-inlined helper could end up here) and
-  // functions that opted out of all instrumentation.
   if (isExcludedFunction(F)) {
     count(CntSkippedFunctions);
     return false;
@@ -402,6 +499,9 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
       } else if (isa<AnyMemIntrinsic>(I)) {
         if (ClInstrumentMemIntrinsics)
           Local.push_back(&I);
+      } else if (isMaskedStore(&I)) {
+        if (ClInstrumentStores)
+          Local.push_back(&I);
       } else if (auto *CB = dyn_cast<CallBase>(&I)) {
         if (getDeclaredCallee(*CB))
           Calls.push_back(CB);
@@ -415,6 +515,8 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
   for (Instruction *I : Writes) {
     if (isa<AnyMemIntrinsic>(I))
       Changed |= instrumentMemIntrinsic(I);
+    else if (isMaskedStore(I))
+      Changed |= instrumentMaskedStore(cast<IntrinsicInst>(I));
     else
       Changed |= instrumentStoreLike(I);
   }
@@ -425,6 +527,8 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
     if (ClRedirectCalls)
       Changed |= redirectCall(*CB);
   }
+  if (Changed)
+    dropInvalidatedAttributes(F);
   return Changed;
 }
 
@@ -445,9 +549,10 @@ void ModuleInstrumenter::emitModuleCtor() {
   appendToGlobalCtors(M, Ctor, CtorPriority);
 }
 
-static bool isExcludedFunction(const Function &F) {
-  return isRuntimeFunction(F) ||
-         F.hasFnAttribute(Attribute::DisableSanitizerInstrumentation);
+static void eraseIfUnusedDeclaration(Value *V) {
+  auto *GV = dyn_cast<GlobalValue>(V->stripPointerCasts());
+  if (GV && GV->isDeclaration() && GV->use_empty())
+    GV->eraseFromParent();
 }
 
 // Only called for modules with at least one instrumentable function (see
@@ -459,6 +564,15 @@ bool ModuleInstrumenter::run() {
       instrumentFunction(F);
   emitModuleCtor();
   M.getOrInsertNamedMetadata(InstrumentedMarker);
+
+  // The constructor declared every hook up front; drop the ones no code
+  // ended up calling so the IR (and lit tests) show only what is used.
+  for (FunctionCallee FC : StoreHook)
+    eraseIfUnusedDeclaration(FC.getCallee());
+  for (FunctionCallee FC : {StoreNHook, WriteRangeHook, WroteRangeHook})
+    eraseIfUnusedDeclaration(FC.getCallee());
+  eraseIfUnusedDeclaration(WindowBase);
+  eraseIfUnusedDeclaration(WindowSize);
   return true;
 }
 
@@ -470,13 +584,14 @@ static void printStats(const Module &M, const unsigned (&C)[NumCounters]) {
          << C[CntStoresInstrumented] << " stores instrumented, " << Skipped
          << " skipped (non-escaping alloca " << C[CntSkippedNonEscapingAlloca]
          << ", global " << C[CntSkippedGlobal] << ", addrspace "
-         << C[CntSkippedAddrSpace] << ", nosanitize "
-         << C[CntSkippedNoSanitize] << ", zero-size "
-         << C[CntSkippedZeroSize] << "); " << C[CntAtomicsInstrumented]
-         << " atomics, " << C[CntMemIntrinsicsInstrumented]
-         << " memintrinsics, " << C[CntLibcWritersInstrumented]
-         << " libc writers (+" << C[CntLibcWritersPostHooked]
-         << " post-hooked, " << C[CntLibcWritersUnhandled] << " unhandled, "
+         << C[CntSkippedAddrSpace] << ", nosanitize " << C[CntSkippedNoSanitize]
+         << ", zero-size " << C[CntSkippedZeroSize] << "); "
+         << C[CntAtomicsInstrumented] << " atomics, "
+         << C[CntMemIntrinsicsInstrumented] << " memintrinsics, "
+         << C[CntMaskedInstrumented] << " masked vector stores, "
+         << C[CntLibcWritersInstrumented] << " libc writers (+"
+         << C[CntLibcWritersPostHooked] << " post-hooked, "
+         << C[CntLibcWritersUnhandled] << " unhandled, "
          << C[CntLibcProtoMismatch] << " bad prototype), "
          << C[CntCallsRedirected] << " calls redirected, "
          << C[CntSkippedFunctions] << " functions skipped\n";

@@ -35,6 +35,7 @@ namespace llvm {
 class AllocaInst;
 class CallBase;
 class GlobalVariable;
+class IntrinsicInst;
 class MDNode;
 class Module;
 } // namespace llvm
@@ -56,6 +57,7 @@ enum Counter : unsigned {
   CntStoresInstrumented,
   CntAtomicsInstrumented,
   CntMemIntrinsicsInstrumented,
+  CntMaskedInstrumented,
   CntLibcWritersInstrumented,
   CntLibcWritersPostHooked,
   CntLibcWritersUnhandled,
@@ -91,7 +93,11 @@ private:
   /// True if a write to Addr provably cannot touch the VA window; bumps the
   /// counter of the rule that proved it.
   bool isProvablyOutsideWindow(llvm::Value *Addr);
+  /// Inline check + size-specialised hook for Size bytes at Addr, before I.
+  void emitStoreHook(llvm::Instruction *I, llvm::Value *Addr,
+                     llvm::TypeSize Size);
   bool instrumentStoreLike(llvm::Instruction *I);
+  bool instrumentMaskedStore(llvm::IntrinsicInst *II);
   bool instrumentMemIntrinsic(llvm::Instruction *I);
   void emitModuleCtor();
   void count(Counter C);

@@ -1,4 +1,4 @@
-//===- LibcCalls.cpp - famsync: libc writers and call redirection -*- C++ -*-===//
+//===- LibcCalls.cpp - famsync libc writers and redirection -----*- C++ -*-===//
 //
 // Part of famsync (failure-atomic msync in userspace).
 //
@@ -320,9 +320,8 @@ bool ModuleInstrumenter::instrumentLibcWriter(CallBase &CB) {
         Start = HB.CreateGEP(HB.getInt8Ty(), Start, DstLen, "fams.end");
         Value *Tail;
         if (S->Kind == LenKind::Strcat)
-          Tail = HB.CreateCall(
-              Strlen, {HB.CreatePointerCast(CB.getArgOperand(S->A),
-                                            Int8PtrTy)});
+          Tail = HB.CreateCall(Strlen, {HB.CreatePointerCast(
+                                           CB.getArgOperand(S->A), Int8PtrTy)});
         else // strncat writes at most n characters plus the NUL.
           Tail = HB.CreateZExtOrTrunc(CB.getArgOperand(S->A), SizeTy);
         Len = HB.CreateAdd(Tail, One);
@@ -336,12 +335,13 @@ bool ModuleInstrumenter::instrumentLibcWriter(CallBase &CB) {
       // the call -- unless it is (size_t)-1 ("unknown"), in which case the
       // returned length is all we get.
       Value *Bound = Arg(S->A);
-      Value *Unknown = B.CreateICmpEQ(Bound, ConstantInt::getAllOnesValue(SizeTy));
+      Value *Unknown =
+          B.CreateICmpEQ(Bound, ConstantInt::getAllOnesValue(SizeTy));
       auto *C = dyn_cast<ConstantInt>(Bound);
       if (!C || !C->isMinusOne())
-        emitRangeHook(&CB, Dst,
-                      B.CreateSelect(Unknown, ConstantInt::get(SizeTy, 0), Bound),
-                      false);
+        emitRangeHook(
+            &CB, Dst,
+            B.CreateSelect(Unknown, ConstantInt::get(SizeTy, 0), Bound), false);
       if (C && !C->isMinusOne())
         break;
       LLVM_FALLTHROUGH;
@@ -450,8 +450,8 @@ bool ModuleInstrumenter::redirectCall(CallBase &CB) {
 
   CallBase *New;
   if (auto *II = dyn_cast<InvokeInst>(&CB)) {
-    New = B.CreateInvoke(Target, II->getNormalDest(), II->getUnwindDest(),
-                         Args, Bundles);
+    New = B.CreateInvoke(Target, II->getNormalDest(), II->getUnwindDest(), Args,
+                         Bundles);
   } else {
     auto *CI = B.CreateCall(Target, Args, Bundles);
     CallInst::TailCallKind TCK = cast<CallInst>(CB).getTailCallKind();
@@ -465,8 +465,8 @@ bool ModuleInstrumenter::redirectCall(CallBase &CB) {
   New->setCallingConv(CB.getCallingConv());
   // Keep call-site function attributes (nounwind, nobuiltin, ...); parameter
   // attributes belonged to the old prototype.
-  New->setAttributes(AttributeList::get(
-      Ctx, CB.getAttributes().getFnAttrs(), AttributeSet(), {}));
+  New->setAttributes(AttributeList::get(Ctx, CB.getAttributes().getFnAttrs(),
+                                        AttributeSet(), {}));
 
   if (!CallRetTy->isVoidTy()) {
     Value *Ret = New;
@@ -477,6 +477,9 @@ bool ModuleInstrumenter::redirectCall(CallBase &CB) {
     CB.replaceAllUsesWith(Ret);
   }
   CB.eraseFromParent();
+  // The libc declaration is dead once its last call is redirected.
+  if (Callee->use_empty())
+    Callee->eraseFromParent();
   count(CntCallsRedirected);
   return true;
 }

@@ -1,4 +1,4 @@
-//===- Plugin.cpp - famsync new-PM pass plugin entry point -------*- C++ -*-===//
+//===- Plugin.cpp - famsync new-PM pass plugin entry point ------*- C++ -*-===//
 //
 // Part of famsync (failure-atomic msync in userspace).
 //
@@ -38,6 +38,8 @@ static void registerCallbacks(PassBuilder &PB) {
       });
 }
 
-extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo() {
+// The only exported symbol (the library is built with -fvisibility=hidden).
+extern "C" LLVM_ATTRIBUTE_WEAK LLVM_EXTERNAL_VISIBILITY PassPluginLibraryInfo
+llvmGetPassPluginInfo() {
   return {LLVM_PLUGIN_API_VERSION, "famsync", "0.1.0", registerCallbacks};
 }

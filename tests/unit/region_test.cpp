@@ -159,7 +159,9 @@ TEST_P(RegionTest, LargeCommitBeyondLogCapacityUsesCommitTimeLogging) {
   fams_stat_counters s{};
   ASSERT_EQ(fams_stats(r, &s), 0);
   EXPECT_EQ(s.dirty_lines, size / 64);
-  if (GetParam() == Medium::shm_pmem) EXPECT_GT(s.logged_at_commit, 0u);  // undo overflow path
+  if (GetParam() == Medium::shm_pmem) {
+    EXPECT_GT(s.logged_at_commit, 0u);  // undo overflow path
+  }
   EXPECT_GE(s.log_grows, 1u);
   EXPECT_EQ(read_file(path), std::vector<uint8_t>(size, 0x5A));
   EXPECT_EQ(fams_unmap(r), 0);
