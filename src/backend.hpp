@@ -6,7 +6,7 @@
 // only through persist() calls. Implementations: pmem (libpmem NT stores / clwb + sfence) and
 // file (pwrite + fdatasync, log staged in DRAM). A test backend can replace either.
 //
-// Threading: write() may be called by many threads at once for disjoint ranges (store-path log
+// Threading: stage() may be called by many threads at once for disjoint ranges (store-path log
 // entries); every other call is made by one committing thread at a time.
 #pragma once
 
@@ -25,6 +25,15 @@ class Backend {
 
   // Queues LEN bytes at OFF of medium M (not durable until persist(M)). Errors: errno of pwrite.
   virtual int write(Medium m, uint64_t off, const void *src, size_t len) = 0;
+  // Stages LEN bytes at OFF of M with ordinary cached stores: cheap enough for the store path,
+  // and durable only after flush() of the range AND persist(). Any thread may stage; the thread
+  // that later calls flush() need not be the one that staged (clwb acts on the line wherever it
+  // is cached), which is what lets one committing thread make every thread's entries durable.
+  virtual int stage(Medium m, uint64_t off, const void *src, size_t len) {
+    return write(m, off, src, len);
+  }
+  // Starts writing back staged bytes in [OFF, OFF+LEN) of M (clwb); persist() completes it.
+  virtual int flush(Medium, uint64_t, size_t) { return 0; }
   // Queues one aligned 8-byte word, written by a single store (the power-fail atomicity unit).
   virtual int write_word(Medium m, uint64_t off, uint64_t value) = 0;
   // Reads LEN bytes at OFF as they are now on M (bytes past end of file read as 0).

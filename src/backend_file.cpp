@@ -41,6 +41,10 @@ class FileBackend final : public Backend {
     return 0;
   }
 
+  int stage(Medium m, uint64_t off, const void *src, size_t len) override {
+    return write(m, off, src, len);  // log writes are staged in the mirror anyway
+  }
+
   int write_word(Medium m, uint64_t off, uint64_t value) override {
     return write(m, off, &value, sizeof value);
   }

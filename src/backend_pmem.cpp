@@ -3,6 +3,10 @@
 // The persistence sequences (x86):
 //   write():      NT stores (pmem_memcpy with PMEM_F_MEM_NODRAIN | PMEM_F_MEM_NONTEMPORAL): bypass the cache,
 //                 durable once an sfence has drained the write-combining buffers.
+//   stage():      ordinary stores (memcpy) into the cached mapping, no flush: the store path's
+//                 log entries. flush() (clwb per line, by the committing thread) + persist()
+//                 make them durable. NT stores here would leave data in the staging core's
+//                 write-combining buffers, which only that core's fence drains.
 //   write_word(): one 8-byte store + clwb of its line (pmem_flush): durable after an sfence.
 //   persist():    pmem_drain() = sfence. It drains both media at once; the protocol still calls
 //                 it once per ordering point, since that is where ordering is needed.
@@ -53,6 +57,20 @@ class PmemBackend final : public Backend {
     char *dst = target(m, off, len);
     if (dst == nullptr) return out_of_range(m, off, len);
     pmem_memcpy(dst, src, len, PMEM_F_MEM_NODRAIN | PMEM_F_MEM_NONTEMPORAL);
+    return 0;
+  }
+
+  int stage(Medium m, uint64_t off, const void *src, size_t len) override {
+    char *dst = target(m, off, len);
+    if (dst == nullptr) return out_of_range(m, off, len);
+    memcpy(dst, src, len);
+    return 0;
+  }
+
+  int flush(Medium m, uint64_t off, size_t len) override {
+    char *dst = target(m, off, len);
+    if (dst == nullptr) return out_of_range(m, off, len);
+    pmem_flush(dst, len);
     return 0;
   }
 

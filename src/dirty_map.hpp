@@ -63,11 +63,14 @@ class DirtyMap {
     }
   }
 
-  // Returns LINE to clean. Only at commit/rollback, with no concurrent store.
+  // Returns LINE to clean. Only at commit/rollback, with no concurrent store (contract), so a
+  // plain load/store pair suffices: a locked RMW right after the commit's final sfence would wait
+  // for it and cost more than the rest of a one-line commit.
   void clear(uint64_t line) {
     uint64_t mask = ~(1ull << (line % 64));
-    claimed_[line / 64].fetch_and(mask, std::memory_order_relaxed);
-    logged_[line / 64].fetch_and(mask, std::memory_order_relaxed);
+    auto &c = claimed_[line / 64], &l = logged_[line / 64];
+    c.store(c.load(std::memory_order_relaxed) & mask, std::memory_order_relaxed);
+    l.store(l.load(std::memory_order_relaxed) & mask, std::memory_order_relaxed);
   }
 
   // Bytes of DRAM this map can occupy (for the memory report).

@@ -316,7 +316,7 @@ int Region::log_overflow_lines(uint64_t first_slot) {
   for (uint64_t line : overflow_) {
     uint8_t old[kLineSize];
     if (int rc = backend_->read(Medium::data, line * kLineSize, old, sizeof old)) return rc;
-    if (int rc = undo_->append(slot, line * kLineSize, old)) return rc;
+    if (int rc = undo_->append_at_commit(slot, line * kLineSize, old)) return rc;
     slot_line_[slot++] = line;
   }
   stats_.logged_at_commit += overflow_.size();
@@ -362,7 +362,7 @@ void Region::clear_dirty(const std::vector<uint64_t> &lines) {
   for (uint64_t line : lines) dirty_.clear(line);
   next_slot_.store(0, std::memory_order_relaxed);
   overflow_.clear();
-  overflow_.shrink_to_fit();  // an overflow burst must not pin memory between commits
+  if (overflow_.capacity() > 4096) overflow_.shrink_to_fit();  // a burst must not pin memory
 }
 
 int Region::commit() {
@@ -401,7 +401,7 @@ int Region::commit_undo(uint64_t logged, std::vector<uint64_t> *lines) {
   *lines = dirty_lines_sorted(logged);
   crash_point("commit-before-publish");
   // 2. Commit point of the log: entries and live_count durable (drain #1).
-  if (int rc = undo_->publish(live)) return fail_poisoned(rc);
+  if (int rc = undo_->publish(live, logged)) return fail_poisoned(rc);
   crash_point("commit-after-publish");
   // 3. Write back dirty lines, coalesced into runs, and make them durable (#2).
   if (int rc = write_back(*lines)) return fail_poisoned(rc);

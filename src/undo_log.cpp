@@ -8,18 +8,32 @@
 
 namespace famsync {
 
+void UndoLog::build(LogEntry *e, uint64_t line_offset, const void *old) const {
+  memcpy(e->bytes, old, sizeof e->bytes);
+  e->line_offset = line_offset;
+  e->generation = generation_;
+  e->sequence = e->index = e->group_size = 0;
+  memset(e->reserved, 0, sizeof e->reserved);
+  e->checksum = entry_checksum(*e, salt_);
+}
+
 int UndoLog::append(uint64_t slot, uint64_t line_offset, const void *old) {
   LogEntry e;
-  memcpy(e.bytes, old, sizeof e.bytes);
-  e.line_offset = line_offset;
-  e.generation = generation_;
-  e.sequence = e.index = e.group_size = 0;
-  memset(e.reserved, 0, sizeof e.reserved);
-  e.checksum = entry_checksum(e, salt_);
+  build(&e, line_offset, old);
+  return backend_->stage(Medium::log, log_entry_offset(slot), &e, sizeof e);
+}
+
+int UndoLog::append_at_commit(uint64_t slot, uint64_t line_offset, const void *old) {
+  LogEntry e;
+  build(&e, line_offset, old);
   return backend_->write(Medium::log, log_entry_offset(slot), &e, sizeof e);
 }
 
-int UndoLog::publish(uint64_t count) {
+int UndoLog::publish(uint64_t count, uint64_t staged) {
+  if (staged != 0) {
+    if (int rc = backend_->flush(Medium::log, log_entry_offset(0), staged * kLogEntrySize))
+      return rc;
+  }
   if (int rc = backend_->write_word(Medium::log, kLogLiveCountOffset, count)) return rc;
   return backend_->persist(Medium::log);
 }

@@ -21,12 +21,16 @@ class UndoLog {
   uint64_t generation() const { return generation_; }
   uint64_t salt() const { return salt_; }
 
-  // Writes slot SLOT: the 64 committed bytes OLD of the line at data offset LINE_OFFSET.
-  // Not durable until publish(). Thread-safe for distinct slots.
+  // Writes slot SLOT: the 64 committed bytes OLD of the line at data offset LINE_OFFSET, with
+  // cached stores (Backend::stage). Not durable until publish(). Thread-safe for distinct slots.
   int append(uint64_t slot, uint64_t line_offset, const void *old);
 
+  // The same from the committing thread, with NT stores (commit-time logging of overflow lines).
+  int append_at_commit(uint64_t slot, uint64_t line_offset, const void *old);
+
   // Makes slots [0, COUNT) and live_count = COUNT durable: the commit point of the log side.
-  int publish(uint64_t count);
+  // Slots [0, STAGED) were written by append() and are flushed here first.
+  int publish(uint64_t count, uint64_t staged);
 
   // Invalidates every entry (generation + 1, live_count = 0) durably: the commit is complete.
   int retire();
@@ -38,6 +42,8 @@ class UndoLog {
   int read(uint64_t slot, LogEntry *out) const;
 
  private:
+  void build(LogEntry *e, uint64_t line_offset, const void *old) const;
+
   Backend *backend_;
   uint64_t salt_;
   uint64_t generation_;
