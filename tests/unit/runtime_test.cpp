@@ -1,0 +1,174 @@
+// runtime_test.cpp — the ABI hooks and redirected libc calls (runtime/), called directly as
+// instrumented code would call them: tracking policy, commit on msync/fsync/munmap, fd I/O
+// served from the working copy, refusal of unsupported operations.
+#include "../test_util.hpp"
+
+#include <famsync/abi.h>
+#include <famsync/famsync.h>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+using namespace famsync::test;
+
+namespace {
+
+class RuntimeTest : public ::testing::Test {
+ protected:
+  // The default policy tracks ordinary files but not /dev/shm, so these use the disk directory.
+  RuntimeTest() : dir_(Medium::disk_file) {
+    __fams_module_init();
+    path_ = dir_.file("data");
+    write_file(path_, std::vector<uint8_t>(8192, '.'));
+    fd_ = open(path_.c_str(), O_RDWR);
+  }
+  ~RuntimeTest() override { close(fd_); }
+
+  char *map_tracked(size_t len = 8192) {
+    void *p = __fams_mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+    EXPECT_NE(p, MAP_FAILED) << strerror(errno);
+    EXPECT_NE(fams_region_of(p), nullptr) << "this mapping should be tracked";
+    return static_cast<char *>(p);
+  }
+
+  TempDir dir_;
+  std::string path_;
+  int fd_;
+};
+
+TEST_F(RuntimeTest, StoreHooksThenMsyncCommitsAtomically) {
+  char *p = map_tracked();
+  __fams_store8(p + 16);
+  memcpy(p + 16, "ABCDEFGH", 8);
+  __fams_write_range(p + 5000, 100);
+  memset(p + 5000, 'z', 100);
+  EXPECT_EQ(read_file(path_)[16], '.') << "nothing reaches the file before msync";
+  ASSERT_EQ(__fams_msync(p, 8192, MS_SYNC), 0);
+  auto f = read_file(path_);
+  EXPECT_EQ(memcmp(&f[16], "ABCDEFGH", 8), 0);
+  EXPECT_EQ(f[5099], 'z');
+  EXPECT_EQ(__fams_munmap(p, 8192), 0);
+}
+
+TEST_F(RuntimeTest, MsyncAsyncAndSubrangeCommitEverything) {
+  char *p = map_tracked();
+  __fams_store1(p + 10);
+  p[10] = 'a';
+  __fams_store1(p + 7000);
+  p[7000] = 'b';
+  // FAMS semantics: any msync of the mapping commits all of it, and MS_ASYNC is durable too.
+  ASSERT_EQ(__fams_msync(p + 4096, 4096, MS_ASYNC), 0);
+  auto f = read_file(path_);
+  EXPECT_EQ(f[10], 'a');
+  EXPECT_EQ(f[7000], 'b');
+  errno = 0;
+  EXPECT_EQ(__fams_msync(p + 1, 10, MS_SYNC), -1) << "unaligned address, as msync(2)";
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(__fams_munmap(p, 8192), 0);
+}
+
+TEST_F(RuntimeTest, MunmapAndFsyncCommit) {
+  char *p = map_tracked();
+  __fams_store2(p + 100);
+  memcpy(p + 100, "xy", 2);
+  ASSERT_EQ(__fams_fsync(fd_), 0);
+  EXPECT_EQ(read_file(path_)[100], 'x');
+  __fams_store2(p + 200);
+  memcpy(p + 200, "uv", 2);
+  ASSERT_EQ(__fams_munmap(p, 8192), 0);
+  EXPECT_EQ(read_file(path_)[200], 'u');
+}
+
+TEST_F(RuntimeTest, FdIoIsCoherentWithTheWorkingCopy) {
+  char *p = map_tracked();
+  ASSERT_EQ(__fams_pwrite(fd_, "PWRITE", 6, 300), 6);
+  EXPECT_EQ(memcmp(p + 300, "PWRITE", 6), 0) << "pwrite must land in the working copy";
+  EXPECT_EQ(read_file(path_)[300], '.') << "...and reach the file only at commit";
+  __fams_store1(p + 400);
+  p[400] = 'M';
+  char buf[2] = {};
+  ASSERT_EQ(__fams_pread(fd_, buf, 1, 400), 1);
+  EXPECT_EQ(buf[0], 'M') << "pread must see uncommitted stores";
+  ASSERT_EQ(lseek(fd_, 8190, SEEK_SET), 8190);
+  ASSERT_EQ(__fams_write(fd_, "END!", 4), 4) << "write straddling EOF: mapped part + append";
+  EXPECT_EQ(lseek(fd_, 0, SEEK_CUR), 8194);
+  ASSERT_EQ(__fams_msync(p, 8192, MS_SYNC), 0);
+  auto f = read_file(path_);
+  ASSERT_EQ(f.size(), 8194u);
+  EXPECT_EQ(memcmp(&f[300], "PWRITE", 6), 0);
+  EXPECT_EQ(memcmp(&f[8190], "END!", 4), 0);
+  EXPECT_EQ(__fams_munmap(p, 8192), 0);
+}
+
+TEST_F(RuntimeTest, SecondMapOfSameFileSharesTheWorkingCopy) {
+  char *a = map_tracked();
+  char *b = map_tracked();
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(__fams_munmap(b, 8192), 0);
+  __fams_store1(a);
+  a[0] = '!';  // still mapped: one reference left
+  EXPECT_EQ(__fams_munmap(a, 8192), 0);
+  EXPECT_EQ(read_file(path_)[0], '!');
+}
+
+TEST_F(RuntimeTest, UntrackedMappingsKeepKernelSemantics) {
+  void *priv = __fams_mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd_, 0);
+  ASSERT_NE(priv, MAP_FAILED);
+  EXPECT_EQ(fams_region_of(priv), nullptr);
+  EXPECT_EQ(__fams_munmap(priv, 8192), 0);
+  void *ro = __fams_mmap(nullptr, 8192, PROT_READ, MAP_SHARED, fd_, 0);
+  ASSERT_NE(ro, MAP_FAILED);
+  EXPECT_EQ(fams_region_of(ro), nullptr);
+  EXPECT_EQ(__fams_munmap(ro, 8192), 0);
+  void *anon = __fams_mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(anon, MAP_FAILED);
+  EXPECT_EQ(fams_region_of(anon), nullptr);
+  EXPECT_EQ(__fams_munmap(anon, 4096), 0);
+  // POSIX shared memory lives under /dev/shm: excluded by default, so IPC keeps working.
+  TempDir shm(Medium::shm_pmem);
+  write_file(shm.file("ipc"), std::vector<uint8_t>(4096, 0));
+  int sfd = open(shm.file("ipc").c_str(), O_RDWR);
+  void *ipc = __fams_mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
+  ASSERT_NE(ipc, MAP_FAILED);
+  EXPECT_EQ(fams_region_of(ipc), nullptr);
+  static_cast<char *>(ipc)[0] = 1;  // a real shared mapping: visible in the file at once
+  EXPECT_EQ(read_file(shm.file("ipc"))[0], 1);
+  EXPECT_EQ(__fams_munmap(ipc, 4096), 0);
+  close(sfd);
+}
+
+TEST_F(RuntimeTest, HooksIgnoreAddressesOutsideRegions) {
+  int local = 0;
+  __fams_store4(&local);  // not in the window: must be a no-op
+  __fams_write_range(&local, sizeof local);
+  __fams_write_range(nullptr, 0);
+  __fams_write_range(reinterpret_cast<void *>(__fams_window_base - 100), 4096);  // straddles start
+  __fams_wrote_range(&local, 4);
+  char *p = map_tracked();
+  __fams_write_range(p + 8000, 1000);  // runs past the end of the region: clipped
+  EXPECT_EQ(__fams_munmap(p, 8192), 0);
+}
+
+TEST_F(RuntimeTest, WroteRangeIsCommittedFromTheFileLog) {
+  char *p = map_tracked();
+  int n = snprintf(p + 600, 50, "written by %s", "sprintf");  // announced only afterwards
+  __fams_wrote_range(p + 600, static_cast<unsigned long>(n + 1));
+  ASSERT_EQ(__fams_msync(p, 8192, MS_SYNC), 0);
+  EXPECT_EQ(memcmp(&read_file(path_)[600], "written by sprintf", 18), 0);
+  EXPECT_EQ(__fams_munmap(p, 8192), 0);
+}
+
+TEST_F(RuntimeTest, PartialMunmapIsRefused) {
+  char *p = map_tracked();
+  errno = 0;
+  EXPECT_EQ(__fams_munmap(p + 4096, 4096), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(__fams_munmap(p, 8192), 0);
+}
+
+}  // namespace
