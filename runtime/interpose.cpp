@@ -5,8 +5,9 @@
 // keep libc's. Each behaves exactly like libc's unless it concerns a tracked file or mapping.
 //
 // Tracking policy (DESIGN.md, "Which mappings are tracked"): an mmap is tracked when it is
-// MAP_SHARED (not anonymous), PROT_WRITE, of a regular file, from offset 0, no longer than the
-// file (rounded up to a page), and the file's path passes FAMSYNC_PATHS / FAMSYNC_EXCLUDE. By
+// MAP_SHARED (not anonymous), PROT_WRITE, of a regular file, from offset 0 (any length: bytes
+// past EOF fault until ftruncate grows the file, as usual), and the file's path passes
+// FAMSYNC_PATHS / FAMSYNC_EXCLUDE. By
 // default everything under /dev/shm, /dev, /proc, /sys and /run is excluded, so POSIX shared
 // memory (shm_open) and other IPC keeps real shared semantics. An untracked mapping is the
 // kernel's ordinary mapping.
@@ -24,6 +25,7 @@
 #include "../src/window.hpp"
 
 #include <cerrno>
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -98,10 +100,10 @@ int set_errno_from(int rc) {
   return -1;
 }
 
-// Copies between the working copy and BUF for the part of [off, off+count) inside REGION.
-// Returns the bytes handled from the start of the range (0 if OFF is past the mapping).
+// The part of [off, off+count) that the working copy of REGION serves: from OFF up to the end of
+// the file or of the mapping, whichever comes first (0 if OFF is past either).
 size_t working_copy_part(Region *r, uint64_t off, unsigned long count) {
-  uint64_t limit = r->size();  // bytes of the file the working copy covers
+  uint64_t limit = std::min<uint64_t>(r->size(), r->mapped_length());
   if (off >= limit) return 0;
   return static_cast<size_t>(count < limit - off ? count : limit - off);
 }
@@ -124,19 +126,25 @@ void *__fams_mmap(void *addr, unsigned long len, int prot, int flags, int fd, lo
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return mmap(addr, len, prot, flags, fd, offset);
   std::string path = fd_path(fd);
   if (path.empty() || !path_is_tracked(path)) return mmap(addr, len, prot, flags, fd, offset);
-  long page = sysconf(_SC_PAGESIZE);
-  uint64_t file_pages = (static_cast<uint64_t>(st.st_size) + page - 1) / page * page;
-  if (offset != 0 || len > file_pages || st.st_size == 0) {
-    warn_once_per_file(path, "only mappings from offset 0 within the file's size are tracked");
+  if (offset != 0) {
+    warn_once_per_file(path, "only mappings from offset 0 are tracked");
     return mmap(addr, len, prot, flags, fd, offset);
   }
   std::lock_guard lock(g_map_mutex);
   if (Region *r = Region::find_by_file(st.st_dev, st.st_ino)) {  // mapped again: share the copy
+    if (len > r->mapped_length()) {
+      void *grown = nullptr;  // a longer second mapping: grow the one copy, but never move it
+      if (int rc = r->remap(len, /*may_move=*/false, &grown)) {
+        set_errno_from(rc);
+        return MAP_FAILED;
+      }
+    }
     r->add_mapping_ref();
     return r->addr();
   }
-  fams_region *handle = nullptr;
-  int rc = fams_map(path.c_str(), 0, &handle);
+  famsync::clear_error();
+  Region *region = nullptr;
+  int rc = Region::open(path.c_str(), 0, &region, len);
   if (rc != 0) {
     // Refusing to map would break the program; mapping untracked would silently drop the
     // guarantee. A file we cannot recover (corrupt/foreign log) must not be used: fail loudly.
@@ -147,7 +155,7 @@ void *__fams_mmap(void *addr, unsigned long len, int prot, int flags, int fd, lo
     warn_once_per_file(path, famsync::last_error_message());
     return mmap(addr, len, prot, flags, fd, offset);
   }
-  return fams_region_addr(handle);
+  return region->addr();
 }
 
 int __fams_munmap(void *addr, unsigned long len) {
@@ -180,10 +188,21 @@ int __fams_msync(void *addr, unsigned long len, int flags) {
 
 void *__fams_mremap(void *old_addr, unsigned long old_len, unsigned long new_len, int flags,
                     void *new_addr) {
-  if (region_at(old_addr) == nullptr) return mremap(old_addr, old_len, new_len, flags, new_addr);
-  fprintf(stderr, "famsync: mremap of a tracked mapping is not supported yet\n");
-  errno = ENOMEM;  // what mremap reports when it cannot resize in place; callers handle it
-  return MAP_FAILED;
+  Region *r = region_at(old_addr);
+  if (r == nullptr) return mremap(old_addr, old_len, new_len, flags, new_addr);
+  if (old_addr != r->addr() || (flags & MREMAP_FIXED)) {
+    errno = EINVAL;  // only the whole mapping, and we choose where it lives
+    fprintf(stderr, "famsync: mremap of part of a tracked mapping, or to a fixed address, is "
+                    "not supported\n");
+    return MAP_FAILED;
+  }
+  std::lock_guard lock(g_map_mutex);
+  void *out = nullptr;
+  if (int rc = r->remap(new_len, (flags & MREMAP_MAYMOVE) != 0, &out)) {
+    set_errno_from(rc);
+    return MAP_FAILED;
+  }
+  return out;
 }
 
 int __fams_fsync(int fd) {
@@ -201,17 +220,22 @@ int __fams_fdatasync(int fd) {
 }
 
 int __fams_ftruncate(int fd, long length) {
-  if (Region *r = region_for_fd(fd); r != nullptr && static_cast<uint64_t>(length) != r->size()) {
-    fprintf(stderr, "famsync: resizing a tracked file while it is mapped is not supported yet\n");
-    errno = EPERM;
-    return -1;
-  }
-  return ftruncate(fd, length);
+  Region *r = region_for_fd(fd);
+  if (r == nullptr || length < 0) return ftruncate(fd, length);
+  if (int rc = r->resize_file(static_cast<uint64_t>(length))) return set_errno_from(rc);
+  return 0;
 }
 
 long __fams_pwrite(int fd, const void *buf, unsigned long count, long offset) {
   Region *r = region_for_fd(fd);
   if (r == nullptr || offset < 0) return pwrite(fd, buf, count, offset);
+  uint64_t end = static_cast<uint64_t>(offset) + count;
+  if (end > r->size()) {
+    // Extending the file: grow it first, durably (the region must know the size before any
+    // commit logs lines in the new area), so the mapped part of the bytes can go into the
+    // working copy and be committed like any other change.
+    if (int rc = r->resize_file(end)) return set_errno_from(rc);
+  }
   size_t in_copy = working_copy_part(r, static_cast<uint64_t>(offset), count);
   if (in_copy != 0) {  // the mapped part goes into the working copy: committed atomically later
     char *dst = static_cast<char *>(r->addr()) + offset;

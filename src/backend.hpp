@@ -43,6 +43,8 @@ class Backend {
   // Enlarges the log file to NEW_SIZE bytes, preallocated. Errors: ENOSPC, EIO, ENOMEM.
   virtual int grow_log(uint64_t new_size) = 0;
   virtual uint64_t log_size() const = 0;
+  // The data file now has NEW_SIZE bytes (ftruncate by the region). Errors: ENOMEM (remap).
+  virtual int resize_data(uint64_t) { return 0; }
 };
 
 // The two real backends. They borrow the descriptors (the caller keeps them open for the
@@ -50,6 +52,9 @@ class Backend {
 // Errors: errno of mmap (ENOMEM, ENODEV, ...).
 int make_pmem_backend(int data_fd, uint64_t data_size, int log_fd, uint64_t log_size,
                       std::unique_ptr<Backend> *out);
+// Same, with the data file mapped MAP_BYTES long (>= DATA_SIZE) so that it can grow in place.
+int make_pmem_backend(int data_fd, uint64_t data_size, uint64_t map_bytes, int log_fd,
+                      uint64_t log_size, std::unique_ptr<Backend> *out);
 int make_file_backend(int data_fd, int log_fd, uint64_t log_size, std::unique_ptr<Backend> *out);
 
 // Test seam: when set, every region and recovery gets its backend from FACTORY instead of the two

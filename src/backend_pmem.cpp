@@ -44,10 +44,12 @@ void *map_shared(int fd, uint64_t size) {
 
 class PmemBackend final : public Backend {
  public:
-  PmemBackend(int log_fd, char *data, uint64_t data_size, char *log, uint64_t log_size)
-      : log_fd_(log_fd), data_(data), data_size_(data_size), log_(log), log_size_(log_size) {}
+  PmemBackend(int data_fd, int log_fd, char *data, uint64_t data_size, uint64_t data_mapped,
+              char *log, uint64_t log_size)
+      : data_fd_(data_fd), log_fd_(log_fd), data_(data), data_size_(data_size),
+        data_mapped_(data_mapped), log_(log), log_size_(log_size) {}
   ~PmemBackend() override {
-    munmap(data_, data_size_);
+    munmap(data_, data_mapped_);
     munmap(log_, log_size_);
   }
 
@@ -112,6 +114,19 @@ class PmemBackend final : public Backend {
 
   uint64_t log_size() const override { return log_size_; }
 
+  int resize_data(uint64_t new_size) override {
+    if (new_size > data_mapped_) {  // beyond the mapping: map the whole file anew
+      void *p = map_shared(data_fd_, new_size);
+      if (p == MAP_FAILED) return fail_errno("mmap(data file, %llu bytes)", (unsigned long long)new_size);
+      pmem_drain();
+      munmap(data_, data_mapped_);
+      data_ = static_cast<char *>(p);
+      data_mapped_ = new_size;
+    }
+    data_size_ = new_size;  // bytes past it are never touched (SIGBUS)
+    return 0;
+  }
+
  private:
   char *target(Medium m, uint64_t off, size_t len) {
     uint64_t size = m == Medium::data ? data_size_ : log_size_;
@@ -123,9 +138,11 @@ class PmemBackend final : public Backend {
                 m == Medium::data ? "data" : "log", len, (unsigned long long)off);
   }
 
+  int data_fd_;
   int log_fd_;
   char *data_;
-  uint64_t data_size_;
+  uint64_t data_size_;    // the file's size: reads past it are zeros, writes past it refused
+  uint64_t data_mapped_;  // bytes mapped (>= data_size_, may exceed the file)
   char *log_;
   uint64_t log_size_;
 };
@@ -141,16 +158,23 @@ bool file_is_dax(int fd, uint64_t size) {
 
 int make_pmem_backend(int data_fd, uint64_t data_size, int log_fd, uint64_t log_size,
                       std::unique_ptr<Backend> *out) {
-  void *data = map_shared(data_fd, data_size);
-  if (data == MAP_FAILED) return fail_errno("mmap(data file, %llu bytes)", (unsigned long long)data_size);
+  return make_pmem_backend(data_fd, data_size, data_size, log_fd, log_size, out);
+}
+
+int make_pmem_backend(int data_fd, uint64_t data_size, uint64_t map_bytes, int log_fd,
+                      uint64_t log_size, std::unique_ptr<Backend> *out) {
+  if (map_bytes < data_size) map_bytes = data_size;
+  if (map_bytes == 0) map_bytes = 4096;  // an empty file that will grow
+  void *data = map_shared(data_fd, map_bytes);
+  if (data == MAP_FAILED) return fail_errno("mmap(data file, %llu bytes)", (unsigned long long)map_bytes);
   void *log = map_shared(log_fd, log_size);
   if (log == MAP_FAILED) {
     int rc = fail_errno("mmap(undo log, %llu bytes)", (unsigned long long)log_size);
     munmap(data, data_size);
     return rc;
   }
-  *out = std::make_unique<PmemBackend>(log_fd, static_cast<char *>(data), data_size,
-                                       static_cast<char *>(log), log_size);
+  *out = std::make_unique<PmemBackend>(data_fd, log_fd, static_cast<char *>(data), data_size,
+                                       map_bytes, static_cast<char *>(log), log_size);
   return 0;
 }
 

@@ -26,12 +26,23 @@ class DirtyMap {
   // Allocates zeroed state for NLINES lines. Returns false when out of memory.
   bool init(uint64_t nlines) {
     words_ = (nlines + 63) / 64;
-    bytes_ = words_ * sizeof(uint64_t) * 2;
-    void *p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) return false;
-    claimed_ = static_cast<std::atomic<uint64_t> *>(p);
-    logged_ = claimed_ + words_;
+    claimed_ = allocate(words_);
+    logged_ = allocate(words_);
+    return claimed_ != nullptr && logged_ != nullptr;
+  }
+
+  // Extends the state to NLINES lines (new lines clean), moving the arrays if needed. Only with
+  // no concurrent store. Returns false when out of memory (the old state is kept).
+  bool grow(uint64_t nlines) {
+    uint64_t words = (nlines + 63) / 64;
+    if (words <= words_) return true;
+    void *c = mremap(claimed_, words_ * 8, words * 8, MREMAP_MAYMOVE);
+    if (c == MAP_FAILED) return false;
+    claimed_ = static_cast<std::atomic<uint64_t> *>(c);
+    void *l = mremap(logged_, words_ * 8, words * 8, MREMAP_MAYMOVE);
+    if (l == MAP_FAILED) return false;  // claimed_ is merely larger than needed
+    logged_ = static_cast<std::atomic<uint64_t> *>(l);
+    words_ = words;
     return true;
   }
 
@@ -74,18 +85,23 @@ class DirtyMap {
   }
 
   // Bytes of DRAM this map can occupy (for the memory report).
-  size_t footprint() const { return bytes_; }
+  size_t footprint() const { return words_ * 8 * 2; }
 
  private:
+  static std::atomic<uint64_t> *allocate(uint64_t words) {
+    void *p = mmap(nullptr, words * 8, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? nullptr : static_cast<std::atomic<uint64_t> *>(p);
+  }
   void release() {
-    if (claimed_ != nullptr) munmap(claimed_, bytes_);
+    if (claimed_ != nullptr) munmap(claimed_, words_ * 8);
+    if (logged_ != nullptr) munmap(logged_, words_ * 8);
     claimed_ = logged_ = nullptr;
   }
 
   std::atomic<uint64_t> *claimed_ = nullptr;
   std::atomic<uint64_t> *logged_ = nullptr;
   uint64_t words_ = 0;
-  size_t bytes_ = 0;
 };
 
 }  // namespace famsync

@@ -31,8 +31,9 @@ uint64_t page_size() {
   return size;
 }
 
-// Opens and checks the data file. Errors: ENOENT, EACCES, FAMS_ENOTREGULAR, FAMS_EEMPTY.
-int open_data_file(const char *path, int *fd_out, struct stat *st) {
+// Opens and checks the data file. Errors: ENOENT, EACCES, FAMS_ENOTREGULAR, FAMS_EEMPTY (unless
+// ALLOW_EMPTY: a mapping that extends past EOF may start on an empty file).
+int open_data_file(const char *path, int *fd_out, struct stat *st, bool allow_empty) {
   int fd = ::open(path, O_RDWR | O_CLOEXEC);
   if (fd < 0) {
     if (errno == EISDIR) return fail(FAMS_ENOTREGULAR, "%s is a directory", path);
@@ -47,7 +48,7 @@ int open_data_file(const char *path, int *fd_out, struct stat *st) {
     ::close(fd);
     return fail(FAMS_ENOTREGULAR, "%s is not a regular file", path);
   }
-  if (st->st_size == 0) {
+  if (st->st_size == 0 && !allow_empty) {
     ::close(fd);
     return fail(FAMS_EEMPTY, "%s is empty: there is nothing to map (size it first, e.g. with "
                 "ftruncate or posix_fallocate)", path);
@@ -86,11 +87,13 @@ struct OpenedFile {
   }
 };
 
-int make_backend(OpenedFile *f, bool pmem) {
+int make_backend(OpenedFile *f, bool pmem, uint64_t map_bytes) {
   uint64_t size = static_cast<uint64_t>(f->st.st_size);
   if (BackendFactory factory = backend_factory_for_testing())
     return factory(f->data_fd, size, f->log_file.fd, f->log_file.size, pmem, &f->backend);
-  if (pmem) return make_pmem_backend(f->data_fd, size, f->log_file.fd, f->log_file.size, &f->backend);
+  if (pmem)
+    return make_pmem_backend(f->data_fd, size, map_bytes, f->log_file.fd, f->log_file.size,
+                             &f->backend);
   return make_file_backend(f->data_fd, f->log_file.fd, f->log_file.size, &f->backend);
 }
 
@@ -124,12 +127,13 @@ int log_has_live_state(const LogFile &lf, bool *live) {
 // the log must end up in the protocol of the chosen backend (pmem: undo, file: redo).
 int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool mapping,
                      OpenedFile *f, bool *no_log = nullptr, bool force_identity = false,
-                     RecoveryReport *report = nullptr) {
-  if (int rc = open_data_file(path, &f->data_fd, &f->st)) return rc;
+                     RecoveryReport *report = nullptr, uint64_t map_length = 0) {
+  if (int rc = open_data_file(path, &f->data_fd, &f->st, map_length != 0)) return rc;
   if (registry::tracks(f->st.st_dev, f->st.st_ino))
     return fail(FAMS_ETRACKED, "%s is already tracked by this process", path);
   uint64_t size = static_cast<uint64_t>(f->st.st_size);
-  uint64_t lines = (size + kLineSize - 1) / kLineSize;
+  uint64_t lines = (std::max(size, map_length) + kLineSize - 1) / kLineSize;
+  if (lines == 0) lines = 1;
   // A log never needs more slots than the file has lines; small files never overflow.
   uint64_t capacity = std::min(lines, options().log_entries);
   bool pmem = want_pmem(flags, f->data_fd, size);
@@ -156,7 +160,7 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool ma
     // Nothing live: the stale log is worthless; replace it by one naming this file.
     if (int rc = recreate_log_file(f->st, capacity, wanted, &f->log_file)) return rc;
   }
-  if (int rc = make_backend(f, pmem)) return rc;
+  if (int rc = make_backend(f, pmem, map_length)) return rc;
   make_log_object(f);
   RecoveryReport local;
   RecoveryReport *rep = report != nullptr ? report : &local;
@@ -172,7 +176,7 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool ma
     f->backend.reset();
     LogProtocol next = mapping ? wanted : f->log_file.protocol();
     if (int rc2 = recreate_log_file(f->st, f->log_file.capacity(), next, &f->log_file)) return rc2;
-    if (int rc2 = make_backend(f, pmem)) return rc2;
+    if (int rc2 = make_backend(f, pmem, map_length)) return rc2;
     make_log_object(f);
   }
   return 0;
@@ -180,18 +184,22 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool ma
 
 }  // namespace
 
-int Region::open(const char *path, unsigned flags, Region **out) {
+int Region::open(const char *path, unsigned flags, Region **out, uint64_t map_length) {
   if (int rc = window::reserve()) return rc;
   registry::install_process_hooks();
   OpenedFile f;
-  if (int rc = open_and_recover(path, flags, LogOpenMode::create_if_missing, /*mapping=*/true, &f))
+  if (int rc = open_and_recover(path, flags, LogOpenMode::create_if_missing, /*mapping=*/true, &f,
+                                nullptr, false, nullptr, map_length))
     return rc;
 
   std::unique_ptr<Region> r(new Region);
   r->path_ = path;
   r->st_ = f.st;
   r->data_size_ = static_cast<uint64_t>(f.st.st_size);
-  r->map_len_ = (r->data_size_ + page_size() - 1) / page_size() * page_size();
+  uint64_t want = map_length != 0 ? map_length : r->data_size_;
+  r->map_len_ = (want + page_size() - 1) / page_size() * page_size();
+  r->slot_len_ = (r->map_len_ + (1ull << window::kGranuleShift) - 1) >> window::kGranuleShift
+                 << window::kGranuleShift;
   r->nlines_ = r->map_len_ / kLineSize;
   if (!r->dirty_.init(r->nlines_)) return fail(ENOMEM, "allocating dirty state for %s", path);
   r->slot_line_cap_ = f.log_file.capacity();
@@ -201,19 +209,19 @@ int Region::open(const char *path, unsigned flags, Region **out) {
   r->slot_line_ = static_cast<uint64_t *>(sl);
 
   uintptr_t slot;
-  if (int rc = window::allocate(r->map_len_, &slot)) return rc;
+  if (int rc = window::allocate(r->slot_len_, &slot)) return rc;
   // The working copy: a private mapping of the file, so pages are copied on first write and the
   // file itself changes only when we write it.
   void *p = mmap(reinterpret_cast<void *>(slot), r->map_len_, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_FIXED, f.data_fd, 0);
   if (p == MAP_FAILED) {
     int rc = fail_errno("mmap(working copy of %s)", path);
-    window::release(slot, r->map_len_);
+    window::release(slot, r->slot_len_);
     return rc;
   }
   r->base_ = static_cast<char *>(p);
   if (int rc = registry::add(r.get(), f.st.st_dev, f.st.st_ino)) {
-    window::release(slot, r->map_len_);
+    window::release(slot, r->slot_len_);
     r->base_ = nullptr;
     return fail(rc, "%s is already tracked by this process", path);
   }
@@ -224,7 +232,7 @@ int Region::open(const char *path, unsigned flags, Region **out) {
   r->backend_ = std::move(f.backend);
   r->undo_ = std::move(f.undo);
   r->redo_ = std::move(f.redo);
-  window::publish(slot, r->map_len_, r.get());
+  window::publish(slot, r->slot_len_, r.get());
   *out = r.release();
   return 0;
 }
@@ -240,7 +248,7 @@ int Region::recover_file(const char *path, bool force_identity, RecoveryReport *
 Region *Region::find_by_file(dev_t dev, ino_t ino) { return registry::find(dev, ino); }
 
 Region::~Region() {
-  if (base_ != nullptr) window::release(reinterpret_cast<uintptr_t>(base_), map_len_);
+  if (base_ != nullptr) window::release(reinterpret_cast<uintptr_t>(base_), slot_len_);
   if (slot_line_ != nullptr) munmap(slot_line_, slot_line_cap_ * sizeof(uint64_t));
   undo_.reset();
   redo_.reset();
@@ -435,8 +443,9 @@ int Region::verify_untracked_writes() {
   constexpr uint64_t kChunk = 1 << 20;
   std::vector<uint8_t> file(kChunk);
   std::vector<uint64_t> untracked;
-  for (uint64_t off = 0; off < data_size_; off += kChunk) {
-    uint64_t len = std::min(kChunk, data_size_ - off);
+  uint64_t covered = std::min(data_size_, map_len_);  // bytes both in the file and the mapping
+  for (uint64_t off = 0; off < covered; off += kChunk) {
+    uint64_t len = std::min(kChunk, covered - off);
     if (int rc = backend_->read(Medium::data, off, file.data(), len)) return rc;
     for (uint64_t l = 0; l * kLineSize < len; ++l) {
       uint64_t line = off / kLineSize + l;
@@ -498,10 +507,81 @@ int Region::close(Region *region, bool commit_first) {
     }
   }
   registry::remove(region);
-  window::publish(reinterpret_cast<uintptr_t>(region->base_), region->map_len_, nullptr);
+  window::publish(reinterpret_cast<uintptr_t>(region->base_), region->slot_len_, nullptr);
   // (In a forked child closing our descriptors is harmless: the flock lives on in the parent's.)
   delete region;
   return rc;
+}
+
+int Region::resize_file(uint64_t new_size) {
+  bool shrinking = new_size < data_size_;
+  if (shrinking) {
+    if (int rc = commit()) return rc;  // nothing pending may refer to bytes about to go away
+  }
+  std::lock_guard lock(mutex_);
+  if (poisoned_) return fail(FAMS_EPOISONED, "%s: poisoned mapping", path_.c_str());
+  if (shrinking && redo_ && redo_->tail() != 0) {  // no group may name lines past the new end
+    if (int rc = redo_->checkpoint()) return fail_poisoned(rc);
+    ++stats_.checkpoints;
+  }
+  if (::ftruncate(data_fd_, static_cast<off_t>(new_size)) != 0)
+    return fail_errno("ftruncate(%s, %llu)", path_.c_str(), (unsigned long long)new_size);
+  // The size must be durable before a commit relies on it (recovery refuses entries past EOF).
+  if (::fsync(data_fd_) != 0) return fail_poisoned(fail_errno("fsync(%s)", path_.c_str()));
+  if (int rc = backend_->resize_data(new_size)) return fail_poisoned(rc);
+  data_size_ = new_size;
+  return 0;
+}
+
+int Region::remap(uint64_t new_length, bool may_move, void **out) {
+  uint64_t want = (new_length + page_size() - 1) / page_size() * page_size();
+  if (want == 0) return fail(EINVAL, "mremap to length 0");
+  if (want < map_len_) {
+    if (int rc = commit()) return rc;  // the tail goes away, like a partial munmap
+  }
+  std::lock_guard lock(mutex_);
+  auto base = reinterpret_cast<uintptr_t>(base_);
+  if (want < map_len_) {  // shrink in place: the tail returns to the window's reservation
+    if (mmap(base_ + want, map_len_ - want, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
+      return fail_errno("mmap(shrinking the working copy of %s)", path_.c_str());
+    map_len_ = want;
+    *out = base_;
+    return 0;
+  }
+  if (want > map_len_) {
+    if (!dirty_.grow(want / kLineSize)) return fail(ENOMEM, "growing dirty state for %s", path_.c_str());
+    if (want > slot_len_) {  // move to a larger slot
+      if (!may_move)
+        return fail(ENOMEM, "%s: the working copy cannot grow in place and MREMAP_MAYMOVE was "
+                    "not given", path_.c_str());
+      uint64_t new_slot_len = (want + (1ull << window::kGranuleShift) - 1) >>
+                              window::kGranuleShift << window::kGranuleShift;
+      uintptr_t slot;
+      if (int rc = window::allocate(new_slot_len, &slot)) return rc;
+      void *moved = mremap(base_, map_len_, map_len_, MREMAP_MAYMOVE | MREMAP_FIXED,
+                           reinterpret_cast<void *>(slot));
+      if (moved == MAP_FAILED) {
+        int rc = fail_errno("mremap(moving the working copy of %s)", path_.c_str());
+        window::release(slot, new_slot_len);
+        return rc;
+      }
+      window::publish(base, slot_len_, nullptr);
+      window::release(base, slot_len_);  // the old range is a hole now: reserve it again
+      base_ = static_cast<char *>(moved);
+      base = slot;
+      slot_len_ = new_slot_len;
+      window::publish(base, slot_len_, this);
+    }
+    // The added range: more of the same private file mapping, at the next file offset.
+    if (mmap(base_ + map_len_, want - map_len_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+             data_fd_, static_cast<off_t>(map_len_)) == MAP_FAILED)
+      return fail_errno("mmap(growing the working copy of %s)", path_.c_str());
+    map_len_ = want;
+    nlines_ = map_len_ / kLineSize;
+  }
+  *out = base_;
+  return 0;
 }
 
 int Region::stats(fams_stat_counters *out) {

@@ -34,8 +34,23 @@ namespace famsync {
 class Region {
  public:
   // Opens PATH (recovering it first) and maps its working copy. FLAGS: FAMS_MAP_*.
-  // Errors: see fams_map in famsync.h.
-  static int open(const char *path, unsigned flags, Region **out);
+  // MAP_LENGTH 0 maps the whole (non-empty) file; otherwise exactly MAP_LENGTH bytes (rounded up
+  // to a page) from offset 0, which may extend past the end of a possibly empty file (bytes past
+  // EOF fault as in any file mapping until the file grows). Errors: see fams_map in famsync.h.
+  static int open(const char *path, unsigned flags, Region **out, uint64_t map_length = 0);
+
+  // ftruncate of the tracked file: resizes it, makes the new size durable (before any commit can
+  // log lines in a grown area), and adopts it. Shrinking first commits pending changes (and, on
+  // the redo protocol, checkpoints), so nothing in the log names bytes past the new end; growing
+  // leaves pending changes pending. Not atomic with the data: growth exposes zeros at once,
+  // shrinking discards the tail at once. Errors: commit's, ftruncate's, fsync's (poisons).
+  int resize_file(uint64_t new_size);
+
+  // mremap of the working copy: shrinks in place or grows (in place within the window slot, else
+  // by moving when MAY_MOVE). *OUT receives the (possibly new) address. Errors: ENOMEM (cannot
+  // grow in place and may not move, or the window is full), errors of commit (shrinking commits
+  // first, like the unmap it implies).
+  int remap(uint64_t new_length, bool may_move, void **out);
 
   // Recovers PATH without mapping it; REPORT (optional) says what was done. FORCE_IDENTITY applies
   // a log that names another inode (a file copied with its log). Errors: see fams_recover.
@@ -104,7 +119,8 @@ class Region {
   std::unique_ptr<UndoLog> undo_;  // pmem backend: undo protocol
   std::unique_ptr<RedoLog> redo_;  // file backend: redo protocol
   char *base_ = nullptr;   // working copy, inside the window
-  uint64_t map_len_ = 0;   // bytes mapped (data_size_ rounded up to pages)
+  uint64_t map_len_ = 0;   // bytes mapped (page multiple; may exceed the file)
+  uint64_t slot_len_ = 0;  // bytes of window slot reserved for it (>= map_len_)
   uint64_t data_size_ = 0; // bytes of the file covered
   uint64_t nlines_ = 0;
 

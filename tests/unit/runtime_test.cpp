@@ -172,3 +172,71 @@ TEST_F(RuntimeTest, PartialMunmapIsRefused) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(RuntimeTest, MappingPastEofGrowsWithFtruncate) {
+  // Kyoto Cabinet's pattern: map far more than the file holds, ftruncate before using more.
+  const size_t len = 4 << 20;
+  void *v = __fams_mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+  ASSERT_NE(v, MAP_FAILED) << strerror(errno);
+  ASSERT_NE(fams_region_of(v), nullptr);
+  char *p = static_cast<char *>(v);
+  __fams_store1(p + 1);
+  p[1] = 'a';  // pending across the resize: growing must not commit it early
+  ASSERT_EQ(__fams_ftruncate(fd_, 1 << 20), 0) << strerror(errno);
+  EXPECT_EQ(read_file(path_).size(), 1u << 20);
+  EXPECT_EQ(read_file(path_)[1], '.') << "growing the file must not commit pending changes";
+  __fams_write_range(p + 900000, 10);
+  memcpy(p + 900000, "grown area", 10);
+  ASSERT_EQ(__fams_msync(p, len, MS_SYNC), 0);
+  auto f = read_file(path_);
+  EXPECT_EQ(f[1], 'a');
+  EXPECT_EQ(memcmp(&f[900000], "grown area", 10), 0);
+  // An extending pwrite into the mapped range goes through the working copy.
+  ASSERT_EQ(__fams_pwrite(fd_, "appended", 8, (1 << 20) + 50), 8);
+  EXPECT_EQ(memcmp(p + (1 << 20) + 50, "appended", 8), 0);
+  ASSERT_EQ(__fams_msync(p, len, MS_SYNC), 0);
+  f = read_file(path_);
+  ASSERT_EQ(f.size(), (1u << 20) + 58);
+  EXPECT_EQ(memcmp(&f[(1 << 20) + 50], "appended", 8), 0);
+  // Shrinking commits first, then cuts.
+  __fams_store1(p + 2);
+  p[2] = 'b';
+  ASSERT_EQ(__fams_ftruncate(fd_, 4096), 0);
+  f = read_file(path_);
+  ASSERT_EQ(f.size(), 4096u);
+  EXPECT_EQ(f[2], 'b');
+  EXPECT_EQ(__fams_munmap(p, len), 0);
+}
+
+TEST_F(RuntimeTest, MremapGrowsInPlaceOrMoves) {
+  char *p = map_tracked(8192);
+  __fams_store1(p + 3);
+  p[3] = 'k';
+  ASSERT_EQ(__fams_ftruncate(fd_, 8 << 20), 0);
+  // Within the 2 MiB window slot: grows in place even without MREMAP_MAYMOVE.
+  void *q = __fams_mremap(p, 8192, 1 << 20, 0, nullptr);
+  ASSERT_EQ(q, p) << strerror(errno);
+  // Beyond the slot: needs MREMAP_MAYMOVE, and keeps the pending change.
+  errno = 0;
+  EXPECT_EQ(__fams_mremap(p, 1 << 20, 6 << 20, 0, nullptr), MAP_FAILED);
+  EXPECT_EQ(errno, ENOMEM);
+  void *m = __fams_mremap(p, 1 << 20, 6 << 20, MREMAP_MAYMOVE, nullptr);
+  ASSERT_NE(m, MAP_FAILED) << strerror(errno);
+  char *n = static_cast<char *>(m);
+  EXPECT_EQ(n[3], 'k');
+  EXPECT_EQ(fams_region_of(n + (5 << 20)), fams_region_of(n));
+  __fams_write_range(n + (5 << 20), 4);
+  memcpy(n + (5 << 20), "far!", 4);
+  ASSERT_EQ(__fams_msync(n, 6 << 20, MS_SYNC), 0);
+  auto f = read_file(path_);
+  EXPECT_EQ(f[3], 'k');
+  EXPECT_EQ(memcmp(&f[5 << 20], "far!", 4), 0);
+  // Shrink in place.
+  void *s = __fams_mremap(n, 6 << 20, 4096, 0, nullptr);
+  EXPECT_EQ(s, n);
+  EXPECT_EQ(__fams_munmap(n, 4096), 0);
+}
+
+}  // namespace
