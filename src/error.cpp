@@ -7,12 +7,12 @@
 
 namespace famsync {
 namespace {
-thread_local std::string t_message;
+// A plain array, not std::string: thread_local objects with destructors die before atexit
+// handlers run, and the exit-time commit (registry.cpp) may still report an error.
+thread_local char t_message[1024];
 
 int vfail(int code, const char *fmt, va_list ap) {
-  char buf[1024];
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  t_message = buf;
+  vsnprintf(t_message, sizeof t_message, fmt, ap);
   return code;
 }
 }  // namespace
@@ -35,9 +35,9 @@ int fail_errno(const char *fmt, ...) {
   return fail(code, "%s: %s", what, strerror(code));
 }
 
-void clear_error() { t_message.clear(); }
+void clear_error() { t_message[0] = '\0'; }
 
-const char *last_error_message() { return t_message.c_str(); }
+const char *last_error_message() { return t_message; }
 
 }  // namespace famsync
 
