@@ -1,10 +1,11 @@
 // backend_file.cpp — persistence on ordinary files: pwrite + fdatasync.
 //
 // Data: write() is pwrite to the data file, persist() is fdatasync of it.
-// Log:  store-path entries must not cost a syscall each, so log writes are staged in a DRAM
-//       mirror of the log file and persist() writes the staged byte range with one pwrite, then
-//       fdatasync. The mirror holds the header page as read at open; the range between staged
-//       header words and staged entries therefore rewrites identical bytes.
+// Log:  entries must not cost a syscall each, so log writes are staged in a DRAM mirror of the
+//       log file, and persist() writes the staged header bytes and the staged entry range (one
+//       pwrite each), then fdatasync. Entry pages of the mirror are given back to the kernel
+//       after a successful persist (except the last, partly used one), so the mirror costs about
+//       two pages at rest, not the whole log.
 // Invariant: a persist() that fails leaves its error as the region's final word: the staged range
 // is not retried (after a failed fdatasync the kernel may have dropped the dirty pages).
 #include "backend.hpp"
@@ -37,7 +38,8 @@ class FileBackend final : public Backend {
       return fail(EINVAL, "internal: log write of %zu bytes at %llu beyond the log", len,
                   (unsigned long long)off);
     memcpy(mirror_ + off, src, len);
-    note_staged(off, off + len);
+    if (off < kLogHeaderSize) note_staged(header_lo_, header_hi_, off, off + len);
+    else note_staged(entries_lo_, entries_hi_, off, off + len);
     return 0;
   }
 
@@ -56,11 +58,17 @@ class FileBackend final : public Backend {
 
   int persist(Medium m) override {
     if (m == Medium::data) return os::datasync(data_fd_, "data file");
-    uint64_t lo = staged_lo_.exchange(UINT64_MAX), hi = staged_hi_.exchange(0);
-    if (lo < hi) {
-      if (int rc = os::pwrite_all(log_fd_, mirror_ + lo, hi - lo, lo, "undo log")) return rc;
+    uint64_t hlo = header_lo_.exchange(UINT64_MAX), hhi = header_hi_.exchange(0);
+    uint64_t elo = entries_lo_.exchange(UINT64_MAX), ehi = entries_hi_.exchange(0);
+    if (elo < ehi) {
+      if (int rc = os::pwrite_all(log_fd_, mirror_ + elo, ehi - elo, elo, "undo log")) return rc;
     }
-    return os::datasync(log_fd_, "undo log");
+    if (hlo < hhi) {
+      if (int rc = os::pwrite_all(log_fd_, mirror_ + hlo, hhi - hlo, hlo, "undo log")) return rc;
+    }
+    if (int rc = os::datasync(log_fd_, "undo log")) return rc;
+    if (elo < ehi) release_mirror_pages(elo, ehi);
+    return 0;
   }
 
   int grow_log(uint64_t new_size) override {
@@ -68,7 +76,7 @@ class FileBackend final : public Backend {
     if (int rc = posix_fallocate(log_fd_, 0, static_cast<off_t>(new_size)); rc != 0)
       return fail(rc, "growing the undo log to %llu bytes: %s", (unsigned long long)new_size,
                   strerror(rc));
-    void *p = mremap(mirror_, log_size_, new_size, MREMAP_MAYMOVE);
+    void *p = mremap(mirror_, log_size_, new_size, MREMAP_MAYMOVE);  // new pages read as zero
     if (p == MAP_FAILED) return fail_errno("mremap(log mirror, %llu bytes)", (unsigned long long)new_size);
     mirror_ = static_cast<char *>(p);
     log_size_ = new_size;
@@ -78,21 +86,33 @@ class FileBackend final : public Backend {
   uint64_t log_size() const override { return log_size_; }
 
  private:
-  void note_staged(uint64_t lo, uint64_t hi) {
-    uint64_t cur = staged_lo_.load(std::memory_order_relaxed);
-    while (lo < cur && !staged_lo_.compare_exchange_weak(cur, lo, std::memory_order_relaxed)) {
+  static void note_staged(std::atomic<uint64_t> &lo_bound, std::atomic<uint64_t> &hi_bound,
+                          uint64_t lo, uint64_t hi) {
+    uint64_t cur = lo_bound.load(std::memory_order_relaxed);
+    while (lo < cur && !lo_bound.compare_exchange_weak(cur, lo, std::memory_order_relaxed)) {
     }
-    cur = staged_hi_.load(std::memory_order_relaxed);
-    while (hi > cur && !staged_hi_.compare_exchange_weak(cur, hi, std::memory_order_relaxed)) {
+    cur = hi_bound.load(std::memory_order_relaxed);
+    while (hi > cur && !hi_bound.compare_exchange_weak(cur, hi, std::memory_order_relaxed)) {
     }
+  }
+
+  // The entry bytes in [lo, hi) are durable in the file: drop the whole mirror pages among them
+  // except the one holding HI, which the next commit will likely write into again.
+  void release_mirror_pages(uint64_t lo, uint64_t hi) {
+    const uint64_t page = 4096;
+    uint64_t first = (lo + page - 1) / page * page, last = hi / page * page;
+    if (first < kLogHeaderSize) first = kLogHeaderSize;  // the header page stays
+    if (first < last) madvise(mirror_ + first, last - first, MADV_DONTNEED);
   }
 
   int data_fd_;
   int log_fd_;
   char *mirror_;
   uint64_t log_size_;
-  std::atomic<uint64_t> staged_lo_{UINT64_MAX};
-  std::atomic<uint64_t> staged_hi_{0};
+  // Staged-but-not-persisted byte ranges, header page and entries kept apart so that a persist
+  // never rewrites a released (zeroed) mirror page between them.
+  std::atomic<uint64_t> header_lo_{UINT64_MAX}, header_hi_{0};
+  std::atomic<uint64_t> entries_lo_{UINT64_MAX}, entries_hi_{0};
 };
 
 }  // namespace
