@@ -238,6 +238,7 @@ int Region::open(const char *path, unsigned flags, Region **out, uint64_t map_le
 }
 
 int Region::recover_file(const char *path, bool force_identity, RecoveryReport *report) {
+  arm_crash_points();
   OpenedFile f;
   bool no_log = false;
   if (report != nullptr) *report = RecoveryReport{};
@@ -332,14 +333,14 @@ int Region::log_overflow_lines(uint64_t first_slot) {
   return 0;
 }
 
-std::vector<uint64_t> Region::dirty_lines_sorted(uint64_t logged) {
-  std::vector<uint64_t> lines;
-  lines.reserve(logged + overflow_.size());
+void Region::dirty_lines_sorted(uint64_t logged, std::vector<uint64_t> *lines) {
+  lines->clear();
+  lines->reserve(logged + overflow_.size());
   for (uint64_t s = 0; s < logged; ++s)
-    if (slot_line_[s] != UINT64_MAX) lines.push_back(slot_line_[s]);
-  lines.insert(lines.end(), overflow_.begin(), overflow_.end());
-  std::sort(lines.begin(), lines.end());
-  return lines;
+    if (slot_line_[s] != UINT64_MAX) lines->push_back(slot_line_[s]);
+  lines->insert(lines->end(), overflow_.begin(), overflow_.end());
+  // First-write order is often address order already (sequential writers, one-line commits).
+  if (!std::is_sorted(lines->begin(), lines->end())) std::sort(lines->begin(), lines->end());
 }
 
 // Writes the dirty LINES (sorted) from the working copy to the data file, coalesced into runs
@@ -388,13 +389,14 @@ int Region::commit() {
     return 0;
   }
   uint64_t t0 = os::now_ns();
-  std::vector<uint64_t> lines;
+  std::vector<uint64_t> &lines = scratch_lines_;  // reused: no allocation per commit
   int rc = undo_ ? commit_undo(listed, &lines) : commit_redo(listed, &lines);
   if (rc != 0) return rc;
   // A new epoch begins.
   clear_dirty(lines);
   ++stats_.commits;
   stats_.dirty_lines += lines.size();
+  if (lines.capacity() > (1u << 16)) std::vector<uint64_t>().swap(lines);  // don't pin a burst
   stats_.latency.add(os::now_ns() - t0);
   return 0;
 }
@@ -406,7 +408,7 @@ int Region::commit_undo(uint64_t logged, std::vector<uint64_t> *lines) {
     if (int rc = log_overflow_lines(logged)) return rc;  // nothing published: not poisoned
   }
   uint64_t live = logged + overflow_.size();
-  *lines = dirty_lines_sorted(logged);
+  dirty_lines_sorted(logged, lines);
   crash_point("commit-before-publish");
   // 2. Commit point of the log: entries and live_count durable (drain #1).
   if (int rc = undo_->publish(live, logged)) return fail_poisoned(rc);
@@ -424,7 +426,7 @@ int Region::commit_undo(uint64_t logged, std::vector<uint64_t> *lines) {
 // Redo protocol (file): new bytes durable in the log (one fdatasync: the commit point), then
 // written to the data file without a sync; a checkpoint syncs it later.
 int Region::commit_redo(uint64_t listed, std::vector<uint64_t> *lines) {
-  *lines = dirty_lines_sorted(listed);
+  dirty_lines_sorted(listed, lines);
   uint64_t generation = redo_->generation(), capacity = redo_->capacity();
   if (int rc = redo_->append_group(*lines, base_)) return fail_poisoned(rc);
   if (redo_->generation() != generation) ++stats_.checkpoints;
@@ -480,7 +482,8 @@ int Region::rollback() {
     return fail(FAMS_EPOISONED, "%s: poisoned mapping; unmap and map again to roll back",
                 path_.c_str());
   uint64_t listed = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);
-  std::vector<uint64_t> lines = dirty_lines_sorted(listed);
+  std::vector<uint64_t> lines;
+  dirty_lines_sorted(listed, &lines);
   // The data file holds the committed bytes of every dirty line: copy them back, run by run.
   for (size_t i = 0; i < lines.size();) {
     size_t j = i + 1;

@@ -106,7 +106,7 @@ class Region {
   int commit_redo(uint64_t listed, std::vector<uint64_t> *lines);
   int write_back(const std::vector<uint64_t> &lines);
   void clear_dirty(const std::vector<uint64_t> &lines);
-  std::vector<uint64_t> dirty_lines_sorted(uint64_t logged);
+  void dirty_lines_sorted(uint64_t logged, std::vector<uint64_t> *lines);
   int fail_poisoned(int rc);
   int verify_untracked_writes();
 
@@ -133,6 +133,7 @@ class Region {
   std::vector<uint64_t> overflow_;      // lines dirty but not (yet) in the log
 
   std::mutex mutex_;  // commit / rollback / close / stats
+  std::vector<uint64_t> scratch_lines_;  // the commit's sorted dirty lines, reused
   int mapping_refs_ = 1;  // guarded by the interposer's mutex
   bool poisoned_ = false;
   bool disowned_ = false;

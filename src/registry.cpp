@@ -1,6 +1,7 @@
 // registry.cpp — see registry.hpp.
 #include "registry.hpp"
 
+#include "crash_point.hpp"
 #include "options.hpp"
 #include "region.hpp"
 
@@ -123,6 +124,7 @@ void totals(fams_stat_counters *out) {
 void install_process_hooks() {
   static std::once_flag once;
   std::call_once(once, [] {
+    arm_crash_points();
     atexit(at_exit);
     pthread_atfork(nullptr, nullptr, in_fork_child);
   });
