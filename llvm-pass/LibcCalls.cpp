@@ -138,6 +138,38 @@ const WriterSpec Writers[] = {
     {"__fgets_unlocked_chk", 4, 0, LenKind::Arg, 2},
     {"getcwd", 2, 0, LenKind::Arg, 1},
     {"__getcwd_chk", 3, 0, LenKind::Arg, 1},
+    // libatomic: atomics the target cannot inline (16 bytes without -mcx16,
+    // odd sizes, large _Atomic structs) are calls, not atomicrmw/cmpxchg.
+    // Generic forms take the size first; compare_exchange also writes
+    // *expected (on failure), exchange and load write their out-parameter.
+    {"__atomic_store", 4, 1, LenKind::Arg, 0},
+    {"__atomic_exchange", 5, 1, LenKind::Arg, 0},
+    {"__atomic_exchange", 5, 3, LenKind::Arg, 0},
+    {"__atomic_compare_exchange", 6, 1, LenKind::Arg, 0},
+    {"__atomic_compare_exchange", 6, 2, LenKind::Arg, 0},
+    {"__atomic_load", 4, 2, LenKind::Arg, 0},
+// Sized forms __atomic_<op>_N: the object is argument 0 (an i128 value may be
+// split into two i64 arguments, hence only a minimum argument count).
+#define FAMS_ATOMIC_SIZED(N)                                                   \
+  {"__atomic_store_" #N, 2, 0, LenKind::Const, N},                            \
+      {"__atomic_exchange_" #N, 2, 0, LenKind::Const, N},                     \
+      {"__atomic_compare_exchange_" #N, 3, 0, LenKind::Const, N},             \
+      {"__atomic_compare_exchange_" #N, 3, 1, LenKind::Const, N},             \
+      {"__atomic_fetch_add_" #N, 2, 0, LenKind::Const, N},                    \
+      {"__atomic_fetch_sub_" #N, 2, 0, LenKind::Const, N},                    \
+      {"__atomic_fetch_and_" #N, 2, 0, LenKind::Const, N},                    \
+      {"__atomic_fetch_or_" #N, 2, 0, LenKind::Const, N},                     \
+      {"__atomic_fetch_xor_" #N, 2, 0, LenKind::Const, N},                    \
+      {"__atomic_fetch_nand_" #N, 2, 0, LenKind::Const, N},                   \
+      {"__atomic_add_fetch_" #N, 2, 0, LenKind::Const, N},                    \
+      {"__atomic_sub_fetch_" #N, 2, 0, LenKind::Const, N},                    \
+      {"__atomic_and_fetch_" #N, 2, 0, LenKind::Const, N},                    \
+      {"__atomic_or_fetch_" #N, 2, 0, LenKind::Const, N},                     \
+      {"__atomic_xor_fetch_" #N, 2, 0, LenKind::Const, N},                    \
+      {"__atomic_nand_fetch_" #N, 2, 0, LenKind::Const, N}
+    FAMS_ATOMIC_SIZED(1), FAMS_ATOMIC_SIZED(2), FAMS_ATOMIC_SIZED(4),
+    FAMS_ATOMIC_SIZED(8), FAMS_ATOMIC_SIZED(16),
+#undef FAMS_ATOMIC_SIZED
     // Writers whose ranges live in memory (iovecs, msghdr, *lineptr) or
     // depend on a format string; a runtime helper would be needed.
     {"readv", 0, 0, LenKind::Unhandled},

@@ -3,6 +3,9 @@
 
 #include "checksum.hpp"
 #include "crash_point.hpp"
+#include "error.hpp"
+
+#include <cerrno>
 
 #include <cstring>
 
@@ -17,16 +20,24 @@ int RedoLog::grow(uint64_t min_capacity) {
   return 0;
 }
 
-int RedoLog::append_group(const std::vector<uint64_t> &lines, const char *working) {
-  uint64_t n = lines.size();
+int RedoLog::make_room(uint64_t n, bool *poisonous) {
+  *poisonous = false;
+  if (n > capacity_) {
+    if (int rc = grow(n)) return rc;
+  }
   if (tail_ + n > capacity_) {
-    if (tail_ != 0) {
-      if (int rc = checkpoint()) return rc;
-    }
-    if (n > capacity_) {
-      if (int rc = grow(n)) return rc;
+    if (int rc = checkpoint()) {
+      *poisonous = true;
+      return rc;
     }
   }
+  return 0;
+}
+
+int RedoLog::append_group(const std::vector<uint64_t> &lines, const char *working) {
+  uint64_t n = lines.size();
+  if (tail_ + n > capacity_)
+    return fail(EINVAL, "internal: redo group of %llu entries does not fit", (unsigned long long)n);
   for (uint64_t i = 0; i < n; ++i) {
     LogEntry e;
     memcpy(e.bytes, working + lines[i] * kLineSize, kLineSize);

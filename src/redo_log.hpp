@@ -24,9 +24,14 @@ class RedoLog {
   RedoLog(Backend *backend, uint64_t salt, uint64_t generation, uint64_t capacity)
       : backend_(backend), salt_(salt), generation_(generation), capacity_(capacity) {}
 
+  // Makes room for a group of N entries after the tail: grows the log if N does not fit even in
+  // an empty one (ENOSPC/EIO here change nothing durable: *POISONOUS stays false), then
+  // checkpoints if N does not fit after the tail (an error there sets *POISONOUS).
+  int make_room(uint64_t n, bool *poisonous);
+
   // Makes the current bytes of LINES (line indices, from WORKING at line * 64) durable in the
-  // log as one group: the commit point. Checkpoints first, and grows the log, when it is full.
-  // Errors: persistence errors (the caller poisons the region), ENOSPC growing the log.
+  // log as one group: the commit point. Call make_room(lines.size()) first.
+  // Errors: persistence errors (the caller poisons the region).
   int append_group(const std::vector<uint64_t> &lines, const char *working);
 
   // Syncs the data file, then retires every group (generation + 1). Errors: persistence errors.

@@ -264,7 +264,13 @@ Region::~Region() {
     dirty_.wait_logged(line);
     return;
   }
-  uint64_t slot = next_slot_.fetch_add(1, std::memory_order_relaxed);
+  // Take a slot only while there is one: next_slot_ never passes the capacity, so every slot
+  // below it was handed out in this epoch (a plain fetch_add could pass it, and a commit retried
+  // after the log grew would then count slots that nobody wrote).
+  uint64_t slot = next_slot_.load(std::memory_order_relaxed);
+  while (slot < slot_line_cap_ &&
+         !next_slot_.compare_exchange_weak(slot, slot + 1, std::memory_order_relaxed)) {
+  }
   bool listed = false;
   if (slot < slot_line_cap_) {
     slot_line_[slot] = line;
@@ -428,9 +434,12 @@ int Region::commit_undo(uint64_t logged, std::vector<uint64_t> *lines) {
 int Region::commit_redo(uint64_t listed, std::vector<uint64_t> *lines) {
   dirty_lines_sorted(listed, lines);
   uint64_t generation = redo_->generation(), capacity = redo_->capacity();
-  if (int rc = redo_->append_group(*lines, base_)) return fail_poisoned(rc);
+  bool poisonous = false;
+  int rc = redo_->make_room(lines->size(), &poisonous);
   if (redo_->generation() != generation) ++stats_.checkpoints;
   if (redo_->capacity() != capacity) ++stats_.log_grows;
+  if (rc != 0) return poisonous ? fail_poisoned(rc) : rc;  // growing failed: nothing durable yet
+  if (int rc2 = redo_->append_group(*lines, base_)) return fail_poisoned(rc2);
   stats_.log_bytes_at_commit += lines->size() * kLogEntrySize;
   crash_point("commit-after-publish");
   if (int rc = write_back(*lines)) return fail_poisoned(rc);

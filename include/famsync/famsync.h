@@ -76,9 +76,14 @@ FAMS_API int fams_will_write(void *addr, size_t len);
 
 /* Commits every change to REGION since the last commit, failure-atomically; durable on return 0.
  * With nothing to commit it returns 0 without any I/O.
- * Errors: EINVAL (null region), FAMS_EPOISONED, EIO, ENOSPC (growing the log: nothing written,
- * changes stay pending and a later call may succeed), FAMS_EVERIFY (verify mode, see README).
- * After any other error the region is poisoned: the file keeps its last committed state. */
+ * Errors: EINVAL (null region), FAMS_ENOTTRACKED (stale handle, or inherited across fork),
+ * FAMS_EPOISONED (an earlier failure), FAMS_EVERIFY (verify mode: nothing written), and errno
+ * values (EIO, ENOSPC, ...) from the storage. A failure before the log of this commit was made
+ * durable (e.g. ENOSPC or EIO while growing or filling the log) changes nothing: the changes stay
+ * pending and a later call may succeed. A failure after that poisons the region: every later
+ * commit fails, and after unmap + map (recovery) the file holds the last committed state — or,
+ * if the failure came after the commit's data was durable, this commit's state, exactly as after
+ * a crash at that instant. */
 FAMS_API int fams_msync(fams_region *region);
 
 /* Discards every change since the last commit: the working copy returns to the committed state.

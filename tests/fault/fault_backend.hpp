@@ -1,0 +1,104 @@
+// fault_backend.hpp — I/O fault injection for famsync tests: a Backend wrapper that fails the
+// N-th backend call (tests only; installed through set_backend_factory_for_testing).
+//
+// It wraps the REAL pmem or file backend (so what does get written lands in the real files) and
+// counts every write / write_word / read / persist / grow_log call of every backend it made,
+// process-wide. The call numbered `fail_at` (1-based) returns EIO (ENOSPC for grow_log) WITHOUT
+// reaching the real backend; every other call passes through. Invariant: at most one call fails
+// per arming, so a test can check that famsync reports that one failure and recovers from it.
+// It also notes whether the failed call came at or after the log's publish (a write_word of a
+// nonzero live_count) and before that commit's retire was durable: there the region must be
+// poisoned.
+#pragma once
+
+#include "backend.hpp"
+#include "error.hpp"
+#include "log_format.hpp"
+
+#include <cerrno>
+#include <cstdint>
+#include <memory>
+
+namespace famsync::fault {
+
+struct Plan {
+  uint64_t fail_at = 0;      // 0 = never fail (counting run)
+  uint64_t calls = 0;        // calls seen so far
+  bool fired = false;        // the failure was injected
+  const char *fired_op = ""; // which call failed
+  bool fired_after_publish = false;
+  bool published = false;    // a nonzero live_count was written and not yet durably retired
+  bool retiring = false;     // live_count = 0 written, not yet persisted
+  const char *phase = "";    // set by the test: "store" (working-copy writes) or "api" (a call)
+  const char *fired_phase = "";
+};
+
+inline Plan &plan() {
+  static Plan p;
+  return p;
+}
+
+class FaultBackend final : public Backend {
+ public:
+  explicit FaultBackend(std::unique_ptr<Backend> inner) : inner_(std::move(inner)) {}
+  const char *name() const override { return inner_->name(); }
+
+  int write(Medium m, uint64_t off, const void *src, size_t len) override {
+    if (should_fail("write")) return injected(EIO, "write");
+    return inner_->write(m, off, src, len);
+  }
+  int write_word(Medium m, uint64_t off, uint64_t value) override {
+    bool live_count = m == Medium::log && off == kLogLiveCountOffset;
+    // The publish store itself counts as "at publish": Region::commit poisons on its failure.
+    if (should_fail("write_word", live_count && value != 0)) return injected(EIO, "write_word");
+    if (live_count && value != 0) plan().published = true;
+    if (live_count && value == 0) plan().retiring = true;  // published until that is durable
+    return inner_->write_word(m, off, value);
+  }
+  int read(Medium m, uint64_t off, void *dst, size_t len) override {
+    if (should_fail("read")) return injected(EIO, "read");
+    return inner_->read(m, off, dst, len);
+  }
+  int persist(Medium m) override {
+    if (should_fail("persist")) return injected(EIO, "persist");
+    int rc = inner_->persist(m);
+    if (rc == 0 && plan().retiring) plan().published = plan().retiring = false;
+    return rc;
+  }
+  int grow_log(uint64_t new_size) override {
+    if (should_fail("grow_log")) return injected(ENOSPC, "grow_log");
+    return inner_->grow_log(new_size);
+  }
+  uint64_t log_size() const override { return inner_->log_size(); }
+
+ private:
+  // Store-path appends come from many threads; the sweep workloads are single-threaded, so the
+  // counter needs no atomics.
+  static bool should_fail(const char *op, bool is_publish = false) {
+    Plan &p = plan();
+    if (++p.calls != p.fail_at) return false;
+    p.fired = true;
+    p.fired_op = op;
+    p.fired_phase = p.phase;
+    p.fired_after_publish = p.published || is_publish;
+    return true;
+  }
+  // Like every failing famsync call, set the thread's message (error.hpp's invariant).
+  static int injected(int code, const char *op) {
+    return fail(code, "injected fault: backend %s call %llu", op,
+                (unsigned long long)plan().calls);
+  }
+  std::unique_ptr<Backend> inner_;
+};
+
+inline int fault_factory(int data_fd, uint64_t data_size, int log_fd, uint64_t log_size,
+                         bool want_pmem, std::unique_ptr<Backend> *out) {
+  std::unique_ptr<Backend> inner;
+  int rc = want_pmem ? make_pmem_backend(data_fd, data_size, log_fd, log_size, &inner)
+                     : make_file_backend(data_fd, log_fd, log_size, &inner);
+  if (rc != 0) return rc;
+  *out = std::make_unique<FaultBackend>(std::move(inner));
+  return 0;
+}
+
+}  // namespace famsync::fault
