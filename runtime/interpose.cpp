@@ -9,8 +9,9 @@
 // past EOF fault until ftruncate grows the file, as usual), and the file's path passes
 // FAMSYNC_PATHS / FAMSYNC_EXCLUDE. By
 // default everything under /dev/shm, /dev, /proc, /sys and /run is excluded, so POSIX shared
-// memory (shm_open) and other IPC keeps real shared semantics. An untracked mapping is the
-// kernel's ordinary mapping.
+// memory (shm_open) and other IPC keeps real shared semantics; so are database lock files shared
+// between processes (*/lock.mdb, *.mdb-lock). Entries may be globs. An untracked mapping is the
+// kernel's ordinary mapping, made after recovering the file if a crash left it mid-commit.
 //
 // Invariants: a tracked file's bytes within the mapping are only ever read and written through
 // the working copy (pread/pwrite on the fd are served from it), so fd I/O and the mapping stay
@@ -19,6 +20,7 @@
 #include <famsync/famsync.h>
 
 #include "../src/error.hpp"
+#include "../src/log_file.hpp"
 #include "../src/options.hpp"
 #include "../src/region.hpp"
 #include "../src/registry.hpp"
@@ -29,6 +31,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <fnmatch.h>
 #include <mutex>
 #include <string>
 #include <sys/mman.h>
@@ -41,23 +44,23 @@ using famsync::Region;
 
 std::mutex g_map_mutex;  // serialises mmap/munmap of tracked files (refcounts)
 
-bool has_prefix(const std::string &path, const std::string &list) {
+// True if PATH matches an entry of the ':'-separated LIST: a glob (fnmatch, when the entry has
+// one of * ? [) or else a plain prefix.
+bool matches_any(const std::string &path, const std::string &list) {
   size_t start = 0;
   while (start <= list.size()) {
     size_t end = list.find(':', start);
     if (end == std::string::npos) end = list.size();
-    std::string prefix = list.substr(start, end - start);
-    if (!prefix.empty() && path.compare(0, prefix.size(), prefix) == 0) return true;
+    std::string entry = list.substr(start, end - start);
+    if (!entry.empty()) {
+      bool glob = entry.find_first_of("*?[") != std::string::npos;
+      if (glob ? fnmatch(entry.c_str(), path.c_str(), 0) == 0
+               : path.compare(0, entry.size(), entry) == 0)
+        return true;
+    }
     start = end + 1;
   }
   return false;
-}
-
-bool path_is_tracked(const std::string &path) {
-  const famsync::Options &o = famsync::options();
-  if (has_prefix(path, o.exclude_paths)) return false;
-  if (!o.track_paths.empty()) return has_prefix(path, o.track_paths);
-  return !has_prefix(path, "/dev/:/proc/:/sys/:/run/");
 }
 
 std::string fd_path(int fd) {
@@ -68,6 +71,32 @@ std::string fd_path(int fd) {
   buf[n] = '\0';
   return buf;
 }
+
+// Never tracked by default: kernel file systems and shared-memory IPC, and lock files that
+// databases share between processes through MAP_SHARED (LMDB's lock.mdb / *-lock).
+constexpr const char *kDefaultExcludes = "/dev/:/proc/:/sys/:/run/:*/lock.mdb:*.mdb-lock";
+
+bool path_is_tracked(const std::string &path) {
+  const famsync::Options &o = famsync::options();
+  if (matches_any(path, o.exclude_paths)) return false;
+  if (!o.track_paths.empty()) return matches_any(path, o.track_paths);
+  return !matches_any(path, kDefaultExcludes);
+}
+
+// Before a mapping we do not track (read-only, private, another process's file), roll the file
+// back if a crash left a commit half done, so readers never see a mix. Best effort: a file owned
+// by a live process (EBUSY) or not writable by us is left as it is.
+void recover_before_untracked_map(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return;
+  std::string path = fd_path(fd);
+  if (path.empty() || !path_is_tracked(path)) return;
+  struct stat log_st;
+  if (::stat(famsync::log_path_for(path, st).c_str(), &log_st) != 0) return;  // no log
+  if (Region::find_by_file(st.st_dev, st.st_ino) != nullptr) return;           // ours, live
+  fams_recover(path.c_str());
+}
+
 
 void warn_once_per_file(const std::string &path, const char *why) {
   static std::mutex m;
@@ -121,7 +150,11 @@ void *__fams_mmap(void *addr, unsigned long len, int prot, int flags, int fd, lo
   bool candidate = !famsync::options().disable && fd >= 0 && (flags & MAP_SHARED) &&
                    !(flags & MAP_ANONYMOUS) && !(flags & MAP_FIXED) && (prot & PROT_WRITE) &&
                    len != 0;
-  if (!candidate) return mmap(addr, len, prot, flags, fd, offset);
+  if (!candidate) {
+    if (fd >= 0 && !(flags & MAP_ANONYMOUS) && !famsync::options().disable)
+      recover_before_untracked_map(fd);
+    return mmap(addr, len, prot, flags, fd, offset);
+  }
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return mmap(addr, len, prot, flags, fd, offset);
   std::string path = fd_path(fd);

@@ -525,10 +525,22 @@ int Region::close(Region *region, bool commit_first) {
   return rc;
 }
 
+bool Region::has_dirty_line_from(uint64_t first_line) {
+  std::lock_guard lock(mutex_);
+  uint64_t listed = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);
+  for (uint64_t s = 0; s < listed; ++s)
+    if (slot_line_[s] != UINT64_MAX && slot_line_[s] >= first_line) return true;
+  for (uint64_t line : overflow_)
+    if (line >= first_line) return true;
+  return false;
+}
+
 int Region::resize_file(uint64_t new_size) {
   bool shrinking = new_size < data_size_;
-  if (shrinking) {
-    if (int rc = commit()) return rc;  // nothing pending may refer to bytes about to go away
+  // A pending line past the new end would put a log entry past EOF into the next commit, which
+  // recovery refuses: commit such changes first (rare: programs shrink what they no longer use).
+  if (shrinking && has_dirty_line_from(new_size / kLineSize)) {
+    if (int rc = commit()) return rc;
   }
   std::lock_guard lock(mutex_);
   if (poisoned_) return fail(FAMS_EPOISONED, "%s: poisoned mapping", path_.c_str());

@@ -40,9 +40,9 @@ class Region {
   static int open(const char *path, unsigned flags, Region **out, uint64_t map_length = 0);
 
   // ftruncate of the tracked file: resizes it, makes the new size durable (before any commit can
-  // log lines in a grown area), and adopts it. Shrinking first commits pending changes (and, on
-  // the redo protocol, checkpoints), so nothing in the log names bytes past the new end; growing
-  // leaves pending changes pending. Not atomic with the data: growth exposes zeros at once,
+  // log lines in a grown area), and adopts it. Shrinking commits first only if a pending line
+  // lies past the new end, and on the redo protocol checkpoints, so nothing in the log names
+  // bytes past the new end; other pending changes stay pending. Not atomic with the data: growth exposes zeros at once,
   // shrinking discards the tail at once. Errors: commit's, ftruncate's, fsync's (poisons).
   int resize_file(uint64_t new_size);
 
@@ -109,6 +109,7 @@ class Region {
   void dirty_lines_sorted(uint64_t logged, std::vector<uint64_t> *lines);
   int fail_poisoned(int rc);
   int verify_untracked_writes();
+  bool has_dirty_line_from(uint64_t first_line);
 
   // Layout and files.
   std::string path_;

@@ -42,9 +42,11 @@ void at_exit() {
     std::lock_guard lock(mu());
     for (const Entry &e : live()) regions.push_back(e.region);
   }
+  bool commit = options().exit_commit;
   for (Region *r : regions) {
     if (r->disowned()) continue;
-    if (int rc = Region::close(r, /*commit_first=*/true); rc != 0)
+    if (!commit) r->rollback();  // FAMSYNC_EXIT_COMMIT=0: the file keeps its last commit
+    if (int rc = Region::close(r, commit); rc != 0)
       fprintf(stderr, "famsync: commit at exit failed: %s (%s)\n", fams_strerror(rc),
               fams_last_error_message());
   }

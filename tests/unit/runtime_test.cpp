@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace famsync::test;
@@ -200,13 +201,24 @@ TEST_F(RuntimeTest, MappingPastEofGrowsWithFtruncate) {
   f = read_file(path_);
   ASSERT_EQ(f.size(), (1u << 20) + 58);
   EXPECT_EQ(memcmp(&f[(1 << 20) + 50], "appended", 8), 0);
-  // Shrinking commits first, then cuts.
+  // Shrinking with a pending change past the new end commits first, then cuts.
   __fams_store1(p + 2);
   p[2] = 'b';
+  __fams_store1(p + 10000);
+  p[10000] = 'c';
+  ASSERT_EQ(__fams_ftruncate(fd_, 8192), 0);
+  f = read_file(path_);
+  ASSERT_EQ(f.size(), 8192u);
+  EXPECT_EQ(f[2], 'b') << "a pending line past the new end forces a commit";
+  // Shrinking with nothing pending past the new end leaves pending changes pending.
+  __fams_store1(p + 3);
+  p[3] = 'd';
   ASSERT_EQ(__fams_ftruncate(fd_, 4096), 0);
   f = read_file(path_);
   ASSERT_EQ(f.size(), 4096u);
-  EXPECT_EQ(f[2], 'b');
+  EXPECT_EQ(f[3], '.') << "nothing forced a commit";
+  ASSERT_EQ(__fams_msync(p, len, MS_SYNC), 0);
+  EXPECT_EQ(read_file(path_)[3], 'd');
   EXPECT_EQ(__fams_munmap(p, len), 0);
 }
 
@@ -237,6 +249,32 @@ TEST_F(RuntimeTest, MremapGrowsInPlaceOrMoves) {
   void *s = __fams_mremap(n, 6 << 20, 4096, 0, nullptr);
   EXPECT_EQ(s, n);
   EXPECT_EQ(__fams_munmap(n, 4096), 0);
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(RuntimeTest, UntrackedMapOfACrashedFileRecoversItFirst) {
+  // Leave a commit interrupted after write-back (undo, pmem backend) in another process.
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    setenv("FAMSYNC_CRASH_AT", "commit-after-writeback", 1);
+    setenv("FAMSYNC_BACKEND", "pmem", 1);
+    execl(FAMSYNC_CRASH_CHILD, FAMSYNC_CRASH_CHILD, "poke", path_.c_str(), "0", "torn",
+          static_cast<char *>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_EQ(read_file(path_)[0], 't') << "the crash should have left new bytes in the file";
+  // A read-only mapping (e.g. a checker tool) must see the recovered state, not the mix.
+  void *ro = __fams_mmap(nullptr, 8192, PROT_READ, MAP_SHARED, fd_, 0);
+  ASSERT_NE(ro, MAP_FAILED);
+  EXPECT_EQ(static_cast<char *>(ro)[0], '.');
+  EXPECT_EQ(__fams_munmap(ro, 8192), 0);
 }
 
 }  // namespace
