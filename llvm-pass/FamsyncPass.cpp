@@ -100,6 +100,7 @@ STATISTIC(NumCallsRedirected, "Number of libc calls redirected to __fams_*");
 STATISTIC(NumSkippedNonEscapingAlloca,
           "Number of writes skipped: non-escaping alloca");
 STATISTIC(NumSkippedGlobal, "Number of writes skipped: global variable");
+STATISTIC(NumSkippedHeap, "Number of writes skipped: malloc/new memory");
 STATISTIC(NumSkippedAddrSpace,
           "Number of writes skipped: non-default address space");
 STATISTIC(NumSkippedNoSanitize,
@@ -124,6 +125,7 @@ static Statistic *const Stats[NumCounters] = {
     &NumSkippedAddrSpace,
     &NumSkippedNoSanitize,
     &NumSkippedZeroSize,
+    &NumSkippedHeap,
     &NumSkippedFunctions,
 };
 
@@ -189,18 +191,29 @@ ModuleInstrumenter::ModuleInstrumenter(Module &M)
 // into one compare, and while the runtime has not reserved its window both
 // globals are 0, so the compare is false for every address.
 //
-// The loads are ordinary (non-atomic) loads and are repeated at every check
-// rather than hoisted to the function entry: the window is published once,
-// before any tracked mapping exists, but possibly while this function is
-// already running (the first mmap may initialise the runtime lazily).
-Value *ModuleInstrumenter::emitAddrInWindow(IRBuilder<> &B, Value *Addr) {
-  Value *A = B.CreatePtrToInt(Addr, IntptrTy, "fams.addr");
-  Value *Base =
+// The two loads happen once per function call, at its entry, not at every
+// check: the check inside a loop is then one sub, one cmp and one branch. That
+// is sound because the runtime reserves (publishes) its window in
+// __fams_module_init, which the module constructor calls before any code of
+// the module runs, and never changes it afterwards. The only code that can see
+// the zeros and then a window appear while it runs is code executing in a
+// constructor that runs before ours (priority < 1) and maps a file itself.
+void ModuleInstrumenter::loadWindowAtEntry() {
+  if (FnWindowBase)
+    return;
+  BasicBlock &Entry = CurrentFn->getEntryBlock();
+  IRBuilder<> B(&*Entry.getFirstInsertionPt());
+  FnWindowBase =
       B.CreateAlignedLoad(IntptrTy, WindowBase, Align(8), "fams.base");
-  Value *Size =
+  FnWindowSize =
       B.CreateAlignedLoad(IntptrTy, WindowSize, Align(8), "fams.size");
-  Value *Off = B.CreateSub(A, Base, "fams.off");
-  return B.CreateICmpULT(Off, Size, "fams.in");
+}
+
+Value *ModuleInstrumenter::emitAddrInWindow(IRBuilder<> &B, Value *Addr) {
+  loadWindowAtEntry();
+  Value *A = B.CreatePtrToInt(Addr, IntptrTy, "fams.addr");
+  Value *Off = B.CreateSub(A, FnWindowBase, "fams.off");
+  return B.CreateICmpULT(Off, FnWindowSize, "fams.in");
 }
 
 // [a, a+len) intersects [base, base+size) iff
@@ -212,13 +225,10 @@ Value *ModuleInstrumenter::emitAddrInWindow(IRBuilder<> &B, Value *Addr) {
 // window and end inside it, hence the second term.
 Value *ModuleInstrumenter::emitRangeMayHitWindow(IRBuilder<> &B, Value *Addr,
                                                  Value *Len) {
+  loadWindowAtEntry();
   Value *A = B.CreatePtrToInt(Addr, IntptrTy, "fams.addr");
-  Value *Base =
-      B.CreateAlignedLoad(IntptrTy, WindowBase, Align(8), "fams.base");
-  Value *Size =
-      B.CreateAlignedLoad(IntptrTy, WindowSize, Align(8), "fams.size");
-  Value *Off = B.CreateSub(A, Base, "fams.off");
-  Value *In = B.CreateICmpULT(Off, Size, "fams.in");
+  Value *Off = B.CreateSub(A, FnWindowBase, "fams.off");
+  Value *In = B.CreateICmpULT(Off, FnWindowSize, "fams.in");
   Value *Below =
       B.CreateICmpULT(B.CreateNeg(Off, "fams.negoff"), Len, "fams.reaches");
   return B.CreateOr(In, Below, "fams.hit");
@@ -279,6 +289,24 @@ static Value *getWrittenPointer(Instruction *I) {
   return nullptr;
 }
 
+/// A call to the C or C++ allocator (by name: the callee is a declaration of
+/// the library function, so its result is fresh heap memory).
+static bool isHeapAllocation(const Value *V) {
+  const auto *CB = dyn_cast<CallBase>(V);
+  const Function *F = CB ? CB->getCalledFunction() : nullptr;
+  if (!F || !F->isDeclaration())
+    return false;
+  static const char *const Allocators[] = {
+      "malloc",   "calloc",  "realloc", "aligned_alloc", "memalign",
+      "valloc",   "pvalloc", "strdup",  "strndup",       "_Znwm",
+      "_Znam",    "_ZnwmRKSt9nothrow_t", "_ZnamRKSt9nothrow_t",
+      "_ZnwmSt11align_val_t", "_ZnamSt11align_val_t"};
+  for (const char *Name : Allocators)
+    if (F->getName() == Name)
+      return true;
+  return false;
+}
+
 bool ModuleInstrumenter::isProvablyOutsideWindow(Value *Addr) {
   // Rule: other address spaces. The window is in address space 0 and the
   // hooks take a generic pointer; GPU/segment address spaces are never
@@ -286,6 +314,22 @@ bool ModuleInstrumenter::isProvablyOutsideWindow(Value *Addr) {
   if (Addr->getType()->getPointerAddressSpace() != 0) {
     count(CntSkippedAddrSpace);
     return true;
+  }
+
+  // Rule: heap memory from the C/C++ allocators, through any phis and selects
+  // (getUnderlyingObjects). malloc and operator new never return addresses in
+  // the window: the runtime keeps it reserved PROT_NONE except for working
+  // copies. Every object must qualify; one unknown object keeps the check.
+  {
+    SmallVector<const Value *, 4> Objs;
+    getUnderlyingObjects(Addr, Objs, /*LI=*/nullptr, /*MaxLookup=*/0);
+    bool AllHeap = !Objs.empty();
+    for (const Value *O : Objs)
+      AllHeap &= isHeapAllocation(O);
+    if (AllHeap) {
+      count(CntSkippedHeap);
+      return true;
+    }
   }
 
   // Unlimited lookup: getUnderlyingObject only walks GEPs/casts, it cannot
@@ -485,6 +529,8 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
     count(CntSkippedFunctions);
     return false;
   }
+  CurrentFn = &F;
+  FnWindowBase = FnWindowSize = nullptr;
 
   SmallVector<Instruction *, 8> Local, Writes, MemIntrinsics;
   SmallVector<CallBase *, 8> Calls;
@@ -578,12 +624,14 @@ bool ModuleInstrumenter::run() {
 
 static void printStats(const Module &M, const unsigned (&C)[NumCounters]) {
   unsigned Skipped = C[CntSkippedNonEscapingAlloca] + C[CntSkippedGlobal] +
+                     C[CntSkippedHeap] +
                      C[CntSkippedAddrSpace] + C[CntSkippedNoSanitize] +
                      C[CntSkippedZeroSize];
   errs() << "famsync: module " << M.getModuleIdentifier() << ": "
          << C[CntStoresInstrumented] << " stores instrumented, " << Skipped
          << " skipped (non-escaping alloca " << C[CntSkippedNonEscapingAlloca]
-         << ", global " << C[CntSkippedGlobal] << ", addrspace "
+         << ", global " << C[CntSkippedGlobal] << ", heap "
+         << C[CntSkippedHeap] << ", addrspace "
          << C[CntSkippedAddrSpace] << ", nosanitize " << C[CntSkippedNoSanitize]
          << ", zero-size " << C[CntSkippedZeroSize] << "); "
          << C[CntAtomicsInstrumented] << " atomics, "

@@ -68,6 +68,7 @@ enum Counter : unsigned {
   CntSkippedAddrSpace,
   CntSkippedNoSanitize,
   CntSkippedZeroSize,
+  CntSkippedHeap,
   CntSkippedFunctions,
   NumCounters
 };
@@ -155,6 +156,13 @@ private:
 
   /// Memoised escape analysis, one answer per alloca.
   llvm::DenseMap<const llvm::AllocaInst *, bool> AllocaCaptured;
+
+  /// The window's base and size, loaded once at the entry of the function being instrumented
+  /// (null outside instrumentFunction, or before the first check needs them).
+  llvm::Value *FnWindowBase = nullptr;
+  llvm::Value *FnWindowSize = nullptr;
+  llvm::Function *CurrentFn = nullptr;
+  void loadWindowAtEntry();
 };
 
 } // namespace famsync

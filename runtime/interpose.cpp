@@ -142,8 +142,10 @@ size_t working_copy_part(Region *r, uint64_t off, unsigned long count) {
 extern "C" {
 
 void __fams_module_init(void) {
-  if (famsync::options().disable) return;
-  famsync::window::reserve();  // failure leaves the window empty: nothing is tracked
+  // Always, even with FAMSYNC_DISABLE (address space only, no memory): instrumented functions
+  // load the window once at entry, so it must be published before any of them runs and never
+  // change afterwards. Failure leaves it empty: nothing is tracked, and mapping fails cleanly.
+  famsync::window::reserve();
 }
 
 void *__fams_mmap(void *addr, unsigned long len, int prot, int flags, int fd, long offset) {

@@ -4,6 +4,9 @@
  *
  * Three kernels on heap memory: an open-addressing hash table (scattered 8-byte stores), an
  * in-place merge-sort pass (sequential stores), and a struct-copying loop (memcpy of 40 bytes).
+ * Each kernel is a noinline function that receives its buffers as arguments, so the pass cannot
+ * see that they come from malloc and must keep every inline window check: the worst case for
+ * code that never touches a mapping (callers that visibly own heap memory get no checks).
  * Usage: untracked_work ROUNDS  -> prints "ns_per_store <x>" and a checksum (so nothing is
  * optimised away). */
 #include <stdint.h>
@@ -31,42 +34,58 @@ static uint64_t mix(uint64_t x) {
   return x;
 }
 
+__attribute__((noinline)) static void hash_inserts(uint64_t *table, int r) {
+  for (uint64_t i = 0; i < TABLE / 2; ++i) {
+    uint64_t k = mix(i + (uint64_t)r * TABLE) | 1, h = k & (TABLE - 1);
+    while (table[h] != 0 && table[h] != k) h = (h + 1) & (TABLE - 1);
+    table[h] = k;
+  }
+}
+
+__attribute__((noinline)) static void fill(uint64_t *a, int r) {
+  for (uint64_t i = 0; i < TABLE; ++i) a[i] = mix(i ^ (uint64_t)r);
+}
+
+__attribute__((noinline)) static void merge_pass(const uint64_t *a, uint64_t *b, uint64_t w) {
+  for (uint64_t lo = 0; lo < TABLE; lo += 2 * w) {
+    uint64_t i = lo, j = lo + w, k = lo, mid = lo + w, hi = lo + 2 * w;
+    while (i < mid && j < hi) b[k++] = a[i] <= a[j] ? a[i++] : a[j++];
+    while (i < mid) b[k++] = a[i++];
+    while (j < hi) b[k++] = a[j++];
+  }
+}
+
+__attribute__((noinline)) static void copy_structs(struct rec *recs) {
+  for (int pass = 0; pass < 64; ++pass)
+    for (int i = 1; i < 4096; ++i) {
+      struct rec tmp = recs[(i * 7 + pass) & 4095];
+      tmp.key += (uint64_t)i;
+      memcpy(&recs[i], &tmp, sizeof tmp);
+    }
+}
+
 int main(int argc, char **argv) {
   int rounds = argc > 1 ? atoi(argv[1]) : 5;
   uint64_t *table = calloc(TABLE, sizeof *table);
   uint64_t *a = malloc(TABLE * sizeof *a), *b = malloc(TABLE * sizeof *b);
-  struct rec *recs = malloc(4096 * sizeof *recs);
+  struct rec *recs = calloc(4096, sizeof *recs);
   if (!table || !a || !b || !recs) return 1;
   uint64_t stores = 0, sum = 0;
   uint64_t t0 = now_ns();
   for (int r = 0; r < rounds; ++r) {
-    for (uint64_t i = 0; i < TABLE / 2; ++i) { /* hash inserts */
-      uint64_t k = mix(i + (uint64_t)r * TABLE) | 1, h = k & (TABLE - 1);
-      while (table[h] != 0 && table[h] != k) h = (h + 1) & (TABLE - 1);
-      table[h] = k;
-    }
+    hash_inserts(table, r);
     stores += TABLE / 2;
-    for (uint64_t i = 0; i < TABLE; ++i) a[i] = mix(i ^ (uint64_t)r); /* fill + one merge pass */
+    fill(a, r);
     stores += TABLE;
     for (uint64_t w = 1; w < TABLE; w *= 2) {
-      for (uint64_t lo = 0; lo < TABLE; lo += 2 * w) {
-        uint64_t i = lo, j = lo + w, k = lo, mid = lo + w, hi = lo + 2 * w;
-        while (i < mid && j < hi) b[k++] = a[i] <= a[j] ? a[i++] : a[j++];
-        while (i < mid) b[k++] = a[i++];
-        while (j < hi) b[k++] = a[j++];
-      }
+      merge_pass(a, b, w);
       uint64_t *t = a;
       a = b;
       b = t;
       stores += TABLE;
     }
-    for (int pass = 0; pass < 64; ++pass) /* struct copies */
-      for (int i = 1; i < 4096; ++i) {
-        struct rec tmp = recs[(i * 7 + pass) & 4095];
-        tmp.key += (uint64_t)i;
-        memcpy(&recs[i], &tmp, sizeof tmp);
-        stores += 5;
-      }
+    copy_structs(recs);
+    stores += 64 * 4095 * 5;
     sum += a[r] + table[r] + recs[r].key;
     memset(table, 0, TABLE * sizeof *table);
   }
