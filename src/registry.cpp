@@ -57,11 +57,11 @@ void at_exit() {
             "famsync stats: commits=%" PRIu64 " empty_commits=%" PRIu64 " rollbacks=%" PRIu64
             " dirty_lines=%" PRIu64 " logged_at_store=%" PRIu64 " logged_at_commit=%" PRIu64
             " log_bytes=%" PRIu64 " writeback_bytes=%" PRIu64 " writeback_runs=%" PRIu64
-            " log_grows=%" PRIu64 " commit_ns p50=%" PRIu64 " p90=%" PRIu64 " p99=%" PRIu64
-            " max=%" PRIu64 "\n",
+            " log_grows=%" PRIu64 " checkpoints=%" PRIu64 " commit_ns p50=%" PRIu64
+            " p90=%" PRIu64 " p99=%" PRIu64 " max=%" PRIu64 "\n",
             t.commits, t.empty_commits, t.rollbacks, t.dirty_lines, t.logged_at_store,
             t.logged_at_commit, t.log_bytes, t.writeback_bytes, t.writeback_runs, t.log_grows,
-            t.commit_ns_p50, t.commit_ns_p90, t.commit_ns_p99, t.commit_ns_max);
+            t.checkpoints, t.commit_ns_p50, t.commit_ns_p90, t.commit_ns_p99, t.commit_ns_max);
   }
 }
 
