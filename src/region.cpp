@@ -134,10 +134,13 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool ma
   uint64_t size = static_cast<uint64_t>(f->st.st_size);
   uint64_t lines = (std::max(size, map_length) + kLineSize - 1) / kLineSize;
   if (lines == 0) lines = 1;
-  // A log never needs more slots than the file has lines; small files never overflow.
-  uint64_t capacity = std::min(lines, options().log_entries);
   bool pmem = want_pmem(flags, f->data_fd, size);
   LogProtocol wanted = pmem ? LogProtocol::undo : LogProtocol::redo;
+  // Undo never needs more slots than the file has lines (small files never overflow). Redo
+  // keeps every commit since the last checkpoint, and each checkpoint costs two fdatasyncs, so
+  // its log holds several commits' worth: at least 4x the lines, and 1024 entries (128 KiB).
+  uint64_t capacity = wanted == LogProtocol::undo ? lines : std::max<uint64_t>(4 * lines, 1024);
+  capacity = std::min(capacity, options().log_entries);
   std::string log_path = log_path_for(path, f->st);
   if (struct stat log_st; mode == LogOpenMode::must_exist && ::stat(log_path.c_str(), &log_st) != 0 &&
                           errno == ENOENT) {
