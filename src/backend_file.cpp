@@ -14,6 +14,7 @@
 #include "log_format.hpp"
 #include "os.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -96,13 +97,17 @@ class FileBackend final : public Backend {
     }
   }
 
-  // The entry bytes in [lo, hi) are durable in the file: drop the whole mirror pages among them
-  // except the one holding HI, which the next commit will likely write into again.
+  // The entry bytes in [lo, hi) are durable in the file. Both protocols stage entries
+  // contiguously from where the previous persist stopped (redo) or from slot 0 (undo), and a
+  // persisted range is always restaged before it is persisted again, so every mirror page below
+  // the one holding HI is dead: drop them (the page holding HI is likely written again next).
+  // released_to_ remembers how far pages are already gone, so each is dropped once.
   void release_mirror_pages(uint64_t lo, uint64_t hi) {
     const uint64_t page = 4096;
-    uint64_t first = (lo + page - 1) / page * page, last = hi / page * page;
-    if (first < kLogHeaderSize) first = kLogHeaderSize;  // the header page stays
-    if (first < last) madvise(mirror_ + first, last - first, MADV_DONTNEED);
+    uint64_t from = std::max<uint64_t>(std::min(released_to_, lo / page * page), kLogHeaderSize);
+    uint64_t to = hi / page * page;
+    if (from < to) madvise(mirror_ + from, to - from, MADV_DONTNEED);
+    released_to_ = std::max(to, kLogHeaderSize);
   }
 
   int data_fd_;
@@ -113,6 +118,7 @@ class FileBackend final : public Backend {
   // never rewrites a released (zeroed) mirror page between them.
   std::atomic<uint64_t> header_lo_{UINT64_MAX}, header_hi_{0};
   std::atomic<uint64_t> entries_lo_{UINT64_MAX}, entries_hi_{0};
+  uint64_t released_to_ = kLogHeaderSize;  // mirror pages in [header, released_to_) are dropped
 };
 
 }  // namespace

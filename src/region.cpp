@@ -378,6 +378,14 @@ int Region::write_back(const std::vector<uint64_t> &lines) {
 
 void Region::clear_dirty(const std::vector<uint64_t> &lines) {
   for (uint64_t line : lines) dirty_.clear(line);
+  // A large epoch touched many slot-table pages: give all but the first back (at-rest memory
+  // stays O(1) instead of O(largest commit)); small epochs pay nothing.
+  const uint64_t slots_per_page = 4096 / sizeof(uint64_t);
+  uint64_t used = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);
+  if (used > slots_per_page) {
+    uint64_t end = (used * sizeof(uint64_t) + 4095) / 4096 * 4096;
+    madvise(reinterpret_cast<char *>(slot_line_) + 4096, end - 4096, MADV_DONTNEED);
+  }
   next_slot_.store(0, std::memory_order_relaxed);
   overflow_.clear();
   if (overflow_.capacity() > 4096) overflow_.shrink_to_fit();  // a burst must not pin memory
@@ -405,7 +413,7 @@ int Region::commit() {
   clear_dirty(lines);
   ++stats_.commits;
   stats_.dirty_lines += lines.size();
-  if (lines.capacity() > (1u << 16)) std::vector<uint64_t>().swap(lines);  // don't pin a burst
+  if (lines.capacity() > 4096) std::vector<uint64_t>().swap(lines);  // don't pin a burst
   stats_.latency.add(os::now_ns() - t0);
   return 0;
 }
