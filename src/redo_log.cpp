@@ -4,6 +4,7 @@
 #include "checksum.hpp"
 #include "crash_point.hpp"
 #include "error.hpp"
+#include "undo_log.hpp"
 
 #include <cerrno>
 
@@ -12,12 +13,7 @@
 namespace famsync {
 
 int RedoLog::grow(uint64_t min_capacity) {
-  uint64_t cap = capacity_;
-  while (cap < min_capacity) cap *= 2;
-  if (cap == capacity_) return 0;
-  if (int rc = backend_->grow_log(log_entry_offset(cap))) return rc;
-  capacity_ = cap;
-  return 0;
+  return grow_log_capacity(backend_, &capacity_, min_capacity);
 }
 
 int RedoLog::make_room(uint64_t n, bool *poisonous) {

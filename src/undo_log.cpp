@@ -47,13 +47,17 @@ int UndoLog::retire() {
   return 0;
 }
 
-int UndoLog::grow(uint64_t min_capacity) {
-  uint64_t cap = capacity_;
+int grow_log_capacity(Backend *backend, uint64_t *capacity, uint64_t min_capacity) {
+  uint64_t cap = *capacity;
   while (cap < min_capacity) cap *= 2;
-  if (cap == capacity_) return 0;
-  if (int rc = backend_->grow_log(log_entry_offset(cap))) return rc;
-  capacity_ = cap;
+  if (cap == *capacity) return 0;
+  if (int rc = backend->grow_log(log_entry_offset(cap))) return rc;
+  *capacity = cap;
   return 0;
+}
+
+int UndoLog::grow(uint64_t min_capacity) {
+  return grow_log_capacity(backend_, &capacity_, min_capacity);
 }
 
 int UndoLog::read(uint64_t slot, LogEntry *out) const {

@@ -12,6 +12,10 @@
 
 namespace famsync {
 
+// Doubles *CAPACITY (entries) until it reaches MIN_CAPACITY and enlarges the log medium to match.
+// Shared by both protocols. Errors: those of Backend::grow_log (ENOSPC, EIO); *CAPACITY unchanged.
+int grow_log_capacity(Backend *backend, uint64_t *capacity, uint64_t min_capacity);
+
 class UndoLog {
  public:
   UndoLog(Backend *backend, uint64_t salt, uint64_t generation, uint64_t capacity)
