@@ -43,6 +43,7 @@ Options parse() {
   o.log_entries = env_u64("FAMSYNC_LOG_ENTRIES", o.log_entries, 1, 1ull << 32);
   o.window_bytes = env_u64("FAMSYNC_WINDOW_GB", o.window_bytes >> 30, 1, 64 * 1024) << 30;
   o.print_stats = env_flag("FAMSYNC_STATS");
+  o.prefault = env_flag("FAMSYNC_PREFAULT");
   if (const char *e = getenv("FAMSYNC_EXIT_COMMIT"); e != nullptr && strcmp(e, "0") == 0)
     o.exit_commit = false;
   if (const char *v = getenv("FAMSYNC_VERIFY"); v != nullptr && *v != '\0' && strcmp(v, "0") != 0) {

@@ -20,6 +20,8 @@ struct Options {
   uint64_t log_entries = 65536;      // FAMSYNC_LOG_ENTRIES: initial log capacity cap (entries)
   uint64_t window_bytes = 1ull << 40;  // FAMSYNC_WINDOW_GB: VA window size (default 1024 GiB)
   bool print_stats = false;          // FAMSYNC_STATS=1: print totals to stderr at exit
+  bool prefault = false;             // FAMSYNC_PREFAULT=1: copy the whole working copy into DRAM
+                                     // at map time (no copy-on-write fault on first writes)
   bool exit_commit = true;           // FAMSYNC_EXIT_COMMIT=0: normal exit discards pending
                                      // changes (rolls back) instead of committing them
   // FAMSYNC_VERIFY: at each commit compare every clean line of the working copy with the file.

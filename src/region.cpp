@@ -215,8 +215,11 @@ int Region::open(const char *path, unsigned flags, Region **out, uint64_t map_le
   if (int rc = window::allocate(r->slot_len_, &slot)) return rc;
   // The working copy: a private mapping of the file, so pages are copied on first write and the
   // file itself changes only when we write it.
+  // FAMSYNC_PREFAULT: MAP_POPULATE on a private writable mapping breaks copy-on-write for every
+  // page now (one copy of the file up front) instead of at each page's first write.
+  int populate = options().prefault ? MAP_POPULATE : 0;
   void *p = mmap(reinterpret_cast<void *>(slot), r->map_len_, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_FIXED, f.data_fd, 0);
+                 MAP_PRIVATE | MAP_FIXED | populate, f.data_fd, 0);
   if (p == MAP_FAILED) {
     int rc = fail_errno("mmap(working copy of %s)", path);
     window::release(slot, r->slot_len_);
