@@ -351,6 +351,17 @@ def main():
     intro_end = next(i for i, l in enumerate(md) if l.startswith("## "))
     md = md[:intro_end] + head + md[intro_end:]
 
+    pm_path = os.path.join(a.out, "pmdk_maps.txt")
+    if os.path.exists(pm_path):
+        md.append("## PMDK's own example maps (external reference, /dev/shm, pmem forced)\n")
+        md.append("PMDK's `btree_map` and `hashmap_tx` examples from Debian's libpmemobj-dev, built in place "
+                  "(`benchmarks/pmdk_examples/`), one transaction per insert/remove, 50000 random keys: "
+                  "the harness's PMDK b-tree above should be in the same range.\n")
+        md.append("```")
+        with open(pm_path) as f:
+            md.extend(line.rstrip("\n") for line in f)
+        md.append("```\n")
+
     plots = make_plots(a.out, ycsb_thr, bthr if btree else {}, cl)
     if plots:
         md.append("## Plots\n")

@@ -66,7 +66,7 @@ if [ ! -x "$build/bin/harness_famsync" ] || [ ! -x "$build/benchmarks/commit_lat
     cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >>"$log" 2>&1
   fi
 fi
-ninja -C "$build" harness commit_latency quick_compare >>"$log" 2>&1 || {
+ninja -C "$build" harness commit_latency quick_compare pmdk_maps >>"$log" 2>&1 || {
   echo "run.sh: build failed (see $log); is 'add_subdirectory(harness)' in benchmarks/CMakeLists.txt?" >&2
   exit 1
 }
@@ -154,6 +154,11 @@ progress "commit_latency $micro_flag"
 "$build/benchmarks/commit_latency" "$shm_dir" $micro_flag >"$out/commit_latency.txt" 2>>"$log"
 progress "quick_compare $micro_flag"
 "$build/benchmarks/quick_compare" "$shm_dir" "$disk_dir" $micro_flag >"$out/quick_compare.txt" 2>>"$log"
+# PMDK's own example maps (external reference for the PMDK numbers), when they could be built.
+if [ -x "$build/benchmarks/pmdk_examples/pmdk_maps" ]; then
+  progress "pmdk_maps (PMDK's btree_map and hashmap_tx examples)"
+  "$build/benchmarks/pmdk_examples/pmdk_maps" "$shm_dir" 50000 >"$out/pmdk_maps.txt" 2>>"$log" || true
+fi
 echo >&2
 
 # Debian's python3-matplotlib lives in /usr/bin/python3; a pyenv/venv python3 first in PATH may lack it.
