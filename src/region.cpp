@@ -567,7 +567,18 @@ int Region::resize_file(uint64_t new_size) {
   // The size must be durable before a commit relies on it (recovery refuses entries past EOF).
   if (::fsync(data_fd_) != 0) return fail_poisoned(fail_errno("fsync(%s)", path_.c_str()));
   if (int rc = backend_->resize_data(new_size)) return fail_poisoned(rc);
+  uint64_t old_size = data_size_;
   data_size_ = new_size;
+  if (new_size > old_size) {
+    // Bytes the program wrote past the old EOF inside the old last page (legal in a file
+    // mapping) could not be committed then — they were not file bytes — and their lines were
+    // cleaned. They are file bytes now: list them again so the next commit writes them (their
+    // committed bytes, logged from the file, are the zeros the growth just created).
+    uint64_t page_end = (old_size + page_size() - 1) / page_size() * page_size();
+    uint64_t end = std::min({new_size, page_end, map_len_});
+    if (old_size < end)
+      note_written(reinterpret_cast<uintptr_t>(base_) + old_size, end - old_size);
+  }
   return 0;
 }
 
