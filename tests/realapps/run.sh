@@ -107,7 +107,10 @@ for fs in ext4 shm; do
   done
   rm -rf "$d"
 done
-python3 - "$csv" "$work" <<'EOF' | tee -a "$summary"
+# Debian's python3-matplotlib is in /usr/bin/python3; a pyenv/venv python3 first in PATH may lack it.
+py=python3
+for cand in /usr/bin/python3 python3; do "$cand" -c 'import matplotlib' 2>/dev/null && { py=$cand; break; }; done
+"$py" - "$csv" "$work" <<'EOF' | tee -a "$summary"
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 t = {(r['fs'], r['mode'], r['db'], int(r['k'])): float(r['us_per_op']) for r in rows}
@@ -151,16 +154,21 @@ lfail=0
 RANDOM=$seed
 rm -rf testdb && mkdir testdb
 for ((i = 1; i <= lkills; i++)); do
-  ( while ./mtest >/dev/null 2>&1; do :; done ) &
+  # The loop runs in its own session, so one kill of the process group takes the loop and its
+  # current mtest together (killing them one by one lets the loop start an orphan that keeps
+  # the file's lock).
+  setsid bash -c 'while ./mtest >/dev/null 2>&1; do :; done' &
   pid=$!
   sleep "$(printf '0.%03d' $((20 + RANDOM % 300)))"
-  # The loop's child first (else it is orphaned, keeps running and holds the file's lock).
-  pkill -KILL -P "$pid" 2>/dev/null || true; kill -KILL "$pid" 2>/dev/null || true
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   rm -f testdb/lock.mdb  # every user is dead: stale reader slots would fill the table
-  if ! "$cli" recover testdb/data.mdb >/dev/null 2>&1 || ! ./mdb_stat testdb >/dev/null 2>&1 ||
-     ! ./mdb_dump testdb >/dev/null 2>&1; then
-    lfail=$((lfail + 1)); echo "lmdb kill $i (seed $seed): recover/mdb_stat/mdb_dump FAILED"
+  step=""
+  "$cli" recover testdb/data.mdb >"$work/lmdb-kill.log" 2>&1 || step="famsync recover"
+  [ -z "$step" ] && { ./mdb_stat testdb >>"$work/lmdb-kill.log" 2>&1 || step="mdb_stat"; }
+  [ -z "$step" ] && { ./mdb_dump testdb >/dev/null 2>>"$work/lmdb-kill.log" || step="mdb_dump"; }
+  if [ -n "$step" ]; then
+    lfail=$((lfail + 1)); echo "lmdb kill $i (seed $seed): $step FAILED:"; tail -3 "$work/lmdb-kill.log"
   fi
 done
 note "lmdb crash: $lkills kills of looping mtest (MDB_WRITEMAP), $lfail failures (famsync recover + mdb_stat + mdb_dump)"
