@@ -168,8 +168,10 @@ void *__fams_mmap(void *addr, unsigned long len, int prot, int flags, int fd, lo
   std::lock_guard lock(g_map_mutex);
   if (Region *r = Region::find_by_file(st.st_dev, st.st_ino)) {  // mapped again: share the copy
     if (len > r->mapped_length()) {
-      void *grown = nullptr;  // a longer second mapping: grow the one copy, but never move it
-      if (int rc = r->remap(len, /*may_move=*/false, &grown)) {
+      // A longer mapping grows the one copy; it may move only if nobody holds the old address
+      // (a region detached by munmap under FAMSYNC_MUNMAP_COMMIT=0).
+      void *grown = nullptr;
+      if (int rc = r->remap(len, /*may_move=*/r->mapping_refs() == 0, &grown)) {
         set_errno_from(rc);
         return MAP_FAILED;
       }
@@ -203,6 +205,10 @@ int __fams_munmap(void *addr, unsigned long len) {
   }
   std::lock_guard lock(g_map_mutex);
   if (r->drop_mapping_ref() > 0) return 0;
+  // FAMSYNC_MUNMAP_COMMIT=0: keep the region, pending changes and all ("detached"); the next
+  // mmap of the file reattaches it, and msync/fsync/exit commit it. For programs that remap in
+  // the middle of an update (gdbm), where committing at munmap would commit half of it.
+  if (!famsync::options().munmap_commit) return 0;
   int rc = fams_unmap(reinterpret_cast<fams_region *>(r));
   return rc == 0 ? 0 : set_errno_from(rc);
 }

@@ -83,6 +83,7 @@ class Region {
   // Extra references from repeated mmap() of the same file by instrumented code.
   int add_mapping_ref() { return ++mapping_refs_; }
   int drop_mapping_ref() { return --mapping_refs_; }
+  int mapping_refs() const { return mapping_refs_; }
   size_t size() const { return data_size_; }
   bool contains(uintptr_t addr) const {
     return addr - reinterpret_cast<uintptr_t>(base_) < map_len_;

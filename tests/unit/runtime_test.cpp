@@ -303,3 +303,34 @@ TEST_F(RuntimeTest, BytesWrittenPastEofInTheLastPageAreCommittedOnceTheFileGrows
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(RuntimeTest, MunmapWithoutCommitDetachesAndReattaches) {
+  // Run by the ctest `unit_tests_munmap_detached` with FAMSYNC_MUNMAP_COMMIT=0 (gdbm's pattern:
+  // munmap + a larger mmap in the middle of an update must not commit half of it).
+  const char *m = getenv("FAMSYNC_MUNMAP_COMMIT");
+  if (m == nullptr || strcmp(m, "0") != 0) GTEST_SKIP() << "needs FAMSYNC_MUNMAP_COMMIT=0";
+  char *p = map_tracked(8192);
+  __fams_store1(p + 5);
+  p[5] = 'h';
+  ASSERT_EQ(__fams_munmap(p, 8192), 0);
+  EXPECT_EQ(read_file(path_)[5], '.') << "munmap must not commit in this mode";
+  ASSERT_EQ(__fams_ftruncate(fd_, 8 << 20), 0);
+  void *v = __fams_mmap(nullptr, 8 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+  ASSERT_NE(v, MAP_FAILED) << strerror(errno);
+  char *q = static_cast<char *>(v);
+  EXPECT_EQ(q[5], 'h') << "the reattached working copy keeps the pending change";
+  __fams_store1(q + (7 << 20));
+  q[7 << 20] = 'i';
+  ASSERT_EQ(__fams_msync(q, 8 << 20, MS_SYNC), 0);
+  auto f = read_file(path_);
+  EXPECT_EQ(f[5], 'h');
+  EXPECT_EQ(f[7 << 20], 'i');
+  ASSERT_EQ(__fams_munmap(q, 8 << 20), 0);
+  fams_region *r = fams_region_of(q);
+  ASSERT_NE(r, nullptr) << "detached, not gone";
+  EXPECT_EQ(fams_unmap(r), 0);  // the explicit API still ends it
+}
+
+}  // namespace
