@@ -569,12 +569,18 @@ int Region::resize_file(uint64_t new_size) {
   if (int rc = backend_->resize_data(new_size)) return fail_poisoned(rc);
   uint64_t old_size = data_size_;
   data_size_ = new_size;
-  if (new_size > old_size) {
+  uint64_t page_end = (std::min(old_size, new_size) + page_size() - 1) / page_size() * page_size();
+  if (new_size < old_size) {
+    // Truncation zeroes the rest of the new last page in a shared mapping (the kernel drops the
+    // pages after it, private copies included). Our copy of that page is private: zero its tail
+    // too, or a later growth would bring the stale bytes back. Not file bytes: not tracked.
+    uint64_t end = std::min(page_end, map_len_);
+    if (new_size < end) memset(base_ + new_size, 0, end - new_size);
+  } else if (new_size > old_size) {
     // Bytes the program wrote past the old EOF inside the old last page (legal in a file
     // mapping) could not be committed then — they were not file bytes — and their lines were
     // cleaned. They are file bytes now: list them again so the next commit writes them (their
     // committed bytes, logged from the file, are the zeros the growth just created).
-    uint64_t page_end = (old_size + page_size() - 1) / page_size() * page_size();
     uint64_t end = std::min({new_size, page_end, map_len_});
     if (old_size < end)
       note_written(reinterpret_cast<uintptr_t>(base_) + old_size, end - old_size);

@@ -334,3 +334,26 @@ TEST_F(RuntimeTest, MunmapWithoutCommitDetachesAndReattaches) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(RuntimeTest, ShrinkZeroesTheLastPageTailLikeASharedMapping) {
+  // Found by Kyoto Cabinet (clear = truncate to 64 bytes, then grow and rebuild): in a shared
+  // mapping, truncation zeroes the rest of the last page, so after growing again those bytes
+  // read as zero. The private working copy must behave the same, not resurrect stale bytes.
+  char *p = map_tracked(8192);
+  __fams_write_range(p + 1000, 8);
+  memcpy(p + 1000, "STALE!!!", 8);
+  ASSERT_EQ(__fams_msync(p, 8192, MS_SYNC), 0);
+  ASSERT_EQ(__fams_ftruncate(fd_, 64), 0);
+  ASSERT_EQ(__fams_ftruncate(fd_, 8192), 0);
+  EXPECT_EQ(p[1000], 0) << "stale bytes past the truncation point came back";
+  EXPECT_EQ(p[63], '.') << "bytes below the truncation point must stay";
+  ASSERT_EQ(__fams_msync(p, 8192, MS_SYNC), 0);
+  auto f = read_file(path_);
+  EXPECT_EQ(f[1000], 0);
+  EXPECT_EQ(f[63], '.');
+  EXPECT_EQ(__fams_munmap(p, 8192), 0);
+}
+
+}  // namespace
