@@ -189,6 +189,22 @@ INSTANTIATE_TEST_SUITE_P(Backends, FaultSweep,
                          ::testing::Values(Medium::shm_pmem, Medium::disk_file),
                          [](const auto &info) { return std::string(medium_name(info.param)); });
 
+// Mounts a 256 KiB tmpfs on a fresh directory under /tmp (*MNT). Returns "" on success, else
+// why it could not (the caller skips: not root, or no mount privilege in this sandbox).
+std::string mount_tiny_tmpfs(std::string *mnt) {
+  if (geteuid() != 0) return "not root: cannot mount a tmpfs to fill up";
+  char templ[] = "/tmp/famsync-enospc-XXXXXX";
+  if (mkdtemp(templ) == nullptr) return std::string("mkdtemp: ") + strerror(errno);
+  *mnt = templ;
+  if (mount("tmpfs", mnt->c_str(), "tmpfs", 0, "size=256k") != 0) {
+    std::string why = std::string("mount -t tmpfs failed (") + strerror(errno) +
+                      "): no mount privilege here";
+    rmdir(mnt->c_str());
+    return why;
+  }
+  return "";
+}
+
 // A real ENOSPC: a 256 KiB tmpfs, a data file, and a filler that leaves too little room to grow
 // the undo log (FAMSYNC_LOG_ENTRIES=4 makes every big commit grow it; without that env the test
 // skips). The commit must fail with ENOSPC, lose nothing, stay unpoisoned, and succeed once
@@ -197,14 +213,8 @@ TEST(RealEnospc, LogGrowthOnFullTmpfs) {
   const char *cap = getenv("FAMSYNC_LOG_ENTRIES");
   if (cap == nullptr || strcmp(cap, "4") != 0)
     GTEST_SKIP() << "needs FAMSYNC_LOG_ENTRIES=4 (ctest runs it as fault_enospc_tiny_log)";
-  if (geteuid() != 0) GTEST_SKIP() << "not root: cannot mount a tmpfs to fill up";
-  char templ[] = "/tmp/famsync-enospc-XXXXXX";
-  ASSERT_NE(mkdtemp(templ), nullptr);
-  std::string mnt = templ;
-  if (mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=256k") != 0) {
-    rmdir(mnt.c_str());
-    GTEST_SKIP() << "mount -t tmpfs failed (" << strerror(errno) << "): no mount privilege here";
-  }
+  std::string mnt;
+  if (std::string why = mount_tiny_tmpfs(&mnt); !why.empty()) GTEST_SKIP() << why;
   famsync::set_backend_factory_for_testing(nullptr);
   const size_t size = 64 * 1024;  // 1024 lines: logging all of them needs a ~132 KiB log
   std::string path = mnt + "/data", filler = mnt + "/filler";
@@ -237,14 +247,8 @@ TEST(RealEnospc, LogGrowthOnFullTmpfs) {
 TEST(RealEnospc, MapFailsCleanlyWhenTheLogCannotBeCreated) {
   if (getenv("FAMSYNC_LOG_ENTRIES") != nullptr)
     GTEST_SKIP() << "needs the default log size (a capped log fits in the space left)";
-  if (geteuid() != 0) GTEST_SKIP() << "not root: cannot mount a tmpfs to fill up";
-  char templ[] = "/tmp/famsync-enospc-XXXXXX";
-  ASSERT_NE(mkdtemp(templ), nullptr);
-  std::string mnt = templ;
-  if (mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=256k") != 0) {
-    rmdir(mnt.c_str());
-    GTEST_SKIP() << "mount -t tmpfs failed (" << strerror(errno) << "): no mount privilege here";
-  }
+  std::string mnt;
+  if (std::string why = mount_tiny_tmpfs(&mnt); !why.empty()) GTEST_SKIP() << why;
   famsync::set_backend_factory_for_testing(nullptr);
   std::string path = mnt + "/data";
   std::vector<uint8_t> initial = pattern(200 * 1024, 8);  // 3200 lines: the log wants > 56 KiB
