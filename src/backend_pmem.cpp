@@ -16,6 +16,7 @@
 #include "backend.hpp"
 
 #include "error.hpp"
+#include "os.hpp"
 
 #include <libpmem.h>
 
@@ -100,9 +101,9 @@ class PmemBackend final : public Backend {
 
   int grow_log(uint64_t new_size) override {
     if (new_size <= log_size_) return 0;
-    if (int rc = posix_fallocate(log_fd_, 0, static_cast<off_t>(new_size)); rc != 0)
-      return fail(rc, "growing the undo log to %llu bytes: %s", (unsigned long long)new_size,
-                  strerror(rc));
+    // Zeros, not posix_fallocate: on a DAX file system the first store into an unwritten
+    // extent would fault and convert it in the middle of a commit (os.hpp).
+    if (int rc = os::zero_fill(log_fd_, log_size_, new_size, "growing the log")) return rc;
     void *p = map_shared(log_fd_, new_size);
     if (p == MAP_FAILED) return fail_errno("mmap(undo log, %llu bytes)", (unsigned long long)new_size);
     pmem_drain();  // NT stores to the old mapping must not be in flight when it goes away

@@ -47,9 +47,7 @@ int create_log(const std::string &path, const struct stat &data_st, uint64_t cap
   dyn.generation &= ~(1ull << 63);                            // leave room to count up
   memcpy(page, &fixed, sizeof fixed);
   memcpy(page + sizeof fixed, &dyn, sizeof dyn);
-  if (int e = posix_fallocate(fd, 0, static_cast<off_t>(size)); e != 0)
-    rc = fail(e, "preallocating undo log %s (%llu bytes): %s", tmp.c_str(),
-              (unsigned long long)size, strerror(e));
+  rc = os::zero_fill(fd, sizeof page, size, tmp.c_str());  // written extents: see os.hpp
   if (rc == 0) rc = os::pwrite_all(fd, page, sizeof page, 0, tmp.c_str());
   if (rc == 0 && ::fsync(fd) != 0) rc = fail_errno("fsync(%s)", tmp.c_str());
   ::close(fd);

@@ -3,6 +3,7 @@
 
 #include "error.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -43,6 +44,16 @@ int pread_full(int fd, void *buf, size_t len, uint64_t off, const char *what) {
     p += n;
     len -= static_cast<size_t>(n);
     off += static_cast<uint64_t>(n);
+  }
+  return 0;
+}
+
+int zero_fill(int fd, uint64_t from, uint64_t to, const char *what) {
+  static const char zeros[1 << 16] = {};
+  for (uint64_t off = from; off < to;) {
+    size_t len = static_cast<size_t>(std::min<uint64_t>(sizeof zeros, to - off));
+    if (int rc = pwrite_all(fd, zeros, len, off, what)) return rc;
+    off += len;
   }
   return 0;
 }

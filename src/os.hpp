@@ -18,6 +18,14 @@ int pwrite_all(int fd, const void *buf, size_t len, uint64_t off, const char *wh
 // Reads LEN bytes at OFF; bytes past end of file read as zero. Errors: errno of pread.
 int pread_full(int fd, void *buf, size_t len, uint64_t off, const char *what);
 
+// Allocates [FROM, TO) of the file by writing zeros to it (not posix_fallocate). Why: ext4 and
+// xfs keep fallocated blocks as "unwritten" extents, and the first write into one turns it into
+// a written extent — a metadata change, so the fdatasync after it commits the journal too
+// (measured on this project's ext4: 174 us per 4 KiB pwrite + fdatasync into fallocated space,
+// 97 us into zero-written space). A log is written over and over at commit time: paying the
+// conversion once here keeps every commit's fdatasync a pure data flush. Errors: ENOSPC, EIO.
+int zero_fill(int fd, uint64_t from, uint64_t to, const char *what);
+
 // fdatasync; EINTR is not retried by the kernel contract, so it counts as a failure too.
 int datasync(int fd, const char *what);
 
