@@ -92,6 +92,15 @@ int fams_rollback(fams_region *region) {
   return as_region(region)->rollback();
 }
 
+int fams_resize(fams_region *region, uint64_t new_size) {
+  famsync::clear_error();
+  if (int rc = check_live(region, "fams_resize")) return rc;
+  if (new_size > static_cast<uint64_t>(INT64_MAX))
+    return famsync::fail(EINVAL, "fams_resize: size %llu is larger than a file can be",
+                         (unsigned long long)new_size);
+  return as_region(region)->resize_file(new_size);
+}
+
 int fams_unmap(fams_region *region) {
   famsync::clear_error();
   if (int rc = check_live(region, "fams_unmap")) return rc;

@@ -43,8 +43,10 @@ class Backend {
   // Enlarges the log file to NEW_SIZE bytes, preallocated. Errors: ENOSPC, EIO, ENOMEM.
   virtual int grow_log(uint64_t new_size) = 0;
   virtual uint64_t log_size() const = 0;
-  // The data file now has NEW_SIZE bytes (ftruncate by the region). Errors: ENOMEM (remap).
-  virtual int resize_data(uint64_t) { return 0; }
+  // Sets the data file's size to NEW_SIZE bytes (ftruncate: growth adds zeros, shrinking drops
+  // the tail and any write to it not yet persisted) and makes the new size durable (fsync) before
+  // returning. Errors: errno of ftruncate/fsync (EIO, ENOSPC, EFBIG), ENOMEM (remap).
+  virtual int set_data_size(uint64_t new_size) = 0;
 };
 
 // The two real backends. They borrow the descriptors (the caller keeps them open for the

@@ -88,6 +88,13 @@ class FileBackend final : public Backend {
 
   uint64_t log_size() const override { return log_size_; }
 
+  int set_data_size(uint64_t new_size) override {
+    if (::ftruncate(data_fd_, static_cast<off_t>(new_size)) != 0)
+      return fail_errno("ftruncate(data file, %llu)", (unsigned long long)new_size);
+    if (::fsync(data_fd_) != 0) return fail_errno("fsync(data file)");
+    return 0;
+  }
+
  private:
   static void note_staged(std::atomic<uint64_t> &lo_bound, std::atomic<uint64_t> &hi_bound,
                           uint64_t lo, uint64_t hi) {

@@ -115,7 +115,11 @@ class PmemBackend final : public Backend {
 
   uint64_t log_size() const override { return log_size_; }
 
-  int resize_data(uint64_t new_size) override {
+  int set_data_size(uint64_t new_size) override {
+    pmem_drain();  // no NT store may still be in flight to a page the truncation removes
+    if (::ftruncate(data_fd_, static_cast<off_t>(new_size)) != 0)
+      return fail_errno("ftruncate(data file, %llu)", (unsigned long long)new_size);
+    if (::fsync(data_fd_) != 0) return fail_errno("fsync(data file)");
     if (new_size > data_mapped_) {  // beyond the mapping: map the whole file anew
       void *p = map_shared(data_fd_, new_size);
       if (p == MAP_FAILED) return fail_errno("mmap(data file, %llu bytes)", (unsigned long long)new_size);

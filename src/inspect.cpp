@@ -30,8 +30,31 @@ int inspect_log(const std::string &data_path, LogReport *report) {
   LogFile &lf = report->log;
   if (int rc = open_log_file(report->log_path, st, 0, LogProtocol::undo, LogOpenMode::must_exist, /*read_only=*/true, &lf))
     return rc;
+  uint64_t size_word = lf.dynamic.committed_size[lf.dynamic.generation & 1];
+  if (lf.protocol() == LogProtocol::redo) {  // the last complete group's size wins
+    ReadSlot read = [&](uint64_t slot, LogEntry *e) {
+      return os::pread_full(lf.fd, e, sizeof *e, log_entry_offset(slot), lf.path.c_str());
+    };
+    uint64_t groups = 0, slots = 0;
+    int rc = scan_redo_groups(read, lf.fixed.salt, lf.dynamic.generation, lf.capacity(),
+                              [&](const std::vector<LogEntry> &group) {
+                                if (size_is_recorded(group.front().file_size))
+                                  size_word = group.front().file_size;
+                                return 0;
+                              },
+                              &groups, &slots);
+    if (rc != 0) {
+      close_log_file(&lf);
+      return rc;
+    }
+  }
+  report->size_recorded = size_is_recorded(size_word);
+  report->committed_size = report->size_recorded ? decode_size(size_word) : report->data_size;
+  // Entries past the committed size are dropped by recovery's cut, not applied.
   auto note_range = [&](const LogEntry &e) {
-    if (e.line_offset >= report->data_size || e.line_offset % kLineSize != 0) ++report->out_of_range;
+    if (e.line_offset % kLineSize != 0 ||
+        (e.line_offset < report->committed_size && e.line_offset >= report->data_size))
+      ++report->out_of_range;
   };
   if (lf.protocol() == LogProtocol::undo) {
     for (uint64_t slot = 0; slot < lf.dynamic.live_count; ++slot) {

@@ -20,7 +20,10 @@ struct LogReport {
   uint64_t valid_live = 0;     // undo: valid entries among [0, live_count)
   uint64_t torn_live = 0;      // undo: entries among [0, live_count) that do not verify
   uint64_t redo_groups = 0;    // redo: complete commit groups not yet checkpointed
-  uint64_t out_of_range = 0;   // valid entries pointing past the end of the data file
+  uint64_t out_of_range = 0;   // valid entries inside the committed size but past the file's end
+  bool size_recorded = false;  // the log names a committed size (logs of older versions do not)
+  uint64_t committed_size = 0; // ... which recovery would cut a longer file back to
+  bool size_pending() const { return size_recorded && data_size > committed_size; }
 };
 
 // Fills REPORT. Errors: ENOENT (data file), FAMS_ECORRUPT (header), EIO. A missing log is not an

@@ -45,6 +45,8 @@ int create_log(const std::string &path, const struct stat &data_st, uint64_t cap
   LogDynamicHeader dyn{};
   os::random_bytes(&dyn.generation, sizeof dyn.generation);  // entries of older logs never verify
   dyn.generation &= ~(1ull << 63);                            // leave room to count up
+  // The file's size now is its committed size (a new log has nothing in flight).
+  dyn.committed_size[0] = dyn.committed_size[1] = encode_size(static_cast<uint64_t>(data_st.st_size));
   memcpy(page, &fixed, sizeof fixed);
   memcpy(page + sizeof fixed, &dyn, sizeof dyn);
   rc = os::zero_fill(fd, sizeof page, size, tmp.c_str());  // written extents: see os.hpp

@@ -6,8 +6,8 @@
 // Two protocols share the format (the static header records which one a log uses):
 //  - undo (pmem backend): entries [0, live_count) whose checksum verifies against the header's
 //    generation hold the committed bytes of the lines a commit in flight may have overwritten.
-//    `live_count` and `generation` are separate aligned 8-byte words, each written with one
-//    store: every combination of their old and new values is a valid state.
+//    `live_count`, `generation` and the two size slots are separate aligned 8-byte words, each
+//    written with one store; the generation word alone is the commit point (DESIGN.md §4.1).
 //  - redo (file backend): from slot 0, groups of entries holding the NEW bytes of each commit
 //    since the last checkpoint; a group counts iff all its entries verify under the header's
 //    generation (the checkpoint epoch) with consecutive sequence numbers.
@@ -41,19 +41,34 @@ struct LogStaticHeader {
 };
 static_assert(sizeof(LogStaticHeader) == 64);
 
-// Header line 1: the two words every commit writes.
+// Header line 1: the words commits write.
 struct LogDynamicHeader {
   uint64_t generation;  // entries are valid only if written under this generation
   uint64_t live_count;  // entries [0, live_count) belong to the commit in flight; 0 = none
-  uint64_t reserved[6];
+  // The data file's committed size, as a size word (encode_size): committed_size[generation & 1]
+  // is the size of the committed state while the generation is current; the other slot is where
+  // the next generation's size is prepared. Writing the other slot and making it durable before
+  // the generation changes makes "size + generation" change with one 8-byte store.
+  uint64_t committed_size[2];
+  uint64_t reserved[4];
 };
 static_assert(sizeof(LogDynamicHeader) == 64);
+
+// A size word: bit 63 set = a recorded size in bits 0..62; 0 = nothing recorded (logs written
+// before sizes were recorded had zeros here, which recovery treats as "do not change the size").
+inline constexpr uint64_t kSizeRecorded = 1ull << 63;
+inline constexpr uint64_t encode_size(uint64_t size) { return size | kSizeRecorded; }
+inline constexpr bool size_is_recorded(uint64_t word) { return (word & kSizeRecorded) != 0; }
+inline constexpr uint64_t decode_size(uint64_t word) { return word & ~kSizeRecorded; }
 
 enum class LogProtocol : uint32_t { undo = 0, redo = 1 };
 
 inline constexpr size_t kLogStaticOffset = 0;
 inline constexpr size_t kLogGenerationOffset = 64;
 inline constexpr size_t kLogLiveCountOffset = 72;
+inline constexpr size_t log_size_slot_offset(uint64_t generation) {
+  return 80 + 8 * (generation & 1);
+}
 
 // One record: the bytes of one 64-byte line of the data file — the committed ones (undo) or the
 // ones being committed (redo).
@@ -64,7 +79,9 @@ struct alignas(64) LogEntry {
   uint64_t sequence;      // redo: commit number within the generation (from 0); undo: 0
   uint64_t index;         // redo: position within its commit's group; undo: 0
   uint64_t group_size;    // redo: entries in its commit's group; undo: 0
-  uint64_t reserved[2];   // zero
+  uint64_t file_size;     // redo: size word (encode_size) of the data file this commit makes
+                          // committed; undo: 0
+  uint64_t reserved;      // zero
   uint64_t checksum;      // XXH3-64 of bytes [0, 120) seeded with the header's salt
 };
 static_assert(sizeof(LogEntry) == kLogEntrySize);

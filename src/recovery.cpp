@@ -15,11 +15,29 @@
 
 namespace famsync {
 
+namespace {
+
+// Cuts a file that grew after its last commit back to the committed size, durably.
+int restore_committed_size(Backend *backend, uint64_t data_size, uint64_t committed, bool cut,
+                           RecoveryReport *report) {
+  if (!cut) return 0;
+  if (int rc = backend->set_data_size(committed)) return rc;
+  report->size_before = data_size;
+  report->size_restored = committed;
+  crash_point("recovery-size-restored");
+  return 0;
+}
+
+}  // namespace
+
 int recover_entries(Backend *backend, UndoLog *log, uint64_t live_count, uint64_t data_size,
-                    RecoveryReport *report) {
+                    uint64_t size_word, RecoveryReport *report) {
   *report = RecoveryReport{};
   report->live_count = live_count;
-  if (live_count == 0) return 0;
+  bool sized = size_is_recorded(size_word);
+  uint64_t committed = sized ? decode_size(size_word) : data_size;
+  bool cut = sized && data_size > committed;
+  if (live_count == 0 && !cut) return 0;
 
   std::vector<LogEntry> valid;
   valid.reserve(live_count);
@@ -28,6 +46,13 @@ int recover_entries(Backend *backend, UndoLog *log, uint64_t live_count, uint64_
     if (int rc = log->read(slot, &e)) return rc;
     if (!entry_is_valid(e, log->salt(), log->generation())) {
       ++report->torn;
+      continue;
+    }
+    // A line past the committed size restores bytes the committed state does not have (a line
+    // in an uncommitted growth, or written past EOF inside the mapping): the cut below removes
+    // it. Not an error, and skipping it keeps a rerun after the cut idempotent.
+    if (e.line_offset % kLineSize == 0 && e.line_offset >= committed) {
+      ++report->beyond_size;
       continue;
     }
     if (e.line_offset % kLineSize != 0 || e.line_offset >= data_size)
@@ -48,6 +73,9 @@ int recover_entries(Backend *backend, UndoLog *log, uint64_t live_count, uint64_
   report->applied = valid.size();
   if (int rc = backend->persist(Medium::data)) return rc;
   crash_point("recovery-applied");
+  if (int rc = restore_committed_size(backend, data_size, committed, cut, report)) return rc;
+  if (live_count == 0) return 0;  // the current generation's slot already names COMMITTED
+  if (int rc = log->prepare_size(committed)) return rc;
   return log->retire();
 }
 
@@ -56,34 +84,56 @@ int recover_entries(Backend *backend, UndoLog *log, uint64_t live_count, uint64_
 namespace famsync {
 
 int recover_redo(Backend *backend, RedoLog *log, uint64_t salt, uint64_t data_size,
-                 RecoveryReport *report) {
+                 uint64_t size_word, RecoveryReport *report) {
   *report = RecoveryReport{};
   ReadSlot read = [&](uint64_t slot, LogEntry *e) {
     return backend->read(Medium::log, log_entry_offset(slot), e, sizeof *e);
   };
+  // Pass 1: the committed size (the last complete group's, else the header's) and validation.
   uint64_t groups = 0, slots = 0;
+  uint64_t last_group_size_word = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> offsets;  // (line offset, group's size word)
   int rc = scan_redo_groups(read, salt, log->generation(), log->capacity(),
                             [&](const std::vector<LogEntry> &group) {
-                              for (const LogEntry &e : group)
-                                if (e.line_offset % kLineSize != 0 || e.line_offset >= data_size)
+                              for (const LogEntry &e : group) {
+                                if (e.line_offset % kLineSize != 0)
                                   return fail(FAMS_ERANGE,
-                                              "redo log entry restores offset %llu but the data "
-                                              "file has %llu bytes (was it truncated or "
-                                              "replaced?); nothing was changed",
-                                              (unsigned long long)e.line_offset,
-                                              (unsigned long long)data_size);
+                                              "redo log entry restores misaligned offset %llu; "
+                                              "nothing was changed",
+                                              (unsigned long long)e.line_offset);
+                                offsets.emplace_back(e.line_offset, e.file_size);
+                              }
+                              last_group_size_word = group.front().file_size;
                               return 0;
                             },
                             &groups, &slots);
   if (rc != 0) return rc;
+  uint64_t word = groups != 0 && size_is_recorded(last_group_size_word) ? last_group_size_word
+                                                                        : size_word;
+  bool sized = size_is_recorded(word);
+  uint64_t committed = sized ? decode_size(word) : data_size;
+  bool cut = sized && data_size > committed;
+  for (const auto &[off, group_word] : offsets) {
+    if (off >= committed) continue;  // past the committed size: cut below, never applied
+    if (off >= data_size)
+      return fail(FAMS_ERANGE,
+                  "redo log entry restores offset %llu but the data file has %llu bytes (was it "
+                  "truncated or replaced?); nothing was changed",
+                  (unsigned long long)off, (unsigned long long)data_size);
+  }
   report->groups = groups;
   report->live_count = slots;
-  if (groups == 0) return 0;
+  if (groups == 0 && !cut) return 0;
+  // Pass 2: replay in commit order (the last complete group wins).
   uint64_t applied = 0;
   bool mid_point_passed = false;
   rc = scan_redo_groups(read, salt, log->generation(), log->capacity(),
                         [&](const std::vector<LogEntry> &group) {
                           for (const LogEntry &e : group) {
+                            if (e.line_offset >= committed) {
+                              ++report->beyond_size;
+                              continue;
+                            }
                             uint64_t len = std::min<uint64_t>(kLineSize, data_size - e.line_offset);
                             if (int w = backend->write(Medium::data, e.line_offset, e.bytes, len))
                               return w;
@@ -98,8 +148,10 @@ int recover_redo(Backend *backend, RedoLog *log, uint64_t salt, uint64_t data_si
                         &groups, &slots);
   if (rc != 0) return rc;
   report->applied = applied;
-  crash_point("recovery-applied");  // not yet synced: the checkpoint below syncs, then retires
-  return log->checkpoint();
+  crash_point("recovery-applied");  // not yet synced: the cut (an fsync) or the checkpoint syncs
+  if (int rc2 = restore_committed_size(backend, data_size, committed, cut, report)) return rc2;
+  if (groups == 0) return 0;  // the current generation's slot already names COMMITTED
+  return log->checkpoint(committed);
 }
 
 }  // namespace famsync

@@ -2,7 +2,8 @@
 //
 // Invariant: recovery changes the data file only after every live entry has been validated (an
 // entry that points outside the file refuses the whole recovery), writes only committed bytes,
-// and retires the log only after those writes are durable. Running it again, or after a crash in
+// cuts the file only down to its committed size, and retires the log only after those changes
+// are durable. Running it again, or after a crash in
 // the middle of it, applies the same bytes again: it is idempotent.
 #pragma once
 
@@ -19,23 +20,30 @@ struct RecoveryReport {
   uint64_t applied = 0;     // valid entries written back
   uint64_t torn = 0;        // undo: entries skipped (checksum or generation mismatch)
   uint64_t groups = 0;      // redo: complete commit groups replayed
+  uint64_t beyond_size = 0; // entries past the committed size (removed by the cut, not applied)
+  uint64_t size_before = 0;   // when the file was cut back to its committed size: its size...
+  uint64_t size_restored = 0; // ... and the committed size (both 0 when it was not cut)
 };
 
 // Applies the LIVE_COUNT live entries of LOG to the data medium of BACKEND (DATA_SIZE bytes),
-// persists, and retires the log. Errors: FAMS_ERANGE (an entry beyond DATA_SIZE or misaligned;
-// nothing written), EIO and other persistence errors.
+// persists, cuts the file back to the committed size SIZE_WORD names (the header's slot for the
+// log's generation; an unrecorded word leaves the size alone) if it is longer, and retires the
+// log. Entries past the committed size are skipped. Errors: FAMS_ERANGE (an entry inside the
+// committed size but beyond DATA_SIZE, or misaligned; nothing written), EIO and other
+// persistence errors.
 int recover_entries(Backend *backend, UndoLog *log, uint64_t live_count, uint64_t data_size,
-                    RecoveryReport *report);
+                    uint64_t size_word, RecoveryReport *report);
 
 }  // namespace famsync
 
 namespace famsync {
 
 // Redo protocol: replays every complete group of LOG in commit order onto the data medium
-// (DATA_SIZE bytes), then checkpoints (syncs the data, retires the groups). Offsets are validated
-// for all groups before anything is written. Errors: FAMS_ERANGE (nothing written), persistence
-// errors.
+// (DATA_SIZE bytes), cuts the file back to the committed size (the last complete group's, else
+// SIZE_WORD, the header's slot for the log's generation) if it is longer, then checkpoints (syncs
+// the data, retires the groups). Offsets are validated for all groups before anything is
+// written. Errors: FAMS_ERANGE (nothing written), persistence errors.
 int recover_redo(Backend *backend, RedoLog *log, uint64_t salt, uint64_t data_size,
-                 RecoveryReport *report);
+                 uint64_t size_word, RecoveryReport *report);
 
 }  // namespace famsync

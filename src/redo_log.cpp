@@ -16,13 +16,13 @@ int RedoLog::grow(uint64_t min_capacity) {
   return grow_log_capacity(backend_, &capacity_, min_capacity);
 }
 
-int RedoLog::make_room(uint64_t n, bool *poisonous) {
+int RedoLog::make_room(uint64_t n, uint64_t committed_size, bool *poisonous) {
   *poisonous = false;
   if (n > capacity_) {
     if (int rc = grow(n)) return rc;
   }
   if (tail_ + n > capacity_) {
-    if (int rc = checkpoint()) {
+    if (int rc = checkpoint(committed_size)) {
       *poisonous = true;
       return rc;
     }
@@ -30,7 +30,8 @@ int RedoLog::make_room(uint64_t n, bool *poisonous) {
   return 0;
 }
 
-int RedoLog::append_group(const std::vector<uint64_t> &lines, const char *working) {
+int RedoLog::append_group(const std::vector<uint64_t> &lines, const char *working,
+                          uint64_t new_size) {
   uint64_t n = lines.size();
   if (tail_ + n > capacity_)
     return fail(EINVAL, "internal: redo group of %llu entries does not fit", (unsigned long long)n);
@@ -42,7 +43,8 @@ int RedoLog::append_group(const std::vector<uint64_t> &lines, const char *workin
     e.sequence = sequence_;
     e.index = i;
     e.group_size = n;
-    memset(e.reserved, 0, sizeof e.reserved);
+    e.file_size = encode_size(new_size);
+    e.reserved = 0;
     e.checksum = entry_checksum(e, salt_);
     if (int rc = backend_->write(Medium::log, log_entry_offset(tail_ + i), &e, sizeof e)) return rc;
   }
@@ -53,15 +55,34 @@ int RedoLog::append_group(const std::vector<uint64_t> &lines, const char *workin
   return 0;
 }
 
-int RedoLog::checkpoint() {
+int RedoLog::checkpoint(uint64_t committed_size) {
   if (int rc = backend_->persist(Medium::data)) return rc;
   crash_point("checkpoint-data-synced");
-  if (int rc = backend_->write_word(Medium::log, kLogGenerationOffset, generation_ + 1)) return rc;
+  // The next generation's size slot must be durable before the generation word is: a separate
+  // sync, needed only when the size differs from what that slot already holds (it alternates,
+  // so it usually holds the size of two checkpoints ago: equal unless the file was resized).
+  uint64_t next = generation_ + 1, word = encode_size(committed_size);
+  if (size_words_[next & 1] != word) {
+    if (int rc = backend_->write_word(Medium::log, log_size_slot_offset(next), word)) return rc;
+    if (int rc = backend_->persist(Medium::log)) return rc;
+    size_words_[next & 1] = word;
+  }
+  if (int rc = backend_->write_word(Medium::log, kLogGenerationOffset, next)) return rc;
   if (int rc = backend_->persist(Medium::log)) return rc;
   ++generation_;
   tail_ = 0;
   sequence_ = 0;
   crash_point("checkpoint-done");
+  return 0;
+}
+
+int RedoLog::lower_committed_size(uint64_t size) {
+  if (tail_ != 0)
+    return fail(EINVAL, "internal: lowering the committed size with commits in the redo log");
+  uint64_t word = encode_size(size);
+  if (int rc = backend_->write_word(Medium::log, log_size_slot_offset(generation_), word)) return rc;
+  if (int rc = backend_->persist(Medium::log)) return rc;
+  size_words_[generation_ & 1] = word;
   return 0;
 }
 
@@ -83,7 +104,7 @@ int scan_redo_groups(const ReadSlot &read, uint64_t salt, uint64_t generation, u
       LogEntry e;
       if (int rc = read(slot + i, &e)) return rc;
       if (!entry_is_valid(e, salt, generation) || e.sequence != sequence || e.index != i ||
-          e.group_size != first.group_size) {
+          e.group_size != first.group_size || e.file_size != first.file_size) {
         complete = false;  // the commit's log write did not finish: it never happened
         break;
       }

@@ -6,8 +6,10 @@
 // sync and made durable only at a checkpoint (when the log is full, and at unmap).
 //
 // Invariant: groups [0, tail) of the current generation describe every commit whose bytes may
-// not yet be durable in the data file, in commit order; a checkpoint syncs the data file before
-// it retires them (generation + 1), so no commit is ever only in a retired group.
+// not yet be durable in the data file, in commit order, each with the file size it commits; a
+// checkpoint syncs the data file and makes the committed size durable in the next generation's
+// header slot before it retires them (generation + 1), so no commit is ever only in a retired
+// group.
 #pragma once
 
 #include "backend.hpp"
@@ -21,21 +23,31 @@ namespace famsync {
 
 class RedoLog {
  public:
-  RedoLog(Backend *backend, uint64_t salt, uint64_t generation, uint64_t capacity)
-      : backend_(backend), salt_(salt), generation_(generation), capacity_(capacity) {}
+  // SIZE_WORDS: the header's two committed-size slots as they are durable now.
+  RedoLog(Backend *backend, uint64_t salt, uint64_t generation, uint64_t capacity,
+          const uint64_t size_words[2])
+      : backend_(backend), salt_(salt), generation_(generation), capacity_(capacity),
+        size_words_{size_words[0], size_words[1]} {}
 
   // Makes room for a group of N entries after the tail: grows the log if N does not fit even in
   // an empty one (ENOSPC/EIO here change nothing durable: *POISONOUS stays false), then
-  // checkpoints if N does not fit after the tail (an error there sets *POISONOUS).
-  int make_room(uint64_t n, bool *poisonous);
+  // checkpoints (with COMMITTED_SIZE, the size the retired groups leave committed) if N does not
+  // fit after the tail (an error there sets *POISONOUS).
+  int make_room(uint64_t n, uint64_t committed_size, bool *poisonous);
 
   // Makes the current bytes of LINES (line indices, from WORKING at line * 64) durable in the
-  // log as one group: the commit point. Call make_room(lines.size()) first.
-  // Errors: persistence errors (the caller poisons the region).
-  int append_group(const std::vector<uint64_t> &lines, const char *working);
+  // log as one group recording NEW_SIZE as the file's committed size: the commit point. Call
+  // make_room(lines.size()) first. Errors: persistence errors (the caller poisons the region).
+  int append_group(const std::vector<uint64_t> &lines, const char *working, uint64_t new_size);
 
-  // Syncs the data file, then retires every group (generation + 1). Errors: persistence errors.
-  int checkpoint();
+  // Syncs the data file, makes COMMITTED_SIZE the next generation's size (durably, before the
+  // generation changes), then retires every group (generation + 1). Also the commit of a size
+  // change without dirty lines. Errors: persistence errors.
+  int checkpoint(uint64_t committed_size);
+
+  // Lowers the current generation's committed size to SIZE, durably. Only with no group since the
+  // last checkpoint (tail() == 0), after the file was cut to SIZE durably.
+  int lower_committed_size(uint64_t size);
 
   uint64_t tail() const { return tail_; }
   uint64_t capacity() const { return capacity_; }
@@ -48,6 +60,7 @@ class RedoLog {
   uint64_t salt_;
   uint64_t generation_;
   uint64_t capacity_;
+  uint64_t size_words_[2];  // the header's committed-size slots, as durable
   uint64_t tail_ = 0;      // first free slot
   uint64_t sequence_ = 0;  // sequence number of the next group
 };
@@ -56,8 +69,9 @@ class RedoLog {
 using ReadSlot = std::function<int(uint64_t slot, LogEntry *out)>;
 
 // Walks the complete groups of a redo log from slot 0 in order, calling VISIT(group) for each,
-// and stops at the first slot that does not start a complete group of GENERATION. *SLOTS_USED
-// receives the slots covered by complete groups. Errors: those of READ or VISIT.
+// and stops at the first slot that does not start a complete group of GENERATION (all entries
+// valid, consecutive, with the same group size and file size). *SLOTS_USED receives the slots
+// covered by complete groups. Errors: those of READ or VISIT.
 int scan_redo_groups(const ReadSlot &read, uint64_t salt, uint64_t generation, uint64_t capacity,
                      const std::function<int(const std::vector<LogEntry> &)> &visit,
                      uint64_t *groups, uint64_t *slots_used);

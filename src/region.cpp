@@ -106,19 +106,21 @@ void make_log_object(OpenedFile *f) {
                                         lf.capacity());
   else
     f->redo = std::make_unique<RedoLog>(f->backend.get(), lf.fixed.salt, lf.dynamic.generation,
-                                        lf.capacity());
+                                        lf.capacity(), lf.dynamic.committed_size);
 }
 
-// Does the log hold anything recovery would apply? (Conservative for redo: a valid first entry.)
+// Does the log hold anything recovery would apply? (Conservative for redo: a valid first entry.
+// Undo: live_count may be stale after a retire — undo_log.cpp — so an entry must verify.)
 int log_has_live_state(const LogFile &lf, bool *live) {
-  if (lf.protocol() == LogProtocol::undo) {
-    *live = lf.dynamic.live_count != 0;
-    return 0;
+  *live = false;
+  uint64_t n = lf.protocol() == LogProtocol::undo ? std::min(lf.dynamic.live_count, lf.capacity())
+                                                  : 1;
+  for (uint64_t slot = 0; slot < n && !*live; ++slot) {
+    LogEntry e;
+    if (int rc = os::pread_full(lf.fd, &e, sizeof e, log_entry_offset(slot), lf.path.c_str()))
+      return rc;
+    *live = entry_is_valid(e, lf.fixed.salt, lf.dynamic.generation);
   }
-  LogEntry first;
-  if (int rc = os::pread_full(lf.fd, &first, sizeof first, log_entry_offset(0), lf.path.c_str()))
-    return rc;
-  *live = entry_is_valid(first, lf.fixed.salt, lf.dynamic.generation);
   return 0;
 }
 
@@ -167,10 +169,16 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool ma
   make_log_object(f);
   RecoveryReport local;
   RecoveryReport *rep = report != nullptr ? report : &local;
-  int rc = f->undo ? recover_entries(f->backend.get(), f->undo.get(), f->log_file.dynamic.live_count,
-                                     size, rep)
-                   : recover_redo(f->backend.get(), f->redo.get(), f->log_file.fixed.salt, size, rep);
+  const LogDynamicHeader &dyn = f->log_file.dynamic;
+  uint64_t size_word = dyn.committed_size[dyn.generation & 1];
+  int rc = f->undo ? recover_entries(f->backend.get(), f->undo.get(), dyn.live_count, size,
+                                     size_word, rep)
+                   : recover_redo(f->backend.get(), f->redo.get(), f->log_file.fixed.salt, size,
+                                  size_word, rep);
   if (rc != 0) return rc;
+  if (rep->size_restored != 0 || rep->size_before != 0) {  // cut back to the committed size
+    if (fstat(f->data_fd, &f->st) != 0) return fail_errno("fstat(%s)", path);
+  }
   // The log is clean now. Replace it if it names another inode (forced) or if the mapping's
   // backend needs the other protocol (e.g. the file was last used on pmem, now as a plain file).
   if (f->log_file.foreign || (mapping && f->log_file.protocol() != wanted)) {
@@ -238,6 +246,12 @@ int Region::open(const char *path, unsigned flags, Region **out, uint64_t map_le
   r->backend_ = std::move(f.backend);
   r->undo_ = std::move(f.undo);
   r->redo_ = std::move(f.redo);
+  if (int rc = r->adopt_committed_size()) {
+    window::release(slot, r->slot_len_);
+    r->base_ = nullptr;
+    registry::remove(r.get());
+    return rc;
+  }
   window::publish(slot, r->slot_len_, r.get());
   *out = r.release();
   return 0;
@@ -253,6 +267,17 @@ int Region::recover_file(const char *path, bool force_identity, RecoveryReport *
 }
 
 Region *Region::find_by_file(dev_t dev, ino_t ino) { return registry::find(dev, ino); }
+
+// After recovery the file has at most its committed size. Make the log's current size slot say
+// exactly the file's size (a log written before sizes were recorded has none; a crash between a
+// shrink and its lowering of the slot leaves a larger one): either value recovers to this file.
+int Region::adopt_committed_size() {
+  committed_size_ = data_size_;
+  LogDynamicHeader dyn;
+  if (int rc = backend_->read(Medium::log, kLogGenerationOffset, &dyn, sizeof dyn)) return rc;
+  if (dyn.committed_size[dyn.generation & 1] == encode_size(data_size_)) return 0;
+  return undo_ ? undo_->lower_committed_size(data_size_) : redo_->lower_committed_size(data_size_);
+}
 
 Region::~Region() {
   if (base_ != nullptr) window::release(reinterpret_cast<uintptr_t>(base_), slot_len_);
@@ -404,7 +429,7 @@ int Region::commit() {
     if (int rc = verify_untracked_writes()) return rc;
   }
   uint64_t listed = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);
-  if (listed == 0 && overflow_.empty()) {
+  if (listed == 0 && overflow_.empty() && data_size_ == committed_size_) {
     ++stats_.empty_commits;
     return 0;
   }
@@ -412,6 +437,7 @@ int Region::commit() {
   std::vector<uint64_t> &lines = scratch_lines_;  // reused: no allocation per commit
   int rc = undo_ ? commit_undo(listed, &lines) : commit_redo(listed, &lines);
   if (rc != 0) return rc;
+  committed_size_ = data_size_;
   // A new epoch begins.
   clear_dirty(lines);
   ++stats_.commits;
@@ -430,14 +456,15 @@ int Region::commit_undo(uint64_t logged, std::vector<uint64_t> *lines) {
   uint64_t live = logged + overflow_.size();
   dirty_lines_sorted(logged, lines);
   crash_point("commit-before-publish");
-  // 2. Commit point of the log: entries and live_count durable (drain #1).
-  if (int rc = undo_->publish(live, logged)) return fail_poisoned(rc);
+  // 2. The log side: entries, live_count and the next generation's size durable (drain #1).
+  if (int rc = undo_->publish(live, logged, data_size_)) return fail_poisoned(rc);
   crash_point("commit-after-publish");
   // 3. Write back dirty lines, coalesced into runs, and make them durable (#2).
   if (int rc = write_back(*lines)) return fail_poisoned(rc);
   if (int rc = backend_->persist(Medium::data)) return fail_poisoned(rc);
   crash_point("commit-after-writeback");
-  // 4. Retire the log: generation + 1, live_count = 0, durable (#3). The commit is complete.
+  // 4. Retire the log: generation + 1, durable (#3): the commit point. The new size slot and the
+  //    written-back data stand from now on.
   if (int rc = undo_->retire()) return fail_poisoned(rc);
   crash_point("commit-after-retire");
   return 0;
@@ -447,13 +474,18 @@ int Region::commit_undo(uint64_t logged, std::vector<uint64_t> *lines) {
 // written to the data file without a sync; a checkpoint syncs it later.
 int Region::commit_redo(uint64_t listed, std::vector<uint64_t> *lines) {
   dirty_lines_sorted(listed, lines);
+  if (lines->empty()) {  // only the size changed: a checkpoint records it (rare; 2-3 syncs)
+    if (int rc = redo_->checkpoint(data_size_)) return fail_poisoned(rc);
+    ++stats_.checkpoints;
+    return 0;
+  }
   uint64_t generation = redo_->generation(), capacity = redo_->capacity();
   bool poisonous = false;
-  int rc = redo_->make_room(lines->size(), &poisonous);
+  int rc = redo_->make_room(lines->size(), committed_size_, &poisonous);
   if (redo_->generation() != generation) ++stats_.checkpoints;
   if (redo_->capacity() != capacity) ++stats_.log_grows;
   if (rc != 0) return poisonous ? fail_poisoned(rc) : rc;  // growing failed: nothing durable yet
-  if (int rc2 = redo_->append_group(*lines, base_)) return fail_poisoned(rc2);
+  if (int rc2 = redo_->append_group(*lines, base_, data_size_)) return fail_poisoned(rc2);
   stats_.log_bytes_at_commit += lines->size() * kLogEntrySize;
   crash_point("commit-after-publish");
   if (int rc = write_back(*lines)) return fail_poisoned(rc);
@@ -516,6 +548,11 @@ int Region::rollback() {
     i = j;
   }
   clear_dirty(lines);
+  // The size is part of the committed state: undo a growth (a shrink is durable at once and
+  // cannot be undone; its bytes are gone).
+  if (data_size_ > committed_size_) {
+    if (int rc = change_size_locked(committed_size_)) return rc;
+  }
   ++stats_.rollbacks;
   return 0;
 }
@@ -524,11 +561,17 @@ int Region::close(Region *region, bool commit_first) {
   int rc = 0;
   if (commit_first && !region->disowned_) {
     rc = region->commit();
+    // Undo: the last retire's live_count = 0 is durable only at the next drain (undo_log.cpp);
+    // give it one, so a closed file's log reads as clean.
+    if (rc == 0 && region->undo_) {
+      std::lock_guard lock(region->mutex_);
+      rc = region->backend_->persist(Medium::log);
+    }
     // Redo: leave the data file complete and durable and the log empty, so a cleanly closed
     // file needs no log at all.
     if (rc == 0 && region->redo_ && region->redo_->tail() != 0) {
       std::lock_guard lock(region->mutex_);
-      if (int c = region->redo_->checkpoint()) rc = region->fail_poisoned(c);
+      if (int c = region->redo_->checkpoint(region->committed_size_)) rc = region->fail_poisoned(c);
       else ++region->stats_.checkpoints;
     }
   }
@@ -553,20 +596,34 @@ int Region::resize_file(uint64_t new_size) {
   bool shrinking = new_size < data_size_;
   // A pending line past the new end would put a log entry past EOF into the next commit, which
   // recovery refuses: commit such changes first (rare: programs shrink what they no longer use).
-  if (shrinking && has_dirty_line_from(new_size / kLineSize)) {
+  if (shrinking && has_dirty_line_from((new_size + kLineSize - 1) / kLineSize)) {
     if (int rc = commit()) return rc;
   }
   std::lock_guard lock(mutex_);
   if (poisoned_) return fail(FAMS_EPOISONED, "%s: poisoned mapping", path_.c_str());
   if (shrinking && redo_ && redo_->tail() != 0) {  // no group may name lines past the new end
-    if (int rc = redo_->checkpoint()) return fail_poisoned(rc);
+    if (int rc = redo_->checkpoint(committed_size_)) return fail_poisoned(rc);
     ++stats_.checkpoints;
   }
-  if (::ftruncate(data_fd_, static_cast<off_t>(new_size)) != 0)
-    return fail_errno("ftruncate(%s, %llu)", path_.c_str(), (unsigned long long)new_size);
+  if (shrinking && undo_) {
+    // Make the last retire's lazy live_count = 0 durable: entries of this generation left by a
+    // rollback must not become live past the new end (recovery would refuse them).
+    if (int rc = backend_->persist(Medium::log)) return fail_poisoned(rc);
+  }
+  if (int rc = change_size_locked(new_size)) return rc;
+  if (new_size < committed_size_) {  // a shrink is committed at once: the bytes are gone
+    int rc = undo_ ? undo_->lower_committed_size(new_size) : redo_->lower_committed_size(new_size);
+    if (rc != 0) return fail_poisoned(rc);
+    committed_size_ = new_size;
+  }
+  return 0;
+}
+
+// Sets the file's size durably and keeps the working copy consistent with it. Growth is not
+// committed here: the log still names the old size until the next commit.
+int Region::change_size_locked(uint64_t new_size) {
   // The size must be durable before a commit relies on it (recovery refuses entries past EOF).
-  if (::fsync(data_fd_) != 0) return fail_poisoned(fail_errno("fsync(%s)", path_.c_str()));
-  if (int rc = backend_->resize_data(new_size)) return fail_poisoned(rc);
+  if (int rc = backend_->set_data_size(new_size)) return fail_poisoned(rc);
   uint64_t old_size = data_size_;
   data_size_ = new_size;
   uint64_t page_end = (std::min(old_size, new_size) + page_size() - 1) / page_size() * page_size();

@@ -40,10 +40,11 @@ class Region {
   static int open(const char *path, unsigned flags, Region **out, uint64_t map_length = 0);
 
   // ftruncate of the tracked file: resizes it, makes the new size durable (before any commit can
-  // log lines in a grown area), and adopts it. Shrinking commits first only if a pending line
-  // lies past the new end, and on the redo protocol checkpoints, so nothing in the log names
-  // bytes past the new end; other pending changes stay pending. Not atomic with the data: growth exposes zeros at once,
-  // shrinking discards the tail at once. Errors: commit's, ftruncate's, fsync's (poisons).
+  // log lines in a grown area), and adopts it. Growth is part of the next commit: until then the
+  // log names the old size, and recovery (or rollback) cuts the file back to it. Shrinking is
+  // committed at once (the bytes are gone): it commits first only if a pending line lies past the
+  // new end, and on the redo protocol checkpoints, so nothing in the log names bytes past the
+  // new end; other pending changes stay pending. Errors: commit's, ftruncate's, fsync's (poisons).
   int resize_file(uint64_t new_size);
 
   // mremap of the working copy: shrinks in place or grows (in place within the window slot, else
@@ -109,6 +110,8 @@ class Region {
   void clear_dirty(const std::vector<uint64_t> &lines);
   void dirty_lines_sorted(uint64_t logged, std::vector<uint64_t> *lines);
   int fail_poisoned(int rc);
+  int adopt_committed_size();
+  int change_size_locked(uint64_t new_size);
   int verify_untracked_writes();
   bool has_dirty_line_from(uint64_t first_line);
 
@@ -123,7 +126,8 @@ class Region {
   char *base_ = nullptr;   // working copy, inside the window
   uint64_t map_len_ = 0;   // bytes mapped (page multiple; may exceed the file)
   uint64_t slot_len_ = 0;  // bytes of window slot reserved for it (>= map_len_)
-  uint64_t data_size_ = 0; // bytes of the file covered
+  uint64_t data_size_ = 0; // the file's size now
+  uint64_t committed_size_ = 0;  // the file's size as of the last commit (what the log names)
   uint64_t nlines_ = 0;
 
   // Dirty state of the current epoch.

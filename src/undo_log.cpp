@@ -12,8 +12,7 @@ void UndoLog::build(LogEntry *e, uint64_t line_offset, const void *old) const {
   memcpy(e->bytes, old, sizeof e->bytes);
   e->line_offset = line_offset;
   e->generation = generation_;
-  e->sequence = e->index = e->group_size = 0;
-  memset(e->reserved, 0, sizeof e->reserved);
+  e->sequence = e->index = e->group_size = e->file_size = e->reserved = 0;
   e->checksum = entry_checksum(*e, salt_);
 }
 
@@ -29,22 +28,47 @@ int UndoLog::append_at_commit(uint64_t slot, uint64_t line_offset, const void *o
   return backend_->write(Medium::log, log_entry_offset(slot), &e, sizeof e);
 }
 
-int UndoLog::publish(uint64_t count, uint64_t staged) {
+int UndoLog::publish(uint64_t count, uint64_t staged, uint64_t new_size) {
   if (staged != 0) {
     if (int rc = backend_->flush(Medium::log, log_entry_offset(0), staged * kLogEntrySize))
       return rc;
   }
+  // The next generation's slot is never read while this generation is current: any mix of it
+  // and live_count is harmless.
+  if (int rc = backend_->write_word(Medium::log, log_size_slot_offset(generation_ + 1),
+                                    encode_size(new_size)))
+    return rc;
   if (int rc = backend_->write_word(Medium::log, kLogLiveCountOffset, count)) return rc;
   return backend_->persist(Medium::log);
 }
 
+int UndoLog::prepare_size(uint64_t size) {
+  if (int rc = backend_->write_word(Medium::log, log_size_slot_offset(generation_ + 1),
+                                    encode_size(size)))
+    return rc;
+  return backend_->persist(Medium::log);
+}
+
 int UndoLog::retire() {
-  // Either word alone invalidates the entries, so a crash between the two stores is harmless.
+  // The generation word alone is the commit point. live_count = 0 must NOT become durable before
+  // it: "generation old, live_count 0" would skip the entries (new data stands) yet read the old
+  // generation's size slot (old size) — a grown file would be cut under its new data. So it is
+  // stored after the drain and becomes durable with the next one. Until then a stale live_count
+  // covers only entries of the new generation written by the next epoch's first writes, which
+  // hold bytes equal to the committed data: recovery may rewrite them harmlessly.
   if (int rc = backend_->write_word(Medium::log, kLogGenerationOffset, generation_ + 1)) return rc;
-  if (int rc = backend_->write_word(Medium::log, kLogLiveCountOffset, 0)) return rc;
   if (int rc = backend_->persist(Medium::log)) return rc;
   ++generation_;
-  return 0;
+  return backend_->write_word(Medium::log, kLogLiveCountOffset, 0);
+}
+
+int UndoLog::lower_committed_size(uint64_t size) {
+  // The file is already cut to SIZE durably, so either value of this word recovers to the same
+  // file (recovery only ever cuts a file down to the committed size).
+  if (int rc = backend_->write_word(Medium::log, log_size_slot_offset(generation_),
+                                    encode_size(size)))
+    return rc;
+  return backend_->persist(Medium::log);
 }
 
 int grow_log_capacity(Backend *backend, uint64_t *capacity, uint64_t min_capacity) {

@@ -2,7 +2,8 @@
 //
 // Invariant: slots [0, live_count) of the log are valid (checksummed under the current
 // generation) before live_count is published, and the generation changes only in retire(), after
-// the data write-back is durable. Store-path threads only call append(), for distinct slots.
+// the data write-back is durable and the next generation's size slot is. Store-path threads only
+// call append(), for distinct slots.
 #pragma once
 
 #include "backend.hpp"
@@ -32,12 +33,23 @@ class UndoLog {
   // The same from the committing thread, with NT stores (commit-time logging of overflow lines).
   int append_at_commit(uint64_t slot, uint64_t line_offset, const void *old);
 
-  // Makes slots [0, COUNT) and live_count = COUNT durable: the commit point of the log side.
-  // Slots [0, STAGED) were written by append() and are flushed here first.
-  int publish(uint64_t count, uint64_t staged);
+  // Makes slots [0, COUNT), live_count = COUNT and the next generation's size slot = NEW_SIZE
+  // durable: the log side of a commit. Slots [0, STAGED) were written by append() and are
+  // flushed here first.
+  int publish(uint64_t count, uint64_t staged, uint64_t new_size);
 
-  // Invalidates every entry (generation + 1, live_count = 0) durably: the commit is complete.
+  // Makes the next generation's size slot = SIZE durable without publishing entries (recovery,
+  // before its retire()).
+  int prepare_size(uint64_t size);
+
+  // The commit point: generation + 1, durable. Every entry is invalid from then on, and the size
+  // slot prepared by publish()/prepare_size() becomes the committed size. live_count = 0 is then
+  // stored without waiting for it (see undo_log.cpp).
   int retire();
+
+  // Lowers the current generation's committed size to SIZE, durably (after the file was cut to
+  // SIZE and that is durable; no commit in flight).
+  int lower_committed_size(uint64_t size);
 
   // Enlarges the log to at least MIN_CAPACITY entries (doubling). Errors: ENOSPC, EIO.
   int grow(uint64_t min_capacity);

@@ -41,6 +41,25 @@ inline void apply_round(uint8_t *image, size_t size, uint64_t seed, uint64_t rou
   }
 }
 
+// The resize workload: round ROUND first sets the file's size to resize_round_size() — between
+// MAX/2 and MAX, so it grows and shrinks, and never a line multiple on purpose — then makes the
+// writes of round_writes() inside the new size. MAX is the size the file had when it was mapped.
+inline size_t resize_round_size(size_t max, uint64_t seed, uint64_t round) {
+  std::mt19937_64 rng(seed * 7919 + round);
+  return max / 2 + rng() % (max / 2 + 1);
+}
+
+// The file's content after COMMITS commits of the resize workload, starting from INITIAL.
+inline std::vector<uint8_t> resize_state_after(std::vector<uint8_t> image, uint64_t seed,
+                                               uint64_t commits) {
+  const size_t max = image.size();
+  for (uint64_t r = 1; r <= commits; ++r) {
+    image.resize(resize_round_size(max, seed, r), 0);
+    apply_round(image.data(), image.size(), seed, r, nullptr);
+  }
+  return image;
+}
+
 // The file's content after COMMITS commits, starting from INITIAL.
 inline std::vector<uint8_t> state_after(std::vector<uint8_t> image, uint64_t seed, uint64_t commits) {
   for (uint64_t r = 1; r <= commits; ++r) apply_round(image.data(), image.size(), seed, r, nullptr);

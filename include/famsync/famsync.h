@@ -62,7 +62,8 @@ typedef struct fams_region fams_region;
  * ENOSPC (log preallocation), ENOMEM (window full), EIO. */
 FAMS_API int fams_map(const char *path, unsigned flags, fams_region **out);
 
-/* Address and length of the working copy (length = file size at map time). Null region: NULL/0. */
+/* Address of the working copy, and the file's size (at map time, or as set by fams_resize; the
+ * working copy keeps its map-time length). Null region: NULL/0. */
 FAMS_API void *fams_region_addr(const fams_region *region);
 FAMS_API size_t fams_region_size(const fams_region *region);
 
@@ -86,9 +87,24 @@ FAMS_API int fams_will_write(void *addr, size_t len);
  * a crash at that instant. */
 FAMS_API int fams_msync(fams_region *region);
 
-/* Discards every change since the last commit: the working copy returns to the committed state.
- * Errors: EINVAL, EIO (reading the committed bytes back). */
+/* Discards every change since the last commit: the working copy returns to the committed state,
+ * and a file grown since then is cut back to its committed size.
+ * Errors: EINVAL, EIO (reading the committed bytes back), errors of ftruncate/fsync. */
 FAMS_API int fams_rollback(fams_region *region);
+
+/* Sets the size of REGION's file to NEW_SIZE bytes, like ftruncate(2) (programs built with
+ * famsync-cc get this from ftruncate itself). The working copy keeps its length: as in any file
+ * mapping, its bytes past the end of the file fault (SIGBUS) until the file grows again.
+ *  - Growth: the new bytes read as zero at once and may be written; the new size is committed by
+ *    the next fams_msync() (even with nothing else to commit). A crash before that, or
+ *    fams_rollback(), cuts the file back to its committed size.
+ *  - Shrinking: committed at once (the bytes past the new end are gone, whatever happens next).
+ *    If a pending change lies past the new end, everything pending is committed first; other
+ *    pending changes stay pending.
+ * Errors: EINVAL (null region, NEW_SIZE above INT64_MAX), FAMS_ENOTTRACKED, FAMS_EPOISONED,
+ * EFBIG/ENOSPC/EIO (ftruncate, fsync: these poison the region), and those of fams_msync when a
+ * shrink commits first. */
+FAMS_API int fams_resize(fams_region *region, uint64_t new_size);
 
 /* Commits (like fams_msync) and unmaps. The region is released even when the commit fails; the
  * error is returned and the file keeps its last committed state. Errors: as fams_msync. */

@@ -10,6 +10,7 @@
 #include <famsync/famsync.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <span>
 #include <string>
@@ -98,6 +99,10 @@ class MappedFile {
 
   void commit() { detail::check(fams_msync(region_), "famsync: commit"); }
   void rollback() { detail::check(fams_rollback(region_), "famsync: rollback"); }
+  // Sets the file's size (fams_resize): growth is committed by the next commit(), shrinking at once.
+  void resize(std::uint64_t new_size) {
+    detail::check(fams_resize(region_, new_size), "famsync: resize");
+  }
   // Non-throwing commit for callers that prefer codes.
   std::error_code try_commit() noexcept { return {fams_msync(region_), category()}; }
 

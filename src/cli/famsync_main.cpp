@@ -45,8 +45,14 @@ int cmd_recover(const char *path, bool force_identity) {
   famsync::RecoveryReport report;
   int rc = famsync::Region::recover_file(path, force_identity, &report);
   if (rc != 0) return error("recover", rc);
-  if (report.applied == 0)
+  if (report.size_before != 0 || report.size_restored != 0)
+    printf("%s: cut back from %llu to its committed size, %llu bytes (it grew after its last "
+           "commit)\n", path, (unsigned long long)report.size_before,
+           (unsigned long long)report.size_restored);
+  if (report.applied == 0 && report.size_before == 0 && report.size_restored == 0)
     printf("%s: consistent, nothing to recover\n", path);
+  else if (report.applied == 0)
+    ;  // only the size: said above
   else if (report.groups == 0)
     printf("%s: rolled back an interrupted commit (%llu lines restored, %llu torn entries "
            "ignored)\n", path, (unsigned long long)report.applied, (unsigned long long)report.torn);
@@ -63,7 +69,7 @@ int cmd_check(const char *path) {
     printf("%s: consistent (no undo log)\n", path);
     return 0;
   }
-  if (r.pending == 0) {
+  if (r.pending == 0 && !r.size_pending()) {
     printf("%s: consistent\n", path);
     return 0;
   }
@@ -78,7 +84,11 @@ int cmd_check(const char *path) {
            path, (unsigned long long)r.out_of_range);
     return kExitError;
   }
-  if (r.log.protocol() == famsync::LogProtocol::undo)
+  if (r.pending == 0)
+    printf("%s: NEEDS RECOVERY: the file grew to %llu bytes after its last commit (committed "
+           "size %llu); run `famsync recover %s`\n", path, (unsigned long long)r.data_size,
+           (unsigned long long)r.committed_size, path);
+  else if (r.log.protocol() == famsync::LogProtocol::undo)
     printf("%s: NEEDS RECOVERY: a commit was interrupted (%llu live entries); run `famsync "
            "recover %s`\n", path, (unsigned long long)r.pending, path);
   else
@@ -119,7 +129,12 @@ int cmd_info(const char *path) {
   else
     printf("  redo groups:  %llu (%llu entries) since the last checkpoint\n",
            (unsigned long long)r.redo_groups, (unsigned long long)r.pending);
-  printf("  state:        %s\n", r.pending == 0 ? "clean" : "needs recovery");
+  if (r.size_recorded)
+    printf("  committed size: %llu bytes%s\n", (unsigned long long)r.committed_size,
+           r.size_pending() ? "  (the file is longer: recovery cuts it back)" : "");
+  else
+    printf("  committed size: not recorded (log of an older version)\n");
+  printf("  state:        %s\n", r.pending == 0 && !r.size_pending() ? "clean" : "needs recovery");
   return 0;
 }
 

@@ -5,6 +5,12 @@
 //                                     fams_msync, print "committed r" (flushed) — a checker
 //                                     knows every acknowledged commit. Every 5th round first
 //                                     writes noise and rolls it back.
+//   crash_child resize PATH SEED N    like rounds, but round r first sets the file's size with
+//                                     fams_resize (workload.hpp, resize_round_size); every 5th
+//                                     round first grows the file, writes noise there and rolls
+//                                     it back (the size too)
+//   crash_child grow-and-die PATH SIZE  map PATH, grow it to SIZE with fams_resize, write the
+//                                     last byte, then SIGKILL itself before any commit
 //   crash_child poke PATH OFF BYTES   map PATH, write BYTES at OFF, fams_msync
 //   crash_child try-map PATH          exit with fams_map's code (EBUSY expected)
 //   crash_child recover PATH          fams_recover(PATH)
@@ -19,10 +25,12 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <csignal>
 #include <cstring>
 #include <atomic>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -60,6 +68,28 @@ int rounds(const char *path, uint64_t seed, uint64_t n) {
   return 0;
 }
 
+int resize_rounds(const char *path, uint64_t seed, uint64_t n) {
+  fams_region *r = nullptr;
+  if (int rc = fams_map(path, 0, &r)) return die("fams_map", rc);
+  auto *image = static_cast<uint8_t *>(fams_region_addr(r));
+  const size_t max = fams_region_size(r);
+  for (uint64_t round = 1; round <= n; ++round) {
+    if (round % 5 == 0) {  // a growth that must never reach the file
+      if (int rc = fams_resize(r, max)) return die("fams_resize (noise)", rc);
+      famsync::test::apply_round(image, max, seed ^ 0xdeadbeef, round, announce);
+      if (int rc = fams_rollback(r)) return die("fams_rollback", rc);
+    }
+    size_t size = famsync::test::resize_round_size(max, seed, round);
+    if (int rc = fams_resize(r, size)) return die("fams_resize", rc);
+    famsync::test::apply_round(image, size, seed, round, announce);
+    if (int rc = fams_msync(r)) return die("fams_msync", rc);
+    printf("committed %llu\n", (unsigned long long)round);
+    fflush(stdout);
+  }
+  if (int rc = fams_unmap(r)) return die("fams_unmap", rc);
+  return 0;
+}
+
 int threads(const char *path, int nthreads) {
   fams_region *r = nullptr;
   if (int rc = fams_map(path, 0, &r)) return die("fams_map", rc);
@@ -86,6 +116,21 @@ int threads(const char *path, int nthreads) {
 int main(int argc, char **argv) {
   if (argc >= 5 && strcmp(argv[1], "rounds") == 0)
     return rounds(argv[2], strtoull(argv[3], nullptr, 10), strtoull(argv[4], nullptr, 10));
+  if (argc >= 5 && strcmp(argv[1], "resize") == 0)
+    return resize_rounds(argv[2], strtoull(argv[3], nullptr, 10), strtoull(argv[4], nullptr, 10));
+  if (argc >= 4 && strcmp(argv[1], "grow-and-die") == 0) {
+    fams_region *r = nullptr;
+    if (int rc = fams_map(argv[2], 0, &r)) return die("fams_map", rc);
+    size_t size = strtoull(argv[3], nullptr, 10);
+    if (int rc = fams_resize(r, size)) return die("fams_resize", rc);
+    auto *p = static_cast<char *>(fams_region_addr(r));
+    if (fams_region_of(p + size - 1) == r) {  // inside the working copy (map-time length)
+      announce(p + size - 1, 1);
+      p[size - 1] = 'G';
+    }
+    kill(getpid(), SIGKILL);
+    return 1;
+  }
   if (argc >= 5 && strcmp(argv[1], "poke") == 0) {
     fams_region *r = nullptr;
     if (int rc = fams_map(argv[2], 0, &r)) return die("fams_map", rc);
@@ -117,7 +162,7 @@ int main(int argc, char **argv) {
     return exit_code(fams_unmap(r));
   }
   if (argc >= 4 && strcmp(argv[1], "threads") == 0) return threads(argv[2], atoi(argv[3]));
-  fprintf(stderr, "usage: crash_child rounds PATH SEED N | poke PATH OFF BYTES | try-map PATH | "
-                  "recover PATH\n");
+  fprintf(stderr, "usage: crash_child rounds|resize PATH SEED N | poke PATH OFF BYTES | "
+                  "try-map PATH | recover PATH | untracked PATH | threads PATH T\n");
   return 2;
 }

@@ -205,6 +205,54 @@ TEST_P(CrashPointTest, RandomKillsRecoverToAcknowledgedOrNext) {
          (unsigned long long)seed, secs);
 }
 
+// The same with file size changes (crash_child resize): a growth is undone unless its commit
+// passed its commit point; a shrink is durable at once. So after a kill with K acknowledged
+// commits the file is commit K, commit K cut to round K+1's smaller size, or commit K+1 — and
+// never longer than the last commit that reached its commit point.
+TEST_P(CrashPointTest, ResizeKillsRecoverToAcknowledgedOrNext) {
+  const uint64_t seed = 20261122;
+  const int kills = kill_count(GetParam());
+  auto started = std::chrono::steady_clock::now();
+  int violations = 0, recovered_new = 0, recovered_cut = 0;
+  std::mt19937_64 rng(seed);
+  auto initial = pattern(30011, seed);
+  std::vector<std::vector<uint8_t>> states{initial};  // states[r] = after r commits
+  for (int i = 0; i < kills; ++i) {
+    std::string path = dir_.file("resize-kill-" + std::to_string(i));
+    write_file(path, initial);
+    long delay = static_cast<long>(rng() % (GetParam() == Medium::shm_pmem ? 20000 : 60000));
+    ChildResult res = run_child({"resize", path, std::to_string(seed), "100000"}, {backend_env()},
+                                delay);
+    ASSERT_TRUE(killed(res.status)) << "kill " << i;
+    ChildResult rec = run_child({"recover", path}, {backend_env()});
+    ASSERT_TRUE(WIFEXITED(rec.status) && WEXITSTATUS(rec.status) == 0);
+    while (states.size() < res.acknowledged + 2) {
+      auto next = states.back();
+      next.resize(resize_round_size(initial.size(), seed, states.size()), 0);
+      apply_round(next.data(), next.size(), seed, states.size(), nullptr);
+      states.push_back(std::move(next));
+    }
+    const auto &done = states[res.acknowledged];
+    std::vector<uint8_t> cut(done.begin(),
+                             done.begin() + std::min(done.size(), states[res.acknowledged + 1].size()));
+    auto got = read_file(path);
+    bool ok = got == done || got == cut || got == states[res.acknowledged + 1];
+    if (ok && got == states[res.acknowledged + 1] && got != done) ++recovered_new;
+    else if (ok && got != done) ++recovered_cut;
+    if (!ok) ++violations;
+    EXPECT_TRUE(ok) << "seed " << seed << " kill " << i << " after " << delay << " us, acknowledged "
+                    << res.acknowledged << ": file (" << got.size() << " bytes) is neither that "
+                    << "commit (" << done.size() << " bytes), nor it cut, nor the next ("
+                    << states[res.acknowledged + 1].size() << " bytes)";
+    std::remove(path.c_str());
+    std::remove((path + ".famslog").c_str());
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  printf("resize kill summary (%s backend): kills: %d, violations: %d, recovered to the in-flight "
+         "commit: %d, to a durable shrink: %d, seed %llu, time %.1f s\n", medium_name(GetParam()),
+         kills, violations, recovered_new, recovered_cut, (unsigned long long)seed, secs);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, CrashPointTest,
                          ::testing::Values(Medium::shm_pmem, Medium::disk_file),
                          [](const auto &info) { return std::string(medium_name(info.param)); });

@@ -28,7 +28,8 @@ struct Plan {
   const char *fired_op = ""; // which call failed
   bool fired_after_publish = false;
   bool published = false;    // a nonzero live_count was written and not yet durably retired
-  bool retiring = false;     // live_count = 0 written, not yet persisted
+  bool retiring = false;     // the retire's generation + 1 written, not yet persisted
+  bool retire_durable = false;  // ... persisted; its live_count = 0 store comes next
   const char *phase = "";    // set by the test: "store" (working-copy writes) or "api" (a call)
   const char *fired_phase = "";
 };
@@ -49,10 +50,17 @@ class FaultBackend final : public Backend {
   }
   int write_word(Medium m, uint64_t off, uint64_t value) override {
     bool live_count = m == Medium::log && off == kLogLiveCountOffset;
-    // The publish store itself counts as "at publish": Region::commit poisons on its failure.
-    if (should_fail("write_word", live_count && value != 0)) return injected(EIO, "write_word");
+    bool generation = m == Medium::log && off == kLogGenerationOffset;
+    // The publish store itself counts as "at publish": Region::commit poisons on its failure
+    // (and on any error up to the end of retire(), whose last store is live_count = 0).
+    if (should_fail("write_word", live_count && value != 0))
+      return injected(EIO, "write_word");
     if (live_count && value != 0) plan().published = true;
-    if (live_count && value == 0) plan().retiring = true;  // published until that is durable
+    // Retire: the generation word is the commit point; published until it is durable and the
+    // retire's last store (live_count = 0) is done.
+    if (generation && plan().published) plan().retiring = true;
+    if (live_count && value == 0 && plan().retire_durable)
+      plan().published = plan().retiring = plan().retire_durable = false;
     return inner_->write_word(m, off, value);
   }
   int read(Medium m, uint64_t off, void *dst, size_t len) override {
@@ -62,7 +70,7 @@ class FaultBackend final : public Backend {
   int persist(Medium m) override {
     if (should_fail("persist")) return injected(EIO, "persist");
     int rc = inner_->persist(m);
-    if (rc == 0 && plan().retiring) plan().published = plan().retiring = false;
+    if (rc == 0 && plan().retiring) plan().retire_durable = true;
     return rc;
   }
   int grow_log(uint64_t new_size) override {
@@ -70,6 +78,10 @@ class FaultBackend final : public Backend {
     return inner_->grow_log(new_size);
   }
   uint64_t log_size() const override { return inner_->log_size(); }
+  int set_data_size(uint64_t new_size) override {
+    if (should_fail("set_data_size")) return injected(EIO, "set_data_size");
+    return inner_->set_data_size(new_size);
+  }
 
  private:
   // Store-path appends come from many threads; the sweep workloads are single-threaded, so the

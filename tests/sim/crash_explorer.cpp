@@ -14,7 +14,7 @@
 // same bytes as the uninterrupted recovery.
 // Identical crash images (same key, sim_backend.hpp) are recovered once and re-checked from a memo.
 //
-// Usage: crash_explorer --workload=random|odd-size|memcpy|small|overflow|threads
+// Usage: crash_explorer --workload=random|odd-size|memcpy|small|overflow|threads|resize
 //                       [--model=pmem|file] [--seed=S] [--rounds=N] [--exhaustive=12]
 //                       [--random=8] [--torn=4] [--nested-every=25] [--nested-max=40]
 //                       [--min-states=N] [--expect-violations] [--recover-with=sim|file]
@@ -113,6 +113,8 @@ class Scratch {
   const std::string &path() const { return path_; }
 
   void store(const std::vector<uint8_t> &data, const std::vector<uint8_t> &log) {
+    // Every image sets the size too (the file's size is part of the crash image).
+    if (ftruncate(data_fd_, static_cast<off_t>(data.size())) != 0) die("ftruncate data");
     put(data_fd_, data.data(), data.size(), 0);
     if (log.size() != log_size_) {
       if (ftruncate(log_fd_, static_cast<off_t>(log.size())) != 0) die("ftruncate log");
@@ -127,6 +129,9 @@ class Scratch {
     put(log_fd_, log.data() + sizeof h, log.size() - sizeof h, sizeof h);
   }
   void load_data(std::vector<uint8_t> *out) {
+    struct stat st;
+    if (fstat(data_fd_, &st) != 0) die("fstat scratch");
+    out->resize(static_cast<size_t>(st.st_size));
     if (pread(data_fd_, out->data(), out->size(), 0) != static_cast<ssize_t>(out->size()))
       die("pread scratch");
   }
@@ -237,10 +242,14 @@ class Explorer {
   // ---- Oracle, driven by the workload (never while store threads run) ----
   void set_committed(const std::vector<uint8_t> &s) {
     committed_ = hash_bytes(s);
+    committed_size_ = s.size();
+    committed_bytes_ = s;
     in_commit_ = false;
   }
   void begin_commit(const std::vector<uint8_t> &next) {
     next_ = hash_bytes(next);
+    next_size_ = next.size();
+    next_bytes_ = next;
     in_commit_ = true;
   }
   void end_commit(const std::vector<uint8_t> &now_committed) { set_committed(now_committed); }
@@ -248,7 +257,7 @@ class Explorer {
   // The observer of the workload's backends.
   void on_event(SimBackend &sim, const Event &e) {
     current_ = &sim;
-    Allowed allowed{committed_, next_, in_commit_};
+    Allowed allowed{committed_, next_, in_commit_, committed_size_, next_size_};
     explore(sim, e, allowed, /*parent=*/nullptr);
   }
 
@@ -286,11 +295,13 @@ class Explorer {
   struct Allowed {
     Hash128 old_state, new_state;
     bool new_ok;
+    size_t old_size, new_size;  // for reports
     bool ok(const Hash128 &h) const { return h == old_state || (new_ok && h == new_state); }
   };
   struct Outcome {
     int rc;
     Hash128 data;
+    size_t size;
   };
 
   // Recovers DATA+LOG with the real fams_recover() on SCRATCH; returns rc and the result's hash.
@@ -315,7 +326,19 @@ class Explorer {
     int rc = fams_recover(scratch.path().c_str());
     sim::set_thread_mode(std::move(old));
     if (!captured) scratch.load_data(&buf_);  // file backend, or no log: nothing was recovered
-    return {rc, hash_bytes(buf_)};
+    return {rc, hash_bytes(buf_), buf_.size()};
+  }
+
+  // Where the last recovered image (buf_) first differs from the allowed states, for reports.
+  std::string first_difference(bool with_next) const {
+    auto diff = [&](const std::vector<uint8_t> &want) {
+      size_t n = std::min(want.size(), buf_.size()), i = 0;
+      while (i < n && want[i] == buf_[i]) ++i;
+      return i < n ? std::to_string(i) : want.size() == buf_.size() ? "-" : "size";
+    };
+    std::string r = "; first difference from committed at " + diff(committed_bytes_);
+    if (with_next) r += ", from in flight at " + diff(next_bytes_);
+    return r;
   }
 
   static uint64_t live_count_of(const std::vector<uint8_t> &log) {
@@ -362,12 +385,15 @@ class Explorer {
                       s.what, fams_strerror(out.rc));
           } else if (!allowed.ok(out.data)) {
             violation("%s event %" PRIu64 " (%s %s off %" PRIu64 " len %" PRIu64
-                      "), %zu units, selection %s: recovered data is %s",
+                      "), %zu units, selection %s: recovered data (%zu bytes) is %s (%zu bytes%s%s)%s",
                       nested ? "recovery" : "workload", e.seq, sim::kind_name(e.kind),
                       e.medium == Medium::data ? "data" : "log", e.off, e.len, units.size(),
-                      s.what,
+                      s.what, out.size,
                       allowed.new_ok ? "neither the last committed state nor the one in flight"
-                                     : "not the last committed state (no msync in flight)");
+                                     : "not the last committed state (no msync in flight)",
+                      allowed.old_size, allowed.new_ok ? ", in flight: " : "",
+                      allowed.new_ok ? std::to_string(allowed.new_size).c_str() : "",
+                      first_difference(allowed.new_ok).c_str());
           } else if (parent != nullptr && !(out.data == parent->data)) {
             violation("crash during recovery at its event %" PRIu64 " (selection %s): recovering "
                       "again gave other bytes than the uninterrupted recovery",
@@ -405,6 +431,8 @@ class Explorer {
   std::vector<uint8_t> buf_;
   std::unordered_map<Hash128, Outcome, Hash128Hasher> memo_, nested_memo_;
   Hash128 committed_, next_;
+  size_t committed_size_ = 0, next_size_ = 0;
+  std::vector<uint8_t> committed_bytes_, next_bytes_;  // for reports
   bool in_commit_ = false;
   SimBackend *current_ = nullptr;
   uint64_t states_ = 0, memo_hits_ = 0, live_states_ = 0, events_ = 0, violations_ = 0;
@@ -427,9 +455,31 @@ class Driver {
   fams_region *region() { return r_; }
 
   void write(size_t off, const void *src, size_t len) {
+    if (off + len > shadow_.size()) fail("workload: write past the end of the file", EINVAL);
     if (int rc = fams_will_write(img_ + off, len)) fail("fams_will_write", rc);
     memcpy(img_ + off, src, len);
     memcpy(shadow_.data() + off, src, len);
+    pending_end_ = std::max(pending_end_, off + len);
+  }
+
+  // fams_resize. Growth: pending (a crash or rollback restores the committed size). Shrinking:
+  // committed at once — the oracle moves to the committed state cut to the new size. (A shrink
+  // below a pending write would also commit everything first: the workloads do not do that.)
+  void resize(size_t n) {
+    if (n < shadow_.size()) {
+      if (pending_end_ > n) fail("workload: shrink below a pending write", EINVAL);
+      std::vector<uint8_t> cut(committed_.begin(), committed_.begin() + std::min(n, committed_.size()));
+      ex_.begin_commit(cut);
+      if (int rc = fams_resize(r_, n)) fail("fams_resize (shrink)", rc);
+      committed_ = std::move(cut);
+      ex_.end_commit(committed_);
+      shadow_.resize(n);
+      check_after_commit("fams_resize (shrink)");
+    } else {
+      if (int rc = fams_resize(r_, n)) fail("fams_resize (grow)", rc);
+      shadow_.resize(n, 0);
+    }
+    if (file_size() != n) ex_.violation("fams_resize(%zu) left the file at %zu bytes", n, file_size());
   }
   // For stores made by other threads: they announce and store; we only mirror the bytes.
   void mirror(size_t off, const void *src, size_t len) { memcpy(shadow_.data() + off, src, len); }
@@ -438,15 +488,23 @@ class Driver {
     ex_.begin_commit(shadow_);
     if (int rc = fams_msync(r_)) fail("fams_msync", rc);
     committed_ = shadow_;
+    pending_end_ = 0;
     ex_.end_commit(committed_);
     check_after_commit("fams_msync");
+    if (file_size() != committed_.size())
+      ex_.violation("after fams_msync the file has %zu bytes, the commit %zu", file_size(),
+                    committed_.size());
   }
 
   void rollback() {
     if (int rc = fams_rollback(r_)) fail("fams_rollback", rc);
     shadow_ = committed_;
+    pending_end_ = 0;
     if (memcmp(img_, committed_.data(), committed_.size()) != 0)
       ex_.violation("fams_rollback did not restore the working copy to the last commit");
+    if (file_size() != committed_.size())
+      ex_.violation("fams_rollback left the file at %zu bytes, not its committed %zu", file_size(),
+                    committed_.size());
   }
 
   // Commit through fams_unmap, then map again (recovery at open runs on the simulator too).
@@ -455,6 +513,7 @@ class Driver {
     if (int rc = fams_unmap(r_)) fail("fams_unmap", rc);
     ex_.forget_backend();
     committed_ = shadow_;
+    pending_end_ = 0;
     ex_.end_commit(committed_);
     map();
     if (memcmp(img_, committed_.data(), committed_.size()) != 0)
@@ -505,8 +564,14 @@ class Driver {
                     what);
   }
 
+  size_t file_size() const {
+    struct stat st;
+    return ::stat(path_.c_str(), &st) == 0 ? static_cast<size_t>(st.st_size) : SIZE_MAX;
+  }
+
   Explorer &ex_;
   const Args &args_;
+  size_t pending_end_ = 0;  // end of the highest write since the last commit or rollback
   std::string path_;
   fams_region *r_ = nullptr;
   uint8_t *img_ = nullptr;
@@ -587,6 +652,54 @@ void run_threads(Driver &d, uint64_t seed, int rounds) {
   }
 }
 
+// File size changes (fams_resize; ftruncate in instrumented programs): growth is committed with
+// the next msync, or undone by a crash or rollback; shrinking is committed at once. Sizes are
+// odd on purpose (partial last lines and pages); the file stays within the map-time mapping.
+void run_resize(Driver &d, uint64_t seed, int rounds) {
+  std::mt19937_64 rng(seed);
+  const size_t max = d.size();
+  auto write_some = [&](size_t lo, size_t hi, int n) {  // n writes inside [lo, hi)
+    for (int k = 0; k < n && hi > lo; ++k) {
+      size_t len = std::min<size_t>(hi - lo, 1 + rng() % 300);
+      size_t off = lo + rng() % (hi - lo - len + 1);
+      std::vector<uint8_t> src = test::pattern(len, rng());
+      d.write(off, src.data(), len);
+    }
+  };
+  d.resize(max / 2 + 13);  // room to grow; a shrink first
+  for (int r = 1; r <= rounds; ++r) {
+    size_t n = d.size();
+    size_t grown = std::min(max, n + 1 + rng() % 3000);
+    switch (r % 5) {
+      case 0:  // grow, write old and new bytes, commit
+      case 1:
+        d.resize(grown);
+        write_some(0, n, 2);
+        write_some(n, grown, 2);
+        d.commit();
+        break;
+      case 2:  // grow and write, then roll it all back (size too); then commit other writes
+        d.resize(grown);
+        write_some(n > 64 ? n - 64 : 0, grown, 3);
+        d.rollback();
+        write_some(0, d.size(), 2);
+        d.commit();
+        break;
+      case 3: {  // pending writes below the new end, shrink, commit them
+        size_t small = std::max<size_t>(512, n - rng() % (n / 3 + 1));
+        write_some(0, small, 3);
+        d.resize(small);
+        d.commit();
+        break;
+      }
+      case 4:  // a growth alone: the commit records only the size
+        d.resize(grown);
+        d.commit();
+        break;
+    }
+  }
+}
+
 bool parse(int argc, char **argv, Args *a) {
   for (int i = 1; i < argc; ++i) {
     std::string s = argv[i];
@@ -635,6 +748,7 @@ int main(int argc, char **argv) {
       {"random", 16384, 14, run_rounds},   {"odd-size", 10001, 12, run_rounds},
       {"memcpy", 32768, 3, run_memcpy},    {"small", 8192, 200, run_small},
       {"overflow", 16384, 10, run_rounds}, {"threads", 16384, 10, run_threads},
+      {"resize", 16384, 15, run_resize},
   };
   const W *w = nullptr;
   for (const W &x : workloads)

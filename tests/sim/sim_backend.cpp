@@ -60,8 +60,9 @@ Break break_from_env() {
   if (strcmp(v, "skip-log-persist") == 0) return Break::skip_log_persist;
   if (strcmp(v, "drop-log-persist") == 0) return Break::drop_log_persist;
   if (strcmp(v, "no-drain-data") == 0) return Break::no_drain_data;
+  if (strcmp(v, "ignore-resize") == 0) return Break::ignore_resize;
   fprintf(stderr, "sim: unknown FAMSYNC_SIM_BREAK=%s (want none|skip-log-persist|"
-          "drop-log-persist|no-drain-data)\n", v);
+          "drop-log-persist|no-drain-data|ignore-resize)\n", v);
   abort();  // a typo must not silently test the correct protocol
 }
 
@@ -71,6 +72,7 @@ const char *break_name(Break b) {
     case Break::skip_log_persist: return "skip-log-persist";
     case Break::drop_log_persist: return "drop-log-persist";
     case Break::no_drain_data: return "no-drain-data";
+    case Break::ignore_resize: return "ignore-resize";
   }
   return "?";
 }
@@ -81,6 +83,7 @@ const char *kind_name(Event::Kind k) {
     case Event::Kind::write_word: return "write_word";
     case Event::Kind::persist: return "persist";
     case Event::Kind::grow_log: return "grow_log";
+    case Event::Kind::set_data_size: return "set_data_size";
   }
   return "?";
 }
@@ -169,6 +172,7 @@ bool SimBackend::breaks_this_persist(Medium m) const {
     }
     case Break::drop_log_persist: return m == Medium::log;
     case Break::no_drain_data: return m == Medium::data;
+    case Break::ignore_resize: return false;
   }
   return false;
 }
@@ -200,6 +204,34 @@ int SimBackend::grow_log(uint64_t new_size) {
   lg.first_seq.resize(granules, 0);
   lg.last_seq.resize(granules, 0);
   Event e{Event::Kind::grow_log, Medium::log, 0, new_size, ++seq_};
+  notify(e);
+  return 0;
+}
+
+int SimBackend::set_data_size(uint64_t new_size) {
+  std::lock_guard lock(mu_);
+  Media &d = media_[idx(Medium::data)];
+  if (write_through_) {
+    if (::ftruncate(d.fd, static_cast<off_t>(new_size)) != 0) return errno;
+  }
+  if (break_ == Break::ignore_resize) return 0;  // the real file changes, the durable image not
+  if (model_ == Model::file) drain(d);  // fsync
+  uint64_t g = granule_size();
+  uint64_t granules = (new_size + g - 1) / g;
+  // Pending granules that start at or past the new end are gone; a partial last granule keeps
+  // its pending bytes below the end.
+  std::vector<uint64_t> kept;
+  for (uint64_t i : d.dirty) {
+    if (i < granules) kept.push_back(i);
+    else d.first_seq[i] = d.last_seq[i] = 0;
+  }
+  d.dirty.swap(kept);
+  d.visible.resize(new_size, 0);
+  d.persisted.resize(new_size, 0);
+  d.first_seq.resize(granules, 0);
+  d.last_seq.resize(granules, 0);
+  ++d.version;  // crash-image keys name the data image's shape too
+  Event e{Event::Kind::set_data_size, Medium::data, 0, new_size, ++seq_};
   notify(e);
   return 0;
 }

@@ -29,7 +29,10 @@
 // again, and Region::open's own header reads, see what the program would. Durability of the
 // real files is never relied on: crash images are built only from the `persisted` images.
 // grow_log() extends the real log with posix_fallocate, and models the new area as persisted
-// zeros (file-size metadata durability is out of the model).
+// zeros (log-size metadata durability is out of the model). set_data_size() is ftruncate +
+// fsync: the new size is durable at once in both images (growth: zeros; shrinking: the tail and
+// its pending writes are gone); on the file model the fsync also persists every pending data
+// write, on pmem pending stores below the new end stay pending.
 #pragma once
 
 #include "backend.hpp"
@@ -52,13 +55,15 @@ enum class Model : uint8_t { pmem, file };
 //   drop_log_persist: every persist(log) does nothing (protocol-agnostic; pmem: a persist(data)
 //                     is still a global fence).
 //   no_drain_data:    persist(data) does nothing (pmem: a later global fence still drains it).
-enum class Break : uint8_t { none, skip_log_persist, drop_log_persist, no_drain_data };
-// FAMSYNC_SIM_BREAK=none|skip-log-persist|drop-log-persist|no-drain-data
+//   ignore_resize:    set_data_size() changes the real file but not the simulated images (the
+//                     durable size never changes).
+enum class Break : uint8_t { none, skip_log_persist, drop_log_persist, no_drain_data, ignore_resize };
+// FAMSYNC_SIM_BREAK=none|skip-log-persist|drop-log-persist|no-drain-data|ignore-resize
 Break break_from_env();
 const char *break_name(Break b);
 
 struct Event {
-  enum class Kind : uint8_t { write, write_word, persist, grow_log };
+  enum class Kind : uint8_t { write, write_word, persist, grow_log, set_data_size };
   Kind kind;
   Medium medium;
   uint64_t off = 0;
@@ -92,6 +97,7 @@ class SimBackend final : public Backend {
   int read(Medium m, uint64_t off, void *dst, size_t len) override;
   int persist(Medium m) override;
   int grow_log(uint64_t new_size) override;
+  int set_data_size(uint64_t new_size) override;
   uint64_t log_size() const override;
 
   Model model() const { return model_; }

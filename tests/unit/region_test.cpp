@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace famsync::test;
@@ -178,6 +179,93 @@ TEST_P(RegionTest, WillWriteOutsideRegionIsRejected) {
   EXPECT_EQ(fams_will_write(nullptr, 1), EINVAL);
   EXPECT_EQ(fams_will_write(image, 0), 0);
   EXPECT_EQ(fams_unmap(r), 0);
+}
+
+// ---- File size (fams_resize) ---------------------------------------------------------------------
+
+uint64_t size_of(const std::string &path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : UINT64_MAX;
+}
+
+TEST_P(RegionTest, GrowthIsCommittedByTheNextMsync) {
+  auto initial = pattern(10000, 21);
+  std::string path = dir_.file("data");
+  write_file(path, initial);
+  fams_region *r = map(path);
+  ASSERT_NE(r, nullptr);
+  ASSERT_EQ(fams_resize(r, 6001), 0) << fams_last_error_message();  // shrink: committed at once
+  ASSERT_EQ(fams_resize(r, 9000), 0) << fams_last_error_message();  // grow within the mapping
+  EXPECT_EQ(size_of(path), 9000u);
+  EXPECT_EQ(fams_region_size(r), 9000u);
+  auto *p = static_cast<uint8_t *>(fams_region_addr(r));
+  EXPECT_EQ(p[8999], 0) << "grown bytes must read as zero";
+  EXPECT_EQ(p[6000], initial[6000]) << "bytes below the shrink stay";
+  const char msg[] = "in the grown area";
+  write(r, 8000, msg, sizeof msg);
+  // Size alone, nothing else dirty: still a commit (not an empty one).
+  ASSERT_EQ(fams_msync(r), 0) << fams_last_error_message();
+  EXPECT_EQ(fams_unmap(r), 0);
+  auto want = initial;
+  want.resize(6001);
+  want.resize(9000, 0);
+  memcpy(want.data() + 8000, msg, sizeof msg);
+  EXPECT_EQ(read_file(path), want);
+  EXPECT_EQ(fams_recover(path.c_str()), 0);
+  EXPECT_EQ(read_file(path), want) << "recovery must keep a committed growth";
+}
+
+TEST_P(RegionTest, SizeOnlyChangeIsCommitted) {
+  std::string path = dir_.file("data");
+  write_file(path, pattern(4096, 22));
+  fams_region *r = map(path);
+  ASSERT_NE(r, nullptr);
+  ASSERT_EQ(fams_resize(r, 2000), 0);
+  ASSERT_EQ(fams_resize(r, 3000), 0);
+  fams_stat_counters before, after;
+  ASSERT_EQ(fams_stats(r, &before), 0);
+  ASSERT_EQ(fams_msync(r), 0) << fams_last_error_message();
+  ASSERT_EQ(fams_stats(r, &after), 0);
+  EXPECT_EQ(after.empty_commits, before.empty_commits) << "a size change is something to commit";
+  ASSERT_EQ(fams_rollback(r), 0);
+  EXPECT_EQ(size_of(path), 3000u) << "rollback must not undo a committed growth";
+  EXPECT_EQ(fams_unmap(r), 0);
+  EXPECT_EQ(fams_recover(path.c_str()), 0);
+  EXPECT_EQ(size_of(path), 3000u);
+}
+
+TEST_P(RegionTest, RollbackCutsAnUncommittedGrowth) {
+  auto initial = pattern(8000, 23);
+  std::string path = dir_.file("data");
+  write_file(path, initial);
+  fams_region *r = map(path);
+  ASSERT_NE(r, nullptr);
+  ASSERT_EQ(fams_resize(r, 4000), 0);
+  ASSERT_EQ(fams_msync(r), 0);
+  ASSERT_EQ(fams_resize(r, 7777), 0);
+  const char msg[] = "noise";
+  write(r, 7000, msg, sizeof msg);
+  write(r, 100, msg, sizeof msg);
+  ASSERT_EQ(fams_rollback(r), 0) << fams_last_error_message();
+  EXPECT_EQ(size_of(path), 4000u);
+  EXPECT_EQ(fams_region_size(r), 4000u);
+  EXPECT_EQ(fams_unmap(r), 0);
+  EXPECT_EQ(read_file(path), std::vector<uint8_t>(initial.begin(), initial.begin() + 4000));
+}
+
+TEST_P(RegionTest, ResizeValidatesItsArguments) {
+  std::string path = dir_.file("data");
+  write_file(path, pattern(4096, 24));
+  EXPECT_EQ(fams_resize(nullptr, 10), EINVAL);
+  EXPECT_NE(std::string(fams_last_error_message()), "");
+  fams_region *r = map(path);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(fams_resize(r, UINT64_MAX), EINVAL);
+  EXPECT_EQ(fams_resize(r, uint64_t{1} << 63), EINVAL);
+  EXPECT_EQ(size_of(path), 4096u) << "a refused resize must change nothing";
+  EXPECT_EQ(fams_unmap(r), 0);
+  EXPECT_EQ(fams_resize(r, 10), FAMS_ENOTTRACKED) << "stale handle";
+  EXPECT_EQ(size_of(path), 4096u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RegionTest,
