@@ -274,8 +274,8 @@ long __fams_pwrite(int fd, const void *buf, unsigned long count, long offset) {
   if (end > r->size()) {
     // Extending the file: grow it first, durably (the region must know the size before any
     // commit logs lines in the new area), so the mapped part of the bytes can go into the
-    // working copy and be committed like any other change.
-    if (int rc = r->resize_file(end)) return set_errno_from(rc);
+    // working copy and be committed like any other change. Never shrinks (concurrent appenders).
+    if (int rc = r->extend_file(end)) return set_errno_from(rc);
   }
   size_t in_copy = working_copy_part(r, static_cast<uint64_t>(offset), count);
   if (in_copy != 0) {  // the mapped part goes into the working copy: committed atomically later

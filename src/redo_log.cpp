@@ -76,10 +76,11 @@ int RedoLog::checkpoint(uint64_t committed_size) {
   return 0;
 }
 
-int RedoLog::lower_committed_size(uint64_t size) {
+int RedoLog::set_current_size_word(uint64_t word) {
+  // As UndoLog::set_current_size_word; and with groups in the log the last group's size would
+  // win over this word anyway.
   if (tail_ != 0)
-    return fail(EINVAL, "internal: lowering the committed size with commits in the redo log");
-  uint64_t word = encode_size(size);
+    return fail(EINVAL, "internal: changing the committed size with commits in the redo log");
   if (int rc = backend_->write_word(Medium::log, log_size_slot_offset(generation_), word)) return rc;
   if (int rc = backend_->persist(Medium::log)) return rc;
   size_words_[generation_ & 1] = word;

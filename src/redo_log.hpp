@@ -47,13 +47,17 @@ class RedoLog {
 
   // Lowers the current generation's committed size to SIZE, durably. Only with no group since the
   // last checkpoint (tail() == 0), after the file was cut to SIZE durably.
-  int lower_committed_size(uint64_t size);
+  int lower_committed_size(uint64_t size) { return set_current_size_word(encode_size(size)); }
+
+  // Clears it (0: recovery leaves the size alone), durably; tail() == 0. See UndoLog.
+  int clear_committed_size() { return set_current_size_word(0); }
 
   uint64_t tail() const { return tail_; }
   uint64_t capacity() const { return capacity_; }
   uint64_t generation() const { return generation_; }
 
  private:
+  int set_current_size_word(uint64_t word);
   int grow(uint64_t min_capacity);
 
   Backend *backend_;

@@ -561,12 +561,6 @@ int Region::close(Region *region, bool commit_first) {
   int rc = 0;
   if (commit_first && !region->disowned_) {
     rc = region->commit();
-    // Undo: the last retire's live_count = 0 is durable only at the next drain (undo_log.cpp);
-    // give it one, so a closed file's log reads as clean.
-    if (rc == 0 && region->undo_) {
-      std::lock_guard lock(region->mutex_);
-      rc = region->backend_->persist(Medium::log);
-    }
     // Redo: leave the data file complete and durable and the log empty, so a cleanly closed
     // file needs no log at all.
     if (rc == 0 && region->redo_ && region->redo_->tail() != 0) {
@@ -575,11 +569,23 @@ int Region::close(Region *region, bool commit_first) {
       else ++region->stats_.checkpoints;
     }
   }
+  if (rc == 0) rc = region->release_committed_size();
   registry::remove(region);
   window::publish(reinterpret_cast<uintptr_t>(region->base_), region->slot_len_, nullptr);
   // (In a forked child closing our descriptors is harmless: the flock lives on in the parent's.)
   delete region;
   return rc;
+}
+
+// A file closed in exactly its committed state carries no size record: until famsync maps it
+// again, anything may change it (a writer that is not famsync, the same program's pwrite after
+// unmap), and recovery must not cut that off. Also makes undo's lazy live_count = 0 durable.
+int Region::release_committed_size() {
+  std::lock_guard lock(mutex_);
+  if (disowned_ || poisoned_ || data_size_ != committed_size_) return 0;
+  if (redo_ && redo_->tail() != 0) return 0;  // closed without committing: groups still pending
+  int rc = undo_ ? undo_->clear_committed_size() : redo_->clear_committed_size();
+  return rc != 0 ? fail_poisoned(rc) : 0;
 }
 
 bool Region::has_dirty_line_from(uint64_t first_line) {
@@ -617,6 +623,13 @@ int Region::resize_file(uint64_t new_size) {
     committed_size_ = new_size;
   }
   return 0;
+}
+
+int Region::extend_file(uint64_t min_size) {
+  std::lock_guard lock(mutex_);
+  if (poisoned_) return fail(FAMS_EPOISONED, "%s: poisoned mapping", path_.c_str());
+  if (min_size <= data_size_) return 0;  // another writer got there first
+  return change_size_locked(min_size);
 }
 
 // Sets the file's size durably and keeps the working copy consistent with it. Growth is not

@@ -47,6 +47,11 @@ class Region {
   // new end; other pending changes stay pending. Errors: commit's, ftruncate's, fsync's (poisons).
   int resize_file(uint64_t new_size);
 
+  // pwrite/write past EOF: grows the file to at least MIN_SIZE, as resize_file does, but never
+  // shrinks it — concurrent appenders race here, and the one with the smaller end must not cut
+  // the other's bytes off (the kernel's own pwrite extension never does). Errors: as resize_file.
+  int extend_file(uint64_t min_size);
+
   // mremap of the working copy: shrinks in place or grows (in place within the window slot, else
   // by moving when MAY_MOVE). *OUT receives the (possibly new) address. Errors: ENOMEM (cannot
   // grow in place and may not move, or the window is full), errors of commit (shrinking commits
@@ -111,6 +116,7 @@ class Region {
   void dirty_lines_sorted(uint64_t logged, std::vector<uint64_t> *lines);
   int fail_poisoned(int rc);
   int adopt_committed_size();
+  int release_committed_size();
   int change_size_locked(uint64_t new_size);
   int verify_untracked_writes();
   bool has_dirty_line_from(uint64_t first_line);

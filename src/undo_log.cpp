@@ -62,11 +62,11 @@ int UndoLog::retire() {
   return backend_->write_word(Medium::log, kLogLiveCountOffset, 0);
 }
 
-int UndoLog::lower_committed_size(uint64_t size) {
-  // The file is already cut to SIZE durably, so either value of this word recovers to the same
-  // file (recovery only ever cuts a file down to the committed size).
-  if (int rc = backend_->write_word(Medium::log, log_size_slot_offset(generation_),
-                                    encode_size(size)))
+int UndoLog::set_current_size_word(uint64_t word) {
+  // Callers change it only when the file already has the size either value names (lowering after
+  // a durable cut; clearing when the file is exactly its committed state): a crash with the old
+  // or the new word recovers to the same file (recovery only ever cuts a file down).
+  if (int rc = backend_->write_word(Medium::log, log_size_slot_offset(generation_), word))
     return rc;
   return backend_->persist(Medium::log);
 }

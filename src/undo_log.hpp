@@ -49,7 +49,12 @@ class UndoLog {
 
   // Lowers the current generation's committed size to SIZE, durably (after the file was cut to
   // SIZE and that is durable; no commit in flight).
-  int lower_committed_size(uint64_t size);
+  int lower_committed_size(uint64_t size) { return set_current_size_word(encode_size(size)); }
+
+  // Clears the current generation's committed size (0: recovery leaves the size alone), durably:
+  // at a clean unmap, when the file is exactly its committed state, so that programs may change
+  // it freely until famsync maps it again.
+  int clear_committed_size() { return set_current_size_word(0); }
 
   // Enlarges the log to at least MIN_CAPACITY entries (doubling). Errors: ENOSPC, EIO.
   int grow(uint64_t min_capacity);
@@ -58,6 +63,7 @@ class UndoLog {
   int read(uint64_t slot, LogEntry *out) const;
 
  private:
+  int set_current_size_word(uint64_t word);
   void build(LogEntry *e, uint64_t line_offset, const void *old) const;
 
   Backend *backend_;

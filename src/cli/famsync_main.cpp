@@ -133,7 +133,8 @@ int cmd_info(const char *path) {
     printf("  committed size: %llu bytes%s\n", (unsigned long long)r.committed_size,
            r.size_pending() ? "  (the file is longer: recovery cuts it back)" : "");
   else
-    printf("  committed size: not recorded (log of an older version)\n");
+    printf("  committed size: not recorded (closed cleanly, or a log of an older version): "
+           "recovery leaves the size alone\n");
   printf("  state:        %s\n", r.pending == 0 && !r.size_pending() ? "clean" : "needs recovery");
   return 0;
 }
