@@ -92,7 +92,7 @@ int recover_redo(Backend *backend, RedoLog *log, uint64_t salt, uint64_t data_si
   // Pass 1: the committed size (the last complete group's, else the header's) and validation.
   uint64_t groups = 0, slots = 0;
   uint64_t last_group_size_word = 0;
-  std::vector<std::pair<uint64_t, uint64_t>> offsets;  // (line offset, group's size word)
+  std::vector<uint64_t> offsets;  // every entry's line offset
   int rc = scan_redo_groups(read, salt, log->generation(), log->capacity(),
                             [&](const std::vector<LogEntry> &group) {
                               for (const LogEntry &e : group) {
@@ -101,7 +101,7 @@ int recover_redo(Backend *backend, RedoLog *log, uint64_t salt, uint64_t data_si
                                               "redo log entry restores misaligned offset %llu; "
                                               "nothing was changed",
                                               (unsigned long long)e.line_offset);
-                                offsets.emplace_back(e.line_offset, e.file_size);
+                                offsets.push_back(e.line_offset);
                               }
                               last_group_size_word = group.front().file_size;
                               return 0;
@@ -113,7 +113,7 @@ int recover_redo(Backend *backend, RedoLog *log, uint64_t salt, uint64_t data_si
   bool sized = size_is_recorded(word);
   uint64_t committed = sized ? decode_size(word) : data_size;
   bool cut = sized && data_size > committed;
-  for (const auto &[off, group_word] : offsets) {
+  for (uint64_t off : offsets) {
     if (off >= committed) continue;  // past the committed size: cut below, never applied
     if (off >= data_size)
       return fail(FAMS_ERANGE,

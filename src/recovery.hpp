@@ -21,8 +21,9 @@ struct RecoveryReport {
   uint64_t torn = 0;        // undo: entries skipped (checksum or generation mismatch)
   uint64_t groups = 0;      // redo: complete commit groups replayed
   uint64_t beyond_size = 0; // entries past the committed size (removed by the cut, not applied)
-  uint64_t size_before = 0;   // when the file was cut back to its committed size: its size...
-  uint64_t size_restored = 0; // ... and the committed size (both 0 when it was not cut)
+  uint64_t size_before = 0;   // when the file was cut back to its committed size: its size
+                              // (never 0 then), else 0 ...
+  uint64_t size_restored = 0; // ... and the committed size
 };
 
 // Applies the LIVE_COUNT live entries of LOG to the data medium of BACKEND (DATA_SIZE bytes),

@@ -176,7 +176,7 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool ma
                    : recover_redo(f->backend.get(), f->redo.get(), f->log_file.fixed.salt, size,
                                   size_word, rep);
   if (rc != 0) return rc;
-  if (rep->size_restored != 0 || rep->size_before != 0) {  // cut back to the committed size
+  if (rep->size_before != 0) {  // cut back to the committed size
     if (fstat(f->data_fd, &f->st) != 0) return fail_errno("fstat(%s)", path);
   }
   // The log is clean now. Replace it if it names another inode (forced) or if the mapping's

@@ -45,11 +45,11 @@ int cmd_recover(const char *path, bool force_identity) {
   famsync::RecoveryReport report;
   int rc = famsync::Region::recover_file(path, force_identity, &report);
   if (rc != 0) return error("recover", rc);
-  if (report.size_before != 0 || report.size_restored != 0)
+  if (report.size_before != 0)
     printf("%s: cut back from %llu to its committed size, %llu bytes (it grew after its last "
            "commit)\n", path, (unsigned long long)report.size_before,
            (unsigned long long)report.size_restored);
-  if (report.applied == 0 && report.size_before == 0 && report.size_restored == 0)
+  if (report.applied == 0 && report.size_before == 0)
     printf("%s: consistent, nothing to recover\n", path);
   else if (report.applied == 0)
     ;  // only the size: said above

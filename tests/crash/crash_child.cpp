@@ -49,38 +49,25 @@ void announce(void *p, size_t n) {
   }
 }
 
-int rounds(const char *path, uint64_t seed, uint64_t n) {
-  fams_region *r = nullptr;
-  if (int rc = fams_map(path, 0, &r)) return die("fams_map", rc);
-  auto *image = static_cast<uint8_t *>(fams_region_addr(r));
-  size_t size = fams_region_size(r);
-  for (uint64_t round = 1; round <= n; ++round) {
-    if (round % 5 == 0) {  // noise that must never reach the file
-      famsync::test::apply_round(image, size, seed ^ 0xdeadbeef, round, announce);
-      if (int rc = fams_rollback(r)) return die("fams_rollback", rc);
-    }
-    famsync::test::apply_round(image, size, seed, round, announce);
-    if (int rc = fams_msync(r)) return die("fams_msync", rc);
-    printf("committed %llu\n", (unsigned long long)round);
-    fflush(stdout);
-  }
-  if (int rc = fams_unmap(r)) return die("fams_unmap", rc);
-  return 0;
-}
-
-int resize_rounds(const char *path, uint64_t seed, uint64_t n) {
+// `rounds` and, with RESIZE, `resize` (see the banner).
+int rounds(const char *path, uint64_t seed, uint64_t n, bool resize) {
   fams_region *r = nullptr;
   if (int rc = fams_map(path, 0, &r)) return die("fams_map", rc);
   auto *image = static_cast<uint8_t *>(fams_region_addr(r));
   const size_t max = fams_region_size(r);
   for (uint64_t round = 1; round <= n; ++round) {
-    if (round % 5 == 0) {  // a growth that must never reach the file
-      if (int rc = fams_resize(r, max)) return die("fams_resize (noise)", rc);
+    if (round % 5 == 0) {  // noise that must never reach the file (with RESIZE: a growth too)
+      if (resize) {
+        if (int rc = fams_resize(r, max)) return die("fams_resize (noise)", rc);
+      }
       famsync::test::apply_round(image, max, seed ^ 0xdeadbeef, round, announce);
       if (int rc = fams_rollback(r)) return die("fams_rollback", rc);
     }
-    size_t size = famsync::test::resize_round_size(max, seed, round);
-    if (int rc = fams_resize(r, size)) return die("fams_resize", rc);
+    size_t size = max;
+    if (resize) {
+      size = famsync::test::resize_round_size(max, seed, round);
+      if (int rc = fams_resize(r, size)) return die("fams_resize", rc);
+    }
     famsync::test::apply_round(image, size, seed, round, announce);
     if (int rc = fams_msync(r)) return die("fams_msync", rc);
     printf("committed %llu\n", (unsigned long long)round);
@@ -115,9 +102,9 @@ int threads(const char *path, int nthreads) {
 
 int main(int argc, char **argv) {
   if (argc >= 5 && strcmp(argv[1], "rounds") == 0)
-    return rounds(argv[2], strtoull(argv[3], nullptr, 10), strtoull(argv[4], nullptr, 10));
+    return rounds(argv[2], strtoull(argv[3], nullptr, 10), strtoull(argv[4], nullptr, 10), false);
   if (argc >= 5 && strcmp(argv[1], "resize") == 0)
-    return resize_rounds(argv[2], strtoull(argv[3], nullptr, 10), strtoull(argv[4], nullptr, 10));
+    return rounds(argv[2], strtoull(argv[3], nullptr, 10), strtoull(argv[4], nullptr, 10), true);
   if (argc >= 4 && strcmp(argv[1], "grow-and-die") == 0) {
     fams_region *r = nullptr;
     if (int rc = fams_map(argv[2], 0, &r)) return die("fams_map", rc);
