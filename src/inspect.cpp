@@ -30,7 +30,7 @@ int inspect_log(const std::string &data_path, LogReport *report) {
   LogFile &lf = report->log;
   if (int rc = open_log_file(report->log_path, st, 0, LogProtocol::undo, LogOpenMode::must_exist, /*read_only=*/true, &lf))
     return rc;
-  uint64_t size_word = lf.dynamic.committed_size[lf.dynamic.generation & 1];
+  uint64_t size_word = current_size_word(lf.dynamic);
   if (lf.protocol() == LogProtocol::redo) {  // the last complete group's size wins
     ReadSlot read = [&](uint64_t slot, LogEntry *e) {
       return os::pread_full(lf.fd, e, sizeof *e, log_entry_offset(slot), lf.path.c_str());

@@ -60,6 +60,10 @@ inline constexpr uint64_t kSizeRecorded = 1ull << 63;
 inline constexpr uint64_t encode_size(uint64_t size) { return size | kSizeRecorded; }
 inline constexpr bool size_is_recorded(uint64_t word) { return (word & kSizeRecorded) != 0; }
 inline constexpr uint64_t decode_size(uint64_t word) { return word & ~kSizeRecorded; }
+// The size word that names the committed size of H's current generation.
+inline constexpr uint64_t current_size_word(const LogDynamicHeader &h) {
+  return h.committed_size[h.generation & 1];
+}
 
 enum class LogProtocol : uint32_t { undo = 0, redo = 1 };
 

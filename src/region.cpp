@@ -170,7 +170,7 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool ma
   RecoveryReport local;
   RecoveryReport *rep = report != nullptr ? report : &local;
   const LogDynamicHeader &dyn = f->log_file.dynamic;
-  uint64_t size_word = dyn.committed_size[dyn.generation & 1];
+  uint64_t size_word = current_size_word(dyn);
   int rc = f->undo ? recover_entries(f->backend.get(), f->undo.get(), dyn.live_count, size,
                                      size_word, rep)
                    : recover_redo(f->backend.get(), f->redo.get(), f->log_file.fixed.salt, size,
@@ -275,7 +275,7 @@ int Region::adopt_committed_size() {
   committed_size_ = data_size_;
   LogDynamicHeader dyn;
   if (int rc = backend_->read(Medium::log, kLogGenerationOffset, &dyn, sizeof dyn)) return rc;
-  if (dyn.committed_size[dyn.generation & 1] == encode_size(data_size_)) return 0;
+  if (current_size_word(dyn) == encode_size(data_size_)) return 0;
   return undo_ ? undo_->lower_committed_size(data_size_) : redo_->lower_committed_size(data_size_);
 }
 
