@@ -87,6 +87,16 @@ untracked=$(grep -c '^famsync verify:' "$work/kc-check.log" || true)
 runs=$(grep -cE '^\S*LD_LIBRARY_PATH=.* \./kc' "$work/kc-check.log" || true)
 note "kyoto make $targets: exit $rc, $runs commands, $untracked untracked-write reports"
 
+log "Kyoto transaction semantics with the WAL off (clear, defrag, growth; commit and abort)"
+for t in hash tree; do
+  set +e
+  sem=$("$work/kcdriver" semantics "$t" /var/tmp/famsync-kcsem."$t" 2>&1); src=$?
+  set -e
+  echo "$sem" | tail -5
+  note "kyoto semantics $t: exit $src, $(echo "$sem" | tail -1)"
+  rm -f /var/tmp/famsync-kcsem."$t"*
+done
+
 log "Kyoto crash test ($kills kills per type, seed $seed)"
 for t in hash tree; do
   "$here/kc-crash.sh" "$kc" "$work/kcdriver" "$cli" /var/tmp/famsync-kccrash "$t" "$kills" "$seed" |
