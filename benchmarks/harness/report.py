@@ -115,6 +115,22 @@ def parse_quick_compare(path):
     return rows
 
 
+KYOTO_BEGIN = "<!-- KYOTO BEGIN"
+KYOTO_END = "<!-- KYOTO END -->"
+
+
+def kept_kyoto_section(results_path):
+    """The Kyoto Cabinet section (tests/realapps/kc_report.py writes it, from another script's run)
+    survives this rewrite verbatim, markers included; [] if there is none."""
+    if not os.path.exists(results_path):
+        return []
+    body = open(results_path).read()
+    start, end = body.find(KYOTO_BEGIN), body.find(KYOTO_END)
+    if start < 0 or end < start:
+        return []
+    return [body[start:end + len(KYOTO_END)], ""]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
@@ -368,6 +384,7 @@ def main():
         rel = os.path.relpath(a.out, os.path.dirname(os.path.abspath(a.results)))
         md += [f"![{p}]({rel}/{p})" for p in plots]
         md.append("")
+    md += kept_kyoto_section(a.results)
     with open(a.results, "w") as f:
         f.write("\n".join(md) + "\n")
     print(f"report.py: wrote {a.results}")

@@ -9,9 +9,10 @@
 #   tests/realapps/run.sh [--quick]
 # Environment: FAMSYNC_BUILD (famsync build dir; default build/, built if missing),
 # REALAPPS_DIR (scratch; default build/realapps), KILLS (default 100 per Kyoto DB type, 50 for
-# LMDB), BENCH_SECONDS (per point, default 1.5), KC_CHECK=full|quick (Kyoto make check: every
-# target, or only the file-backed check-hash and check-tree; default quick), SEED (default 6).
-# --quick: KILLS=10, BENCH_SECONDS=0.5, k ∈ {1, 8, 128}.
+# LMDB), BENCH_SECONDS (per point, default 1.5), BENCH_REPEATS (stock/famsync pairs per point,
+# default 3; the report gives medians), KC_CHECK=full|quick (Kyoto make check: every target, or
+# only the file-backed check-hash and check-tree; default quick), SEED (default 6).
+# --quick: KILLS=10, BENCH_SECONDS=0.5, BENCH_REPEATS=1, k ∈ {1, 8, 128}.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -20,9 +21,12 @@ work=${REALAPPS_DIR:-$root/build/realapps}
 seed=${SEED:-6}
 kills=${KILLS:-100}
 bench_s=${BENCH_SECONDS:-1.5}
+reps=${BENCH_REPEATS:-3}
 kc_check=${KC_CHECK:-quick}
 ks="1 2 4 8 16 32 64 128"
-if [ "${1:-}" = --quick ]; then kills=${KILLS:-10}; bench_s=${BENCH_SECONDS:-0.5}; ks="1 8 128"; fi
+if [ "${1:-}" = --quick ]; then
+  kills=${KILLS:-10}; bench_s=${BENCH_SECONDS:-0.5}; reps=${BENCH_REPEATS:-1}; ks="1 8 128"
+fi
 results=$here/RESULTS.md
 summary=$work/summary.txt
 sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
@@ -93,7 +97,7 @@ for t in hash tree; do
   sem=$("$work/kcdriver" semantics "$t" /var/tmp/famsync-kcsem."$t" 2>&1); src=$?
   set -e
   echo "$sem" | tail -5
-  note "kyoto semantics $t: exit $src, $(echo "$sem" | tail -1)"
+  note "kyoto semantics $t: exit $src, ${sem##*$'\n'}"
   rm -f /var/tmp/famsync-kcsem."$t"*
 done
 
@@ -105,7 +109,7 @@ done
 
 log "Kyoto benchmark: stock hard transactions (WAL) vs WAL off + famsync, ${bench_s}s per point"
 csv=$work/kc-bench.csv
-echo "fs,mode,db,k,ops,seconds,us_per_op" >"$csv"
+echo "fs,mode,rep,db,k,ops,seconds,us_per_op" >"$csv"
 for fs in ext4 shm; do
   if [ $fs = ext4 ]; then d=/var/tmp/famsync-kcbench; fenv=(); else
     d=/dev/shm/famsync-kcbench; fenv=(FAMSYNC_BACKEND=pmem FAMSYNC_PATHS=/dev/shm/); fi
@@ -117,11 +121,13 @@ for fs in ext4 shm; do
   rt=(); [ "$(id -u)" = 0 ] && command -v chrt >/dev/null && rt=(chrt -f 10)
   for db in hash tree; do
     for k in $ks; do
-      for mode in stock famsync; do
-        menv=(FAMSYNC_DISABLE=1); [ $mode = famsync ] && menv=("${fenv[@]}")
-        rm -f "$d"/db.*
-        line=$(env "${menv[@]}" "${rt[@]}" "$work/kcdriver" bench $db "$d/db.$db" "$k" "$bench_s" "$seed")
-        echo "$fs,$mode,$line" | tee -a "$csv"
+      for ((rep = 1; rep <= reps; rep++)); do
+        for mode in stock famsync; do
+          menv=(FAMSYNC_DISABLE=1); [ $mode = famsync ] && menv=("${fenv[@]}")
+          rm -f "$d"/db.*
+          line=$(env "${menv[@]}" "${rt[@]}" "$work/kcdriver" bench $db "$d/db.$db" "$k" "$bench_s" "$seed")
+          echo "$fs,$mode,$rep,$line" | tee -a "$csv"
+        done
       done
     done
   done
@@ -130,29 +136,9 @@ done
 # Debian's python3-matplotlib is in /usr/bin/python3; a pyenv/venv python3 first in PATH may lack it.
 py=python3
 for cand in /usr/bin/python3 python3; do "$cand" -c 'import matplotlib' 2>/dev/null && { py=$cand; break; }; done
-"$py" - "$csv" "$work" <<'EOF' | tee -a "$summary"
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-t = {(r['fs'], r['mode'], r['db'], int(r['k'])): float(r['us_per_op']) for r in rows}
-ks = sorted({int(r['k']) for r in rows})
-for fs in ('ext4', 'shm'):
-    for db in ('hash', 'tree'):
-        sp = ['k=%d %.1fx' % (k, t[(fs, 'stock', db, k)] / t[(fs, 'famsync', db, k)]) for k in ks]
-        print('kyoto speedup %s %s: %s' % (fs, db, ', '.join(sp)))
-try:
-    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, fs in zip(axes, ('ext4', 'shm')):
-        for db in ('hash', 'tree'):
-            for mode, style in (('stock', '--o'), ('famsync', '-s')):
-                ax.plot(ks, [t[(fs, mode, db, k)] for k in ks], style, label='%s %s' % (db, mode))
-        ax.set_xscale('log', base=2); ax.set_yscale('log'); ax.set_xlabel('ops per transaction (k)')
-        ax.set_ylabel('time per op (us)'); ax.set_title('Kyoto Cabinet, %s' % fs); ax.legend()
-    fig.tight_layout(); fig.savefig(sys.argv[2] + '/kc-bench.png', dpi=120)
-    print('plot: %s/kc-bench.png' % sys.argv[2])
-except ImportError:
-    print('plot: python3-matplotlib not installed')
-EOF
+mode_label=full; [ "${1:-}" = --quick ] && mode_label=--quick
+"$py" "$here/kc_report.py" "$csv" "$root/benchmarks/results/kyoto" "$root/benchmarks/RESULTS.md" \
+  "$mode_label" | tee -a "$summary"
 
 # ---- 3. LMDB ----------------------------------------------------------------------------------
 log "LMDB: build with famsync-cc, mtest* in MDB_WRITEMAP mode with FAMSYNC_VERIFY=1"
