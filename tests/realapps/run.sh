@@ -11,8 +11,8 @@
 # REALAPPS_DIR (scratch; default build/realapps), KILLS (default 100 per Kyoto DB type, 50 for
 # LMDB), BENCH_SECONDS (per point, default 1.5), BENCH_REPEATS (stock/famsync pairs per point,
 # default 3; the report gives medians), KC_CHECK=full|quick (Kyoto make check: every target, or
-# only the file-backed check-hash and check-tree; default quick), SEED (default 6).
-# --quick: KILLS=10, BENCH_SECONDS=0.5, BENCH_REPEATS=1, k ∈ {1, 8, 128}.
+# only the file-backed check-hash and check-tree; default full), SEED (default 6).
+# --quick: KILLS=10, BENCH_SECONDS=0.5, BENCH_REPEATS=1, KC_CHECK=quick, k ∈ {1, 8, 128}.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -22,10 +22,11 @@ seed=${SEED:-6}
 kills=${KILLS:-100}
 bench_s=${BENCH_SECONDS:-1.5}
 reps=${BENCH_REPEATS:-3}
-kc_check=${KC_CHECK:-quick}
+kc_check=${KC_CHECK:-full}
 ks="1 2 4 8 16 32 64 128"
 if [ "${1:-}" = --quick ]; then
   kills=${KILLS:-10}; bench_s=${BENCH_SECONDS:-0.5}; reps=${BENCH_REPEATS:-1}; ks="1 8 128"
+  kc_check=${KC_CHECK:-quick}
 fi
 results=$here/RESULTS.md
 summary=$work/summary.txt
