@@ -71,14 +71,16 @@ def plot(t, ks, path):
 
 def section(t, speedup, ks, reps, label, have_plot):
     when = datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%MZ")
+    command = ("`tests/realapps/run.sh --quick`" if label == "--quick"
+               else "`tests/realapps/run.sh` (full mode)")
     md = ["## Kyoto Cabinet 1.2.79: stock hard transactions (WAL) vs WAL off + famsync (issue 6)\n",
-          "From `tests/realapps/run.sh %s` at %s on %d CPUs, not from the harness above. Random "
+          "From %s at %s on %d CPUs, not from the harness above. Random "
           "set/remove over 20000 keys, a hard transaction committed every k ops; stock and famsync "
           "run back to back at each point (`kcdriver bench`, under SCHED_FIFO when root), %d "
           "time(s) per point. ext4 = /var/tmp, famsync redo log + fdatasync; shm = /dev/shm, "
           "famsync pmem backend forced. Time per op in µs, median of the repeats; speedup = "
           "median of the repeats' stock ÷ famsync. Target: ≥ 8× at k = 1 on ext4.\n"
-          % (label, when, os.cpu_count() or 0, reps)]
+          % (command, when, os.cpu_count() or 0, reps)]
     for fs in ("ext4", "shm"):
         md.append("| %s | %s |" % (fs, " | ".join("k=%d" % k for k in ks)))
         md.append("|---|%s" % ("---|" * len(ks)))
