@@ -265,18 +265,26 @@ bool matches_exactly(BasicDB &db, const Model &model) {
   return true;
 }
 
+// Opens PATH as a new, empty database and sets kSemanticsKeys records (values from SEED) outside
+// any transaction; returns them as the model.
+Model open_and_fill(BasicDB &db, const std::string &path, uint64_t seed) {
+  if (!db.open(path, BasicDB::OWRITER | BasicDB::OCREATE | BasicDB::OTRUNCATE)) die(db, "open");
+  std::mt19937_64 rng(seed);
+  Model model;
+  for (uint64_t i = 0; i < kSemanticsKeys; ++i) {
+    std::string v = value_of(rng, i);
+    if (!db.set(key_of(i), v)) die(db, "set");
+    model[key_of(i)] = v;
+  }
+  return model;
+}
+
 bool semantics_case(const std::string &type, const std::string &path, const char *name,
                     bool commit, void (*body)(BasicDB &, Model &)) {
   Model model;
   {
     auto db = make_db(type);
-    if (!db->open(path, BasicDB::OWRITER | BasicDB::OCREATE | BasicDB::OTRUNCATE)) die(*db, "open");
-    std::mt19937_64 rng(7);
-    for (uint64_t i = 0; i < kSemanticsKeys; ++i) {
-      std::string v = value_of(rng, i);
-      if (!db->set(key_of(i), v)) die(*db, "set");
-      model[key_of(i)] = v;
-    }
+    model = open_and_fill(*db, path, 7);
     if (!db->synchronize(true)) die(*db, "synchronize");
     Model after = model;
     if (!db->begin_transaction(true)) die(*db, "begin");
@@ -340,13 +348,7 @@ bool semantics_copy(const std::string &type, const std::string &path) {
   std::string copy_path = path + ".copy";
   {
     auto db = make_db(type);
-    if (!db->open(path, BasicDB::OWRITER | BasicDB::OCREATE | BasicDB::OTRUNCATE)) die(*db, "open");
-    std::mt19937_64 rng(11);
-    for (uint64_t i = 0; i < kSemanticsKeys; ++i) {
-      std::string v = value_of(rng, i);
-      if (!db->set(key_of(i), v)) die(*db, "set");
-      model[key_of(i)] = v;
-    }
+    model = open_and_fill(*db, path, 11);
     if (!db->copy(copy_path)) die(*db, "copy");
     if (!db->close()) die(*db, "close");
   }

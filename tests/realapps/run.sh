@@ -101,7 +101,7 @@ untracked=$(grep -c '^famsync verify:' "$work/kc-check.log" || true)
 runs=$(grep -cE '^\S*LD_LIBRARY_PATH=.* \./kc' "$work/kc-check.log" || true)
 note "kyoto make $targets: exit $rc, $runs commands, $untracked untracked-write reports"
 
-log "Kyoto transaction semantics with the WAL off (clear, defrag, growth; commit and abort)"
+log "Kyoto semantics with the WAL off (clear, defrag, growth in committed/aborted transactions; copy)"
 for t in hash tree; do
   set +e
   sem=$("$work/kcdriver" semantics "$t" /var/tmp/famsync-kcsem."$t" 2>&1); src=$?
