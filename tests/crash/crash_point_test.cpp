@@ -67,6 +67,25 @@ class CrashPointTest : public ::testing::TestWithParam<Medium> {
  protected:
   CrashPointTest() : dir_(GetParam()) {}
   std::string backend_env() const { return std::string("FAMSYNC_BACKEND=") + medium_name(GetParam()); }
+
+  // One random kill: PATH starts as INITIAL, crash_child runs MODE with SEED until SIGKILLed
+  // after a delay drawn from RNG (*DELAY_US), then `recover` must succeed. *ACKNOWLEDGED = the
+  // commits the child reported before it died. The caller checks the recovered file.
+  ::testing::AssertionResult kill_and_recover(const char *mode, const std::string &path,
+                                              const std::vector<uint8_t> &initial, uint64_t seed,
+                                              std::mt19937_64 &rng, uint64_t *acknowledged,
+                                              long *delay_us) {
+    write_file(path, initial);
+    *delay_us = static_cast<long>(rng() % (GetParam() == Medium::shm_pmem ? 20000 : 60000));
+    ChildResult res = run_child({mode, path, std::to_string(seed), "100000"}, {backend_env()},
+                                *delay_us);
+    *acknowledged = res.acknowledged;
+    if (!killed(res.status)) return ::testing::AssertionFailure() << "the child was not killed";
+    ChildResult rec = run_child({"recover", path}, {backend_env()});
+    if (!WIFEXITED(rec.status) || WEXITSTATUS(rec.status) != 0)
+      return ::testing::AssertionFailure() << "recover failed";
+    return ::testing::AssertionSuccess();
+  }
   TempDir dir_;
 };
 
@@ -179,23 +198,21 @@ TEST_P(CrashPointTest, RandomKillsRecoverToAcknowledgedOrNext) {
   std::vector<std::vector<uint8_t>> states{initial};  // states[r] = after r commits
   for (int i = 0; i < kills; ++i) {
     std::string path = dir_.file("kill-" + std::to_string(i));
-    write_file(path, initial);
-    long delay = static_cast<long>(rng() % (GetParam() == Medium::shm_pmem ? 20000 : 60000));
-    ChildResult res = run_child({"rounds", path, std::to_string(seed), "100000"}, {backend_env()}, delay);
-    ASSERT_TRUE(killed(res.status)) << "kill " << i;
-    ChildResult rec = run_child({"recover", path}, {backend_env()});
-    ASSERT_TRUE(WIFEXITED(rec.status) && WEXITSTATUS(rec.status) == 0);
-    while (states.size() < res.acknowledged + 2) {  // states[r] = the file after r commits
+    uint64_t acknowledged = 0;
+    long delay = 0;
+    ASSERT_TRUE(kill_and_recover("rounds", path, initial, seed, rng, &acknowledged, &delay))
+        << "seed " << seed << " kill " << i;
+    while (states.size() < acknowledged + 2) {  // states[r] = the file after r commits
       auto next = states.back();
       apply_round(next.data(), next.size(), seed, states.size(), nullptr);
       states.push_back(std::move(next));
     }
     auto got = read_file(path);
-    bool ok = got == states[res.acknowledged] || got == states[res.acknowledged + 1];
-    if (ok && got != states[res.acknowledged]) ++recovered_new;
+    bool ok = got == states[acknowledged] || got == states[acknowledged + 1];
+    if (ok && got != states[acknowledged]) ++recovered_new;
     if (!ok) ++violations;
     EXPECT_TRUE(ok) << "seed " << seed << " kill " << i << " after " << delay << " us, acknowledged "
-                    << res.acknowledged << ": file is neither that commit nor the next";
+                    << acknowledged << ": file is neither that commit nor the next";
     std::remove(path.c_str());
     std::remove((path + ".famslog").c_str());
   }
@@ -219,31 +236,28 @@ TEST_P(CrashPointTest, ResizeKillsRecoverToAcknowledgedOrNext) {
   std::vector<std::vector<uint8_t>> states{initial};  // states[r] = after r commits
   for (int i = 0; i < kills; ++i) {
     std::string path = dir_.file("resize-kill-" + std::to_string(i));
-    write_file(path, initial);
-    long delay = static_cast<long>(rng() % (GetParam() == Medium::shm_pmem ? 20000 : 60000));
-    ChildResult res = run_child({"resize", path, std::to_string(seed), "100000"}, {backend_env()},
-                                delay);
-    ASSERT_TRUE(killed(res.status)) << "kill " << i;
-    ChildResult rec = run_child({"recover", path}, {backend_env()});
-    ASSERT_TRUE(WIFEXITED(rec.status) && WEXITSTATUS(rec.status) == 0);
-    while (states.size() < res.acknowledged + 2) {
+    uint64_t acknowledged = 0;
+    long delay = 0;
+    ASSERT_TRUE(kill_and_recover("resize", path, initial, seed, rng, &acknowledged, &delay))
+        << "seed " << seed << " kill " << i;
+    while (states.size() < acknowledged + 2) {
       auto next = states.back();
       next.resize(resize_round_size(initial.size(), seed, states.size()), 0);
       apply_round(next.data(), next.size(), seed, states.size(), nullptr);
       states.push_back(std::move(next));
     }
-    const auto &done = states[res.acknowledged];
+    const auto &done = states[acknowledged];
     std::vector<uint8_t> cut(done.begin(),
-                             done.begin() + std::min(done.size(), states[res.acknowledged + 1].size()));
+                             done.begin() + std::min(done.size(), states[acknowledged + 1].size()));
     auto got = read_file(path);
-    bool ok = got == done || got == cut || got == states[res.acknowledged + 1];
-    if (ok && got == states[res.acknowledged + 1] && got != done) ++recovered_new;
+    bool ok = got == done || got == cut || got == states[acknowledged + 1];
+    if (ok && got == states[acknowledged + 1] && got != done) ++recovered_new;
     else if (ok && got != done) ++recovered_cut;
     if (!ok) ++violations;
     EXPECT_TRUE(ok) << "seed " << seed << " kill " << i << " after " << delay << " us, acknowledged "
-                    << res.acknowledged << ": file (" << got.size() << " bytes) is neither that "
+                    << acknowledged << ": file (" << got.size() << " bytes) is neither that "
                     << "commit (" << done.size() << " bytes), nor it cut, nor the next ("
-                    << states[res.acknowledged + 1].size() << " bytes)";
+                    << states[acknowledged + 1].size() << " bytes)";
     std::remove(path.c_str());
     std::remove((path + ".famslog").c_str());
   }
