@@ -111,7 +111,6 @@ Row measure(const std::string &dir, size_t n, bool scattered, int trials) {
   fams_unmap(r);
   pmem_unmap(floor_dst, mapped);
   unlink(path.c_str());
-  unlink((path + ".famslog").c_str());
   unlink(floor_path.c_str());
   free(src_mem);
   return {median(store), median(commit), median(floor)};

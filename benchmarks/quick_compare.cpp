@@ -78,7 +78,6 @@ double famsync_update(const std::string &dir, unsigned flags, size_t k, int tria
   });
   fams_unmap(r);
   unlink(path.c_str());
-  unlink((path + ".famslog").c_str());
   return m;
 }
 

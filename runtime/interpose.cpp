@@ -91,9 +91,8 @@ void recover_before_untracked_map(int fd) {
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return;
   std::string path = fd_path(fd);
   if (path.empty() || !path_is_tracked(path)) return;
-  struct stat log_st;
-  if (::stat(famsync::log_path_for(path, st).c_str(), &log_st) != 0) return;  // no log
-  if (Region::find_by_file(st.st_dev, st.st_ino) != nullptr) return;           // ours, live
+  if (Region::find_by_file(st.st_dev, st.st_ino) != nullptr) return;  // ours, live
+  if (!famsync::has_log_file(fd, st, path)) return;                  // nothing to recover
   fams_recover(path.c_str());
 }
 

@@ -54,7 +54,7 @@ class FileBackend final : public Backend {
 
   int read(Medium m, uint64_t off, void *dst, size_t len) override {
     return os::pread_full(m == Medium::data ? data_fd_ : log_fd_, dst, len, off,
-                          m == Medium::data ? "data file" : "undo log");
+                          m == Medium::data ? "data file" : "log");
   }
 
   int persist(Medium m) override {
@@ -62,12 +62,12 @@ class FileBackend final : public Backend {
     uint64_t hlo = header_lo_.exchange(UINT64_MAX), hhi = header_hi_.exchange(0);
     uint64_t elo = entries_lo_.exchange(UINT64_MAX), ehi = entries_hi_.exchange(0);
     if (elo < ehi) {
-      if (int rc = os::pwrite_all(log_fd_, mirror_ + elo, ehi - elo, elo, "undo log")) return rc;
+      if (int rc = os::pwrite_all(log_fd_, mirror_ + elo, ehi - elo, elo, "log")) return rc;
     }
     if (hlo < hhi) {
-      if (int rc = os::pwrite_all(log_fd_, mirror_ + hlo, hhi - hlo, hlo, "undo log")) return rc;
+      if (int rc = os::pwrite_all(log_fd_, mirror_ + hlo, hhi - hlo, hlo, "log")) return rc;
     }
-    if (int rc = os::datasync(log_fd_, "undo log")) return rc;
+    if (int rc = os::datasync(log_fd_, "log")) return rc;
     if (elo < ehi) release_mirror_pages(elo, ehi);
     return 0;
   }
@@ -144,7 +144,7 @@ int make_file_backend(int data_fd, int log_fd, uint64_t log_size, std::unique_pt
   void *mirror = mmap(nullptr, log_size, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (mirror == MAP_FAILED) return fail_errno("mmap(log mirror, %llu bytes)", (unsigned long long)log_size);
-  if (int rc = os::pread_full(log_fd, mirror, kLogHeaderSize, 0, "undo log header")) {
+  if (int rc = os::pread_full(log_fd, mirror, kLogHeaderSize, 0, "log header")) {
     munmap(mirror, log_size);
     return rc;
   }

@@ -105,7 +105,7 @@ class PmemBackend final : public Backend {
     // extent would fault and convert it in the middle of a commit (os.hpp).
     if (int rc = os::zero_fill(log_fd_, log_size_, new_size, "growing the log")) return rc;
     void *p = map_shared(log_fd_, new_size);
-    if (p == MAP_FAILED) return fail_errno("mmap(undo log, %llu bytes)", (unsigned long long)new_size);
+    if (p == MAP_FAILED) return fail_errno("mmap(log, %llu bytes)", (unsigned long long)new_size);
     pmem_drain();  // NT stores to the old mapping must not be in flight when it goes away
     munmap(log_, log_size_);
     log_ = static_cast<char *>(p);
@@ -174,7 +174,7 @@ int make_pmem_backend(int data_fd, uint64_t data_size, uint64_t map_bytes, int l
   if (data == MAP_FAILED) return fail_errno("mmap(data file, %llu bytes)", (unsigned long long)map_bytes);
   void *log = map_shared(log_fd, log_size);
   if (log == MAP_FAILED) {
-    int rc = fail_errno("mmap(undo log, %llu bytes)", (unsigned long long)log_size);
+    int rc = fail_errno("mmap(log, %llu bytes)", (unsigned long long)log_size);
     munmap(data, data_size);
     return rc;
   }

@@ -14,6 +14,12 @@ inline uint64_t static_header_checksum(const LogStaticHeader &h) {
   return XXH3_64bits_withSeed(&h, offsetof(LogStaticHeader, checksum), 0);
 }
 
+inline uint64_t identity_checksum(const LogIdentityBlock &b, uint64_t salt) {
+  LogIdentityBlock copy = b;
+  copy.checksum = 0;
+  return XXH3_64bits_withSeed(&copy, sizeof copy, salt);
+}
+
 inline uint64_t entry_checksum(const LogEntry &e, uint64_t salt) {
   return XXH3_64bits_withSeed(&e, offsetof(LogEntry, checksum), salt);
 }

@@ -45,14 +45,14 @@ extern "C" const char *fams_strerror(int err) {
   switch (err) {
     case 0: return "success";
     case FAMS_EPOISONED: return "region poisoned by an earlier persistence error; unmap and remap to recover";
-    case FAMS_ECORRUPT: return "undo log is corrupt; nothing was changed";
-    case FAMS_EFOREIGN: return "undo log belongs to another file; nothing was changed";
+    case FAMS_ECORRUPT: return "the log is corrupt; nothing was changed";
+    case FAMS_EFOREIGN: return "the log belongs to another file or is not trusted; nothing was changed";
     case FAMS_ETRACKED: return "file is already tracked by this process";
     case FAMS_ENOTTRACKED: return "address or region is not a live tracked region";
     case FAMS_EVERIFY: return "verify mode found writes that bypassed tracking";
     case FAMS_ENOTREGULAR: return "not a regular file";
     case FAMS_EEMPTY: return "file is empty; there is nothing to map";
-    case FAMS_ERANGE: return "undo log refers to bytes beyond the end of the data file";
+    case FAMS_ERANGE: return "the log refers to bytes beyond the end of the data file";
     default: break;
   }
   if (err > 0) return strerror(err);  // glibc's strerror returns static text for known codes

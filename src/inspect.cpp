@@ -15,21 +15,35 @@ namespace famsync {
 
 int inspect_log(const std::string &data_path, LogReport *report) {
   report->data_path = data_path;
+  int data_fd = ::open(data_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (data_fd < 0) return fail_errno("open %s", data_path.c_str());
   struct stat st;
-  if (::stat(data_path.c_str(), &st) != 0) return fail_errno("stat %s", data_path.c_str());
-  if (!S_ISREG(st.st_mode)) return fail(FAMS_ENOTREGULAR, "%s is not a regular file", data_path.c_str());
+  if (fstat(data_fd, &st) != 0) {
+    int rc = fail_errno("fstat %s", data_path.c_str());
+    ::close(data_fd);
+    return rc;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(data_fd);
+    return fail(FAMS_ENOTREGULAR, "%s is not a regular file", data_path.c_str());
+  }
   report->data_size = static_cast<uint64_t>(st.st_size);
   report->data_ino = st.st_ino;
-  report->log_path = log_path_for(data_path, st);
-  struct stat log_st;
-  if (::stat(report->log_path.c_str(), &log_st) != 0) {
-    if (errno == ENOENT) return 0;
-    return fail_errno("stat %s", report->log_path.c_str());
-  }
-  report->log_exists = true;
+  FileIdentity id;
+  bool has_id = false;
   LogFile &lf = report->log;
-  if (int rc = open_log_file(report->log_path, st, 0, LogProtocol::undo, LogOpenMode::must_exist, /*read_only=*/true, &lf))
-    return rc;
+  int rc = read_identity(data_fd, st, &id, &has_id);
+  if (rc == 0) {
+    report->has_identity = has_id;
+    report->identity_derived = id.derived;
+    if (has_id) report->log_path = id.derived ? log_file_name(id) : id.log_dir + "/" + log_file_name(id);
+    rc = find_log_file(data_fd, st, data_path, has_id ? &id : nullptr, /*read_only=*/true, &lf,
+                       &report->log_exists);
+  }
+  ::close(data_fd);
+  if (rc != 0) return rc;
+  if (!report->log_exists) return 0;
+  report->log_path = lf.path;
   uint64_t size_word = current_size_word(lf.dynamic);
   if (lf.protocol() == LogProtocol::redo) {  // the last complete group's size wins
     ReadSlot read = [&](uint64_t slot, LogEntry *e) {

@@ -1,4 +1,4 @@
-// inspect.hpp — read-only analysis of a data file's undo log (for `famsync info` / `check`).
+// inspect.hpp — read-only analysis of a data file's log (for `famsync info` / `check`).
 //
 // Invariant: inspection never writes or locks anything, so it is safe on a file that another
 // process is using (its answer is then a snapshot that may already be stale).
@@ -15,6 +15,8 @@ struct LogReport {
   std::string data_path, log_path;
   uint64_t data_size = 0, data_ino = 0;
   bool log_exists = false;
+  bool has_identity = false;     // the file carries a famsync identity (it was mapped before)
+  bool identity_derived = false; // ... derived from its inode (no xattr support)
   LogFile log;                 // header fields (fd closed)
   uint64_t pending = 0;        // entries recovery would apply (undo: live; redo: in groups)
   uint64_t valid_live = 0;     // undo: valid entries among [0, live_count)

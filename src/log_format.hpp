@@ -23,7 +23,10 @@ namespace famsync {
 inline constexpr size_t kLineSize = 64;
 inline constexpr size_t kLogHeaderSize = 4096;
 inline constexpr size_t kLogEntrySize = 128;
-inline constexpr uint32_t kLogFormatVersion = 1;
+// Version 2 added the identity block (below) and names logs by the data file's identity; a
+// version-1 log (PATH.famslog) is still read, for recovery only (DESIGN.md §3, "Old logs").
+inline constexpr uint32_t kLogFormatVersion = 2;
+inline constexpr uint32_t kLogFormatVersionLegacy = 1;
 inline constexpr char kLogMagic[8] = {'F', 'A', 'M', 'S', 'L', 'O', 'G', '1'};
 
 // Header line 0: written once at creation.
@@ -66,6 +69,28 @@ inline constexpr uint64_t current_size_word(const LogDynamicHeader &h) {
 }
 
 enum class LogProtocol : uint32_t { undo = 0, redo = 1 };
+
+// Header bytes [128, 4096) (version 2): which data file the log belongs to. Written once, with
+// the static line, when the log is created. The file identity is the random id the data file
+// carries in its `user.famsync` extended attribute (or, on file systems without xattrs, one
+// derived from the inode number and its generation / birth time): a log applies to a file only
+// if both the id and the inode number match (log_identity.hpp).
+inline constexpr size_t kLogIdentityOffset = 128;
+inline constexpr size_t kLogPathMax = 3840;  // bytes of the data file's path kept (informational)
+struct LogIdentityBlock {
+  uint8_t file_id[16];    // the data file's identity
+  uint64_t data_ino;      // st_ino of the data file
+  uint64_t data_dev;      // st_dev (informational: devices renumber)
+  uint32_t data_uid;      // owner and group of the data file at creation (informational)
+  uint32_t data_gid;
+  uint32_t path_len;      // bytes used in `path`
+  uint32_t reserved;      // zero
+  uint64_t reserved2;     // zero
+  uint64_t checksum;      // XXH3-64 of the block with this field zero, seeded with the salt
+  char path[kLogPathMax]; // the data file's path when the log was created (for `famsync gc/info`)
+};
+static_assert(sizeof(LogIdentityBlock) == 64 + kLogPathMax);
+static_assert(kLogIdentityOffset + sizeof(LogIdentityBlock) <= 4096);
 
 inline constexpr size_t kLogStaticOffset = 0;
 inline constexpr size_t kLogGenerationOffset = 64;

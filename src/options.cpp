@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sys/auxv.h>
+#include <unistd.h>  // environ
 
 namespace famsync {
 namespace {
@@ -28,8 +30,26 @@ uint64_t env_u64(const char *name, uint64_t fallback, uint64_t min, uint64_t max
   return x;
 }
 
+// In secure-execution mode (setuid/setgid binaries, file capabilities) the environment belongs to
+// a less privileged caller: FAMSYNC_LOG_DIR could make a root process write logs where the caller
+// chooses, FAMSYNC_CRASH_AT kill it at will. As glibc ignores MALLOC_* there, every option keeps
+// its default, and the process says so once.
+bool secure_execution() { return getauxval(AT_SECURE) != 0; }
+
+bool any_option_set() {
+  for (char **e = environ; e != nullptr && *e != nullptr; ++e)
+    if (strncmp(*e, "FAMSYNC_", 8) == 0 || strncmp(*e, "PMEM_IS_PMEM_FORCE=", 19) == 0) return true;
+  return false;
+}
+
 Options parse() {
   Options o;
+  if (secure_execution()) {
+    if (any_option_set())
+      fprintf(stderr, "famsync: secure-execution mode (setuid/setgid/capabilities): ignoring every "
+              "FAMSYNC_* variable\n");
+    return o;
+  }
   if (const char *b = getenv("FAMSYNC_BACKEND"); b != nullptr && *b != '\0') {
     if (strcmp(b, "pmem") == 0) o.backend = BackendChoice::pmem;
     else if (strcmp(b, "file") == 0) o.backend = BackendChoice::file;

@@ -57,7 +57,7 @@ int recover_entries(Backend *backend, UndoLog *log, uint64_t live_count, uint64_
     }
     if (e.line_offset % kLineSize != 0 || e.line_offset >= data_size)
       return fail(FAMS_ERANGE,
-                  "undo log entry %llu restores offset %llu but the data file has %llu bytes "
+                  "log entry %llu restores offset %llu but the data file has %llu bytes "
                   "(was it truncated or replaced?); nothing was changed",
                   (unsigned long long)slot, (unsigned long long)e.line_offset,
                   (unsigned long long)data_size);

@@ -12,6 +12,7 @@
 #include "recovery.hpp"
 #include "registry.hpp"
 #include "window.hpp"
+#include "log_gc.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -109,19 +110,77 @@ void make_log_object(OpenedFile *f) {
                                         lf.capacity(), lf.dynamic.committed_size);
 }
 
-// Does the log hold anything recovery would apply? (Conservative for redo: a valid first entry.
-// Undo: live_count may be stale after a retire — undo_log.cpp — so an entry must verify.)
-int log_has_live_state(const LogFile &lf, bool *live) {
-  *live = false;
-  uint64_t n = lf.protocol() == LogProtocol::undo ? std::min(lf.dynamic.live_count, lf.capacity())
-                                                  : 1;
-  for (uint64_t slot = 0; slot < n && !*live; ++slot) {
-    LogEntry e;
-    if (int rc = os::pread_full(lf.fd, &e, sizeof e, log_entry_offset(slot), lf.path.c_str()))
-      return rc;
-    *live = entry_is_valid(e, lf.fixed.salt, lf.dynamic.generation);
+enum class LogOpenMode {
+  create_if_missing,  // fams_map: a missing log is created
+  must_exist,         // recovery: a missing log means there is nothing to recover
+};
+
+// Cleans up F's log objects and backend (the log file itself stays open).
+void drop_log_objects(OpenedFile *f) {
+  f->undo.reset();
+  f->redo.reset();
+  f->backend.reset();
+}
+
+// Finds the log of F's data file, or (CREATE) creates it, giving the file an identity first if
+// it has none. *FOUND false: no log and !CREATE. Foreign logs (another inode carries the same
+// identity: a copy made with its extended attributes) are handled here: with nothing live the
+// copy gets an identity of its own and the other file's log is left alone; with something live
+// only FORCE_IDENTITY uses it. Errors: as find_log_file / create_log_file, FAMS_EFOREIGN.
+int locate_log(const char *path, bool create, bool force_identity, uint64_t capacity,
+               LogProtocol protocol, OpenedFile *f, bool *found) {
+  FileIdentity id;
+  bool has_id = false;
+  if (int rc = read_identity(f->data_fd, f->st, &id, &has_id)) return rc;
+  for (int attempt = 0;; ++attempt) {
+    // Each retry follows a race another process won (it created the identity or the log, or
+    // removed a clean log); a handful always settles it.
+    if (attempt == 8) return fail(EBUSY, "%s: its log kept changing while being opened (another "
+                                  "process is opening and closing it)", path);
+    int rc = find_log_file(f->data_fd, f->st, path, has_id ? &id : nullptr, /*read_only=*/false,
+                           &f->log_file, found);
+    if (rc == EAGAIN) continue;
+    if (rc != 0) return rc;
+    if (*found && f->log_file.foreign) {
+      bool live = false;  // a log in use by the other file's process is that process's business
+      if (!f->log_file.foreign_in_use) {
+        if (int rc2 = log_has_live_state(f->log_file, &live)) return rc2;
+      }
+      if (live && !force_identity)
+        return fail(FAMS_EFOREIGN,
+                    "%s carries the famsync identity of another file (inode %llu; this is %llu), "
+                    "whose log %s holds an interrupted commit; nothing was changed. %s is "
+                    "probably a copy made with its extended attributes: recover the original "
+                    "first. Only if %s and that log were restored together from one backup of "
+                    "the crashed file, `famsync recover --force-identity %s` applies the log",
+                    path, (unsigned long long)f->log_file.fixed.data_ino,
+                    (unsigned long long)f->st.st_ino, f->log_file.path.c_str(), path, path, path);
+      if (live) return 0;  // forced: recovered with it by the caller
+      // The log is the other file's: never touch it. This file gets an identity of its own.
+      close_log_file(&f->log_file);
+      *found = false;
+      if (!create) return 0;
+      if (int rc2 = create_identity(f->data_fd, f->st, default_log_dir(f->data_fd),
+                                    /*replace=*/true, &id))
+        return rc2;
+      has_id = true;
+      continue;
+    }
+    if (*found || !create) return 0;
+    std::string dir = default_log_dir(f->data_fd);
+    if (!has_id) {  // another process may give it one at the same time: look again either way
+      if (int rc2 = create_identity(f->data_fd, f->st, dir, /*replace=*/false, &id)) return rc2;
+      has_id = true;
+      continue;
+    }
+    if (int rc2 = record_log_dir(f->data_fd, dir, &id)) return rc2;
+    rc = create_log_file(id, dir, f->data_fd, f->st, capacity, protocol, &f->log_file);
+    if (rc == EEXIST) continue;  // created meanwhile by another process: find (and lock) it
+    if (rc != 0) return rc;
+    *found = true;
+    collect_stale_logs(dir, /*report=*/nullptr);  // logs of deleted files in the same directory
+    return 0;
   }
-  return 0;
 }
 
 // Opens PATH with its log and recovers it. With LogOpenMode::must_exist a missing log means there
@@ -143,27 +202,13 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool ma
   // its log holds several commits' worth: at least 4x the lines, and 1024 entries (128 KiB).
   uint64_t capacity = wanted == LogProtocol::undo ? lines : std::max<uint64_t>(4 * lines, 1024);
   capacity = std::min(capacity, options().log_entries);
-  std::string log_path = log_path_for(path, f->st);
-  if (struct stat log_st; mode == LogOpenMode::must_exist && ::stat(log_path.c_str(), &log_st) != 0 &&
-                          errno == ENOENT) {
-    *no_log = true;
-    return 0;
-  }
-  if (int rc = open_log_file(log_path, f->st, capacity, wanted, mode, /*read_only=*/false,
-                             &f->log_file))
+  bool found = false;
+  if (int rc = locate_log(path, mode == LogOpenMode::create_if_missing, force_identity, capacity,
+                          wanted, f, &found))
     return rc;
-  bool live = false;
-  if (int rc = log_has_live_state(f->log_file, &live)) return rc;
-  if (f->log_file.foreign && !force_identity) {
-    if (live)
-      return fail(FAMS_EFOREIGN,
-                  "undo log %s belongs to another file (inode %llu, this is %llu) and holds an "
-                  "interrupted commit; nothing was changed. If the file was copied with its log, "
-                  "run `famsync recover --force-identity %s`",
-                  log_path.c_str(), (unsigned long long)f->log_file.fixed.data_ino,
-                  (unsigned long long)f->st.st_ino, path);
-    // Nothing live: the stale log is worthless; replace it by one naming this file.
-    if (int rc = recreate_log_file(f->st, capacity, wanted, &f->log_file)) return rc;
+  if (!found) {
+    if (no_log != nullptr) *no_log = true;
+    return 0;
   }
   if (int rc = make_backend(f, pmem, map_length)) return rc;
   make_log_object(f);
@@ -179,14 +224,33 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool ma
   if (rep->size_before != 0) {  // cut back to the committed size
     if (fstat(f->data_fd, &f->st) != 0) return fail_errno("fstat(%s)", path);
   }
-  // The log is clean now. Replace it if it names another inode (forced) or if the mapping's
-  // backend needs the other protocol (e.g. the file was last used on pmem, now as a plain file).
-  if (f->log_file.foreign || (mapping && f->log_file.protocol() != wanted)) {
-    f->undo.reset();
-    f->redo.reset();
-    f->backend.reset();
-    LogProtocol next = mapping ? wanted : f->log_file.protocol();
-    if (int rc2 = recreate_log_file(f->st, f->log_file.capacity(), next, &f->log_file)) return rc2;
+  // The file is in its committed state now. A log of the old format is removed (it is clean);
+  // a foreign log (applied only because forced) stays the other file's. Either way a mapping
+  // then goes through the whole procedure again, which gives the file a log of its own.
+  if (f->log_file.legacy || f->log_file.foreign) {
+    drop_log_objects(f);
+    if (f->log_file.legacy) {
+      if (int rc2 = remove_log_file(&f->log_file)) return rc2;
+    } else {
+      close_log_file(&f->log_file);
+      if (mapping) {
+        FileIdentity fresh;
+        if (int rc2 = create_identity(f->data_fd, f->st, default_log_dir(f->data_fd),
+                                      /*replace=*/true, &fresh))
+          return rc2;
+      }
+    }
+    if (!mapping) return 0;
+    ::close(std::exchange(f->data_fd, -1));
+    return open_and_recover(path, flags, mode, mapping, f, no_log, false, nullptr, map_length);
+  }
+  // A mapping whose backend needs the other protocol (e.g. the file was last used on pmem, now
+  // as a plain file) replaces the (clean) log by one of the right protocol.
+  if (mapping && f->log_file.protocol() != wanted) {
+    drop_log_objects(f);
+    if (int rc2 = recreate_log_file(f->data_fd, f->st, f->log_file.capacity(), wanted,
+                                    &f->log_file))
+      return rc2;
     if (int rc2 = make_backend(f, pmem, map_length)) return rc2;
     make_log_object(f);
   }
@@ -428,6 +492,13 @@ int Region::commit() {
   if (options().verify != Options::Verify::off) {
     if (int rc = verify_untracked_writes()) return rc;
   }
+  // A log that was deleted or replaced behind our back protects nothing (recovery would never
+  // find it), and its lock no longer keeps other processes out: stop before writing anything.
+  if (log_file_detached(log_file_))
+    return fail_poisoned(fail(FAMS_EPOISONED, "%s: its log %s was deleted or replaced while the "
+                              "file was mapped; nothing was written (the file keeps its last "
+                              "committed state). Unmap it and map it again", path_.c_str(),
+                              log_file_.path.c_str()));
   uint64_t listed = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);
   if (listed == 0 && overflow_.empty() && data_size_ == committed_size_) {
     ++stats_.empty_commits;
@@ -584,8 +655,18 @@ int Region::release_committed_size() {
   std::lock_guard lock(mutex_);
   if (disowned_ || poisoned_ || data_size_ != committed_size_) return 0;
   if (redo_ && redo_->tail() != 0) return 0;  // closed without committing: groups still pending
+  // The file is exactly its committed state and durable: it needs no log. Clear the size record
+  // first, so that a log that survives (its removal failed, or was lost in a power failure)
+  // holds nothing recovery would apply, then remove it.
   int rc = undo_ ? undo_->clear_committed_size() : redo_->clear_committed_size();
-  return rc != 0 ? fail_poisoned(rc) : 0;
+  if (rc != 0) return fail_poisoned(rc);
+  undo_.reset();
+  redo_.reset();
+  backend_.reset();
+  // A failed removal loses nothing: the clean log is collected by the next map in its directory
+  // or `famsync gc`.
+  (void)remove_log_file(&log_file_);
+  return 0;
 }
 
 bool Region::has_dirty_line_from(uint64_t first_line) {

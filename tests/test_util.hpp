@@ -14,6 +14,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <sys/xattr.h>
 #include <vector>
 
 namespace famsync::test {
@@ -64,6 +65,16 @@ inline void write_file(const std::string &path, const std::vector<uint8_t> &byte
 inline std::vector<uint8_t> read_file(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+// The path of DATA's log as its identity names it (the `user.famsync` attribute: "famsync1 <id>
+// <dir>"), whether or not the log exists now; "" if the file has no identity.
+inline std::string log_path_of(const std::string &data) {
+  char value[4200];
+  ssize_t n = getxattr(data.c_str(), "user.famsync", value, sizeof value - 1);
+  if (n < 42) return {};
+  value[n] = '\0';
+  return std::string(value + 42) + "/.famsync-" + std::string(value + 9, 32) + ".log";
 }
 
 }  // namespace famsync::test

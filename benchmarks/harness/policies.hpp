@@ -26,6 +26,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <string>
+#include <sys/xattr.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <vector>
@@ -85,7 +86,6 @@ struct FamsyncPolicy {
   void *open(const std::string &path, size_t size, bool pmem) {
     path_ = path;
     make_file(path, size);
-    unlink((path + ".famslog").c_str());
     if (int rc = fams_map(path.c_str(), pmem ? FAMS_MAP_FORCE_PMEM : FAMS_MAP_FORCE_FILE, &r_))
       fatal("fams_map", (std::string(fams_strerror(rc)) + " " + fams_last_error_message()).c_str());
     return fams_region_addr(r_);
@@ -100,7 +100,15 @@ struct FamsyncPolicy {
   void close() {
     if (int rc = fams_unmap(r_)) fatal("fams_unmap", fams_strerror(rc));
   }
-  std::vector<std::string> files() const { return {path_, path_ + ".famslog"}; }
+  // The log (named by the file's identity attribute, "famsync1 <id> <dir>") exists while mapped;
+  // a clean unmap removes it.
+  std::vector<std::string> files() const {
+    char v[4200];
+    ssize_t n = getxattr(path_.c_str(), "user.famsync", v, sizeof v - 1);
+    if (n < 42) return {path_};
+    v[n] = '\0';
+    return {path_, std::string(v + 42) + "/.famsync-" + std::string(v + 9, 32) + ".log"};
+  }
   fams_region *r_ = nullptr;
   std::string path_;
 };

@@ -3,10 +3,12 @@
 //   famsync recover [--force-identity] FILE   roll FILE back to its last committed state
 //   famsync check FILE                         exit 0 clean, 1 needs recovery, 2 damaged/error
 //   famsync info FILE                          print the log's header and entry counts
+//   famsync gc DIR                             remove logs in DIR that protect nothing
 // Exit codes: 0 success/clean, 1 recovery needed (check), 2 error, 64 usage.
 // Invariant: only `recover` writes, and it goes through the same recovery code as fams_map.
 #include "error.hpp"
 #include "inspect.hpp"
+#include "log_gc.hpp"
 #include "region.hpp"
 
 #include <famsync/famsync.h>
@@ -25,13 +27,18 @@ int usage() {
           "usage: famsync recover [--force-identity] FILE\n"
           "       famsync check FILE\n"
           "       famsync info FILE\n"
+          "       famsync gc DIR\n"
           "\n"
-          "recover  roll FILE back to its last committed state using its undo log (idempotent).\n"
-          "         --force-identity applies a log whose recorded inode differs (FILE was copied\n"
-          "         together with its log).\n"
+          "recover  roll FILE back to its last committed state using its log (idempotent). The log\n"
+          "         is found through FILE's identity (user.famsync attribute), whatever its name.\n"
+          "         --force-identity applies a log that names another inode: only for a FILE\n"
+          "         restored together with its log from one backup of the crashed file.\n"
           "check    exit 0 if FILE is consistent, 1 if a crash left a commit to roll back, 2 if\n"
           "         the log is damaged or unreadable.\n"
-          "info     print the undo log's header, generation and live entries.\n"
+          "info     print the log's header, generation and live entries.\n"
+          "gc       remove logs in DIR that hold nothing to recover and that no process uses\n"
+          "         (logs of deleted files, of processes killed with nothing pending); exit 1 if\n"
+          "         some log holds an interrupted commit (it is named, and kept).\n"
           "Environment: FAMSYNC_LOG_DIR (where logs live), FAMSYNC_BACKEND (auto|pmem|file).\n");
   return kExitUsage;
 }
@@ -66,7 +73,7 @@ int cmd_check(const char *path) {
   famsync::LogReport r;
   if (int rc = famsync::inspect_log(path, &r)) return error("check", rc);
   if (!r.log_exists) {
-    printf("%s: consistent (no undo log)\n", path);
+    printf("%s: consistent (no log)\n", path);
     return 0;
   }
   if (r.pending == 0 && !r.size_pending()) {
@@ -74,7 +81,7 @@ int cmd_check(const char *path) {
     return 0;
   }
   if (r.log.foreign) {
-    printf("%s: DAMAGED: its undo log %s names inode %llu (this file is %llu) and holds %llu live "
+    printf("%s: DAMAGED: its log %s names inode %llu (this file is %llu) and holds %llu live "
            "entries\n", path, r.log_path.c_str(), (unsigned long long)r.log.fixed.data_ino,
            (unsigned long long)r.data_ino, (unsigned long long)r.pending);
     return kExitError;
@@ -105,11 +112,14 @@ int cmd_info(const char *path) {
   printf("  size:         %llu bytes (%llu lines)\n", (unsigned long long)r.data_size,
          (unsigned long long)((r.data_size + 63) / 64));
   printf("  inode:        %llu\n", (unsigned long long)r.data_ino);
-  printf("undo log:       %s\n", r.log_path.c_str());
   if (!r.log_exists) {
-    printf("  (none: the file has never been mapped with famsync, or its log was removed)\n");
+    printf("log:            none%s%s%s\n", r.log_path.empty() ? "" : " (would be ",
+           r.log_path.c_str(), r.log_path.empty() ? "" : ")");
+    printf("  (the file is in its committed state: it was closed cleanly%s)\n",
+           r.has_identity ? "" : ", or was never mapped with famsync");
     return 0;
   }
+  printf("log:            %s\n", r.log_path.c_str());
   const auto &h = r.log.fixed;
   time_t created = static_cast<time_t>(h.created_unix_ns / 1000000000ull);
   char when[64];
@@ -141,6 +151,16 @@ int cmd_info(const char *path) {
 
 }  // namespace
 
+int cmd_gc(const char *dir) {
+  famsync::GcReport r;
+  if (int rc = famsync::collect_stale_logs(dir, &r)) return error("gc", rc);
+  for (const std::string &note : r.notes) printf("%s\n", note.c_str());
+  printf("%s: %llu logs removed, %llu in use, %llu holding a commit to recover, %llu skipped\n",
+         dir, (unsigned long long)r.removed, (unsigned long long)r.in_use,
+         (unsigned long long)r.pending, (unsigned long long)r.skipped);
+  return r.pending != 0 ? kExitNeedsRecovery : 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return usage();
   std::string cmd = argv[1];
@@ -158,6 +178,7 @@ int main(int argc, char **argv) {
   if (argc != 3) return usage();
   if (cmd == "check") return cmd_check(argv[2]);
   if (cmd == "info") return cmd_info(argv[2]);
+  if (cmd == "gc") return cmd_gc(argv[2]);
   fprintf(stderr, "famsync: unknown command '%s'\n", argv[1]);
   return usage();
 }

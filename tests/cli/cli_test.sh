@@ -7,6 +7,9 @@ famsync=$1 child=$2
 dir=$(mktemp -d /dev/shm/famsync-cli-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 failures=0 passes=0
+logof() {  # the log named by a file's identity (user.famsync = "famsync1 <id> <dir>")
+  python3 -c 'import os,sys; v=os.getxattr(sys.argv[1],"user.famsync").decode().split(" ",2); print(v[2]+"/.famsync-"+v[1]+".log")' "$1"
+}
 expect() {  # expect NAME WANT_EXIT GREP_PATTERN -- command...
   local name=$1 want=$2 pattern=$3; shift 4
   local out rc
@@ -22,8 +25,8 @@ expect() {  # expect NAME WANT_EXIT GREP_PATTERN -- command...
 f=$dir/data
 head -c 10000 /dev/urandom >"$f"
 cp "$f" "$dir/original"
-expect no-log 0 "consistent (no undo log)" -- "$famsync" check "$f"
-expect info-no-log 0 "(none:" -- "$famsync" info "$f"
+expect no-log 0 "consistent (no log)" -- "$famsync" check "$f"
+expect info-no-log 0 "never mapped with famsync" -- "$famsync" info "$f"
 
 # Undo protocol (pmem backend). Leave a commit interrupted after write-back: the file holds new
 # bytes, the log the old ones.
@@ -49,21 +52,33 @@ for backend in pmem file; do
 done
 
 # A damaged header is refused and the file left alone.
-cp "$f.famslog" "$dir/log.good"
-python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[33]^=0x10; open(p,"wb").write(b)' "$f.famslog"  # a salt bit
+log=$(logof "$f")
+cp "$log" "$dir/log.good"
+python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[33]^=0x10; open(p,"r+b").write(b)' "$log"  # a salt bit
 expect check-corrupt 2 "header checksum mismatch" -- "$famsync" check "$f"
 expect recover-corrupt 2 "corrupt" -- "$famsync" recover "$f"
 cmp -s "$f" "$dir/original" && { echo "FAIL corrupt log: recover changed the file"; failures=$((failures+1)); }
-cp "$dir/log.good" "$f.famslog"
+cp "$dir/log.good" "$log"
+
+# The log follows the file through a rename: check and recover find it under the new name.
+mv "$f" "$dir/renamed"
+expect rename-check 1 "NEEDS RECOVERY" -- "$famsync" check "$dir/renamed"
+expect rename-info 0 "$log" -- "$famsync" info "$dir/renamed"
+mv "$dir/renamed" "$f"
+# A log another user could have written is never applied.
+chmod 666 "$log"
+expect untrusted-mode 2 "wider than its data file" -- "$famsync" recover "$f"
+chmod 644 "$log"
 
 expect recover 0 "rolled back an interrupted commit (1 lines restored" -- "$famsync" recover "$f"
 if cmp -s "$f" "$dir/original"; then passes=$((passes+1)); else echo "FAIL recover: content not restored"; failures=$((failures+1)); fi
 expect recover-again 0 "nothing to recover" -- "$famsync" recover "$f"
 expect check-clean 0 "consistent" -- "$famsync" check "$f"
 
-# A log copied along with its file names the old inode: refused unless forced.
+# A copy made with its extended attributes carries the file's identity, so it finds the file's
+# log, which names the original inode: refused unless forced.
 (FAMSYNC_CRASH_AT=commit-after-writeback exec "$child" poke "$f" 0 "again") 2>/dev/null
-cp "$f" "$dir/copy"; cp "$f.famslog" "$dir/copy.famslog"
+cp --preserve=xattr "$f" "$dir/copy"
 expect check-foreign 2 "names inode" -- "$famsync" check "$dir/copy"
 expect recover-foreign 2 "another file" -- "$famsync" recover "$dir/copy"
 expect recover-forced 0 "rolled back" -- "$famsync" recover --force-identity "$dir/copy"
@@ -80,6 +95,26 @@ expect redo-info 0 "redo groups:  1 (1 entries)" -- "$famsync" info "$dir/r"
 expect redo-recover 0 "replayed 1 committed groups (1 lines)" -- "$famsync" recover "$dir/r"
 if [[ $(dd if="$dir/r" bs=1 skip=64 count=14 2>/dev/null) == redo-committed ]]; then passes=$((passes+1)); else echo "FAIL redo recover: content"; failures=$((failures+1)); fi
 expect redo-clean 0 "consistent" -- "$famsync" check "$dir/r"
+unset FAMSYNC_BACKEND
+
+# gc: a log that protects nothing (its process was killed after a complete commit) is removed; one
+# holding an interrupted commit is kept and named.
+export FAMSYNC_BACKEND=pmem
+cp "$dir/original" "$dir/g1"; cp "$dir/original" "$dir/g2"
+(FAMSYNC_CRASH_AT=commit-after-writeback exec "$child" poke "$dir/g2" 0 "torn") 2>/dev/null
+(FAMSYNC_CRASH_AT=commit-after-retire exec "$child" poke "$dir/g1" 0 "done") 2>/dev/null
+g1log=$(logof "$dir/g1") g2log=$(logof "$dir/g2")
+rm "$dir/g1" "$dir/g2"
+expect gc 1 "1 logs removed, 0 in use, 1 holding a commit to recover" -- "$famsync" gc "$dir"
+expect gc-names 1 "interrupted commit of the file last seen at $dir/g2" -- "$famsync" gc "$dir"
+if [[ ! -e $g1log && -e $g2log ]]; then passes=$((passes+1)); else echo "FAIL gc: wrong logs removed"; failures=$((failures+1)); fi
+# ... and a map that creates a log collects the stale logs of its directory.
+cp "$dir/original" "$dir/g3"; cp "$dir/original" "$dir/g4"
+(FAMSYNC_CRASH_AT=commit-after-retire exec "$child" poke "$dir/g3" 0 "done") 2>/dev/null
+g3log=$(logof "$dir/g3")
+[[ -e $g3log ]] || { echo "FAIL setup: no stale log for g3"; failures=$((failures+1)); }
+"$child" poke "$dir/g4" 0 "clean" || { echo "FAIL poke g4"; failures=$((failures+1)); }
+if [[ ! -e $g3log && ! -e $(logof "$dir/g4") ]]; then passes=$((passes+1)); else echo "FAIL map-time gc / clean close left a log"; failures=$((failures+1)); fi
 unset FAMSYNC_BACKEND
 
 expect missing 2 "No such file" -- "$famsync" check "$dir/missing"

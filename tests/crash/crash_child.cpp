@@ -12,6 +12,9 @@
 //   crash_child grow-and-die PATH SIZE  map PATH, grow it to SIZE with fams_resize, write the
 //                                     last byte, then SIGKILL itself before any commit
 //   crash_child poke PATH OFF BYTES   map PATH, write BYTES at OFF, fams_msync
+//   crash_child rename-commit OLD NEW  map OLD, fill it with 'A', msync; rename OLD to NEW while
+//                                     mapped; write 'B' into every other 64-byte line, msync (the
+//                                     log-identity tests crash this commit with FAMSYNC_CRASH_AT)
 //   crash_child try-map PATH          exit with fams_map's code (EBUSY expected)
 //   crash_child recover PATH          fams_recover(PATH)
 //   crash_child untracked PATH        map PATH, write byte 0 WITHOUT announcing it and byte 4000
@@ -23,6 +26,7 @@
 
 #include <famsync/famsync.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <csignal>
@@ -125,6 +129,22 @@ int main(int argc, char **argv) {
     auto *p = static_cast<char *>(fams_region_addr(r)) + off;
     announce(p, len);
     memcpy(p, argv[4], len);
+    if (int rc = fams_msync(r)) return die("fams_msync", rc);
+    return exit_code(fams_unmap(r));
+  }
+  if (argc >= 4 && strcmp(argv[1], "rename-commit") == 0) {
+    fams_region *r = nullptr;
+    if (int rc = fams_map(argv[2], 0, &r)) return die("fams_map", rc);
+    auto *p = static_cast<char *>(fams_region_addr(r));
+    size_t size = fams_region_size(r);
+    announce(p, size);
+    memset(p, 'A', size);
+    if (int rc = fams_msync(r)) return die("fams_msync", rc);
+    if (rename(argv[2], argv[3]) != 0) return die("rename", errno);
+    for (size_t off = 0; off < size; off += 128) {
+      announce(p + off, 64);
+      memset(p + off, 'B', 64);
+    }
     if (int rc = fams_msync(r)) return die("fams_msync", rc);
     return exit_code(fams_unmap(r));
   }

@@ -213,8 +213,8 @@ TEST_P(CrashPointTest, RandomKillsRecoverToAcknowledgedOrNext) {
     if (!ok) ++violations;
     EXPECT_TRUE(ok) << "seed " << seed << " kill " << i << " after " << delay << " us, acknowledged "
                     << acknowledged << ": file is neither that commit nor the next";
+    std::remove(log_path_of(path).c_str());  // named by the file: first
     std::remove(path.c_str());
-    std::remove((path + ".famslog").c_str());
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   printf("kill summary (%s backend): kills: %d, violations: %d, recovered to the in-flight commit: "
@@ -258,8 +258,8 @@ TEST_P(CrashPointTest, ResizeKillsRecoverToAcknowledgedOrNext) {
                     << acknowledged << ": file (" << got.size() << " bytes) is neither that "
                     << "commit (" << done.size() << " bytes), nor it cut, nor the next ("
                     << states[acknowledged + 1].size() << " bytes)";
+    std::remove(log_path_of(path).c_str());  // named by the file: first
     std::remove(path.c_str());
-    std::remove((path + ".famslog").c_str());
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   printf("resize kill summary (%s backend): kills: %d, violations: %d, recovered to the in-flight "

@@ -170,8 +170,8 @@ TEST_P(FaultSweep, EveryFailingCallIsReportedAndRecovers) {
     ASSERT_EQ(fams_map(path.c_str(), flags, &r), 0);
     ASSERT_EQ(memcmp(fams_region_addr(r), got.data(), kSize), 0) << "fail_at " << n;
     ASSERT_EQ(fams_unmap(r), 0);
+    std::remove(log_path_of(path).c_str());  // named by the file: first
     std::remove(path.c_str());
-    std::remove((path + ".famslog").c_str());
   }
   famsync::set_backend_factory_for_testing(nullptr);
   printf("%s: %llu calls swept, %llu surfaced as errors (%llu poisoned the region, %llu left "

@@ -45,6 +45,7 @@
 #include <random>
 #include <string>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <thread>
 #include <unistd.h>
 #include <unordered_map>
@@ -91,16 +92,27 @@ Hash128 hash_bytes(const std::vector<uint8_t> &v) {
   exit(1);
 }
 
-// A data file + log that crash images are written into and recovered in place. The log header
-// names the scratch file's inode (the image's header names the workload's file): the explorer
-// rebinds it, exactly what `famsync recover --force-identity` does for a copied file.
+// A data file + log that crash images are written into and recovered in place. The scratch file
+// carries a fixed identity (user.famsync) naming the log beside it; the image's header and
+// identity block name the workload's file, so the explorer rebinds them to the scratch file.
 class Scratch {
  public:
   Scratch(const std::string &path, uint64_t data_size) : path_(path) {
     data_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (data_fd_ < 0 || ftruncate(data_fd_, static_cast<off_t>(data_size)) != 0) die(path.c_str());
-    log_fd_ = ::open((path + ".famslog").c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (log_fd_ < 0) die(path.c_str());
+    // The scratch file's identity: a fixed id, its log beside it (what fams_map would create).
+    // One id per scratch file (the explorer keeps several side by side, each with its own log).
+    uint64_t h = XXH3_64bits(path.data(), path.size());
+    for (size_t i = 0; i < sizeof id_; ++i) id_[i] = static_cast<uint8_t>(h >> (8 * (i % 8)) ^ i);
+    static const char hexdigits[] = "0123456789abcdef";
+    std::string hex;
+    for (uint8_t b : id_) hex += {hexdigits[b >> 4], hexdigits[b & 15]};
+    std::string dir = path.substr(0, path.rfind('/'));
+    std::string value = "famsync1 " + hex + " " + dir;
+    if (fsetxattr(data_fd_, "user.famsync", value.data(), value.size(), 0) != 0) die("fsetxattr");
+    std::string log_path = dir + "/.famsync-" + hex + ".log";
+    log_fd_ = ::open(log_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (log_fd_ < 0) die(log_path.c_str());
     struct stat st;
     if (fstat(data_fd_, &st) != 0) die("fstat");
     ino_ = st.st_ino;
@@ -127,6 +139,13 @@ class Scratch {
     h.checksum = static_header_checksum(h);
     put(log_fd_, &h, sizeof h, 0);
     put(log_fd_, log.data() + sizeof h, log.size() - sizeof h, sizeof h);
+    LogIdentityBlock ident;  // the image names the workload's file: make it name this one
+    memcpy(&ident, log.data() + kLogIdentityOffset, sizeof ident);
+    memcpy(ident.file_id, id_, sizeof id_);
+    ident.data_ino = ino_;
+    ident.data_dev = dev_;
+    ident.checksum = identity_checksum(ident, h.salt);
+    put(log_fd_, &ident, sizeof ident, kLogIdentityOffset);
   }
   void load_data(std::vector<uint8_t> *out) {
     struct stat st;
@@ -145,6 +164,7 @@ class Scratch {
   uint64_t log_size_ = 0;
   ino_t ino_ = 0;
   dev_t dev_ = 0;
+  uint8_t id_[16];
 };
 
 // One way to pick granules: MASKS[i] applies to units[i]; WHAT names it for reports.
@@ -232,12 +252,20 @@ void for_each_selection(const std::vector<Unit> &units, std::mt19937_64 &rng, un
   }
 }
 
+// Each scratch file lives in a directory of its own: a map in the workload's directory collects
+// the logs there that nobody holds locked (log_gc.hpp), and a scratch log is such a log.
+std::string scratch_path(const std::string &dir, const char *name) {
+  std::string sub = dir + "/scratch-" + name;
+  if (mkdir(sub.c_str(), 0700) != 0 && errno != EEXIST) die(sub.c_str());
+  return sub + "/data";
+}
+
 class Explorer {
  public:
   Explorer(const Args &a, const std::string &dir, uint64_t data_size)
       : args_(a), data_size_(data_size), rng_(a.seed * 0x2545f4914f6cdd1dull + 1),
-        top_(dir + "/scratch-top", data_size), nested_(dir + "/scratch-nested", data_size),
-        inner_(dir + "/scratch-inner", data_size), buf_(data_size) {}
+        top_(scratch_path(dir, "top"), data_size), nested_(scratch_path(dir, "nested"), data_size),
+        inner_(scratch_path(dir, "inner"), data_size), buf_(data_size) {}
 
   // ---- Oracle, driven by the workload (never while store threads run) ----
   void set_committed(const std::vector<uint8_t> &s) {

@@ -115,7 +115,7 @@ TEST_F(BadInputTest, CorruptLogHeaderRefusesAndLeavesFileAlone) {
   leave_live_log(path, 100, "uncommitted");
   auto before = read_file(path);  // the crash left new bytes in the file: recovery is due
   ASSERT_NE(before, initial);
-  std::string log = path + ".famslog";
+  std::string log = log_path_of(path);
   // Flip each byte of the static header line in turn: every one must be refused, file untouched.
   auto log_bytes = read_file(log);
   for (size_t i = 0; i < 64; ++i) {
@@ -137,7 +137,7 @@ TEST_F(BadInputTest, TruncatedLogIsRefused) {
   write_file(path, pattern(8192, 5));
   leave_live_log(path, 0, "x");
   auto before = read_file(path);
-  std::string log = path + ".famslog";
+  std::string log = log_path_of(path);
   ASSERT_EQ(truncate(log.c_str(), 4096 + 100), 0);
   EXPECT_EQ(fams_recover(path.c_str()), FAMS_ECORRUPT);
   ASSERT_EQ(truncate(log.c_str(), 10), 0);
@@ -150,7 +150,7 @@ TEST_F(BadInputTest, LiveCountBeyondCapacityIsCorrupt) {
   write_file(path, pattern(4096, 6));
   leave_live_log(path, 0, "x");
   auto before = read_file(path);
-  std::string log = path + ".famslog";
+  std::string log = log_path_of(path);
   auto bytes = read_file(log);
   uint64_t huge = 1ull << 40;
   memcpy(bytes.data() + 72, &huge, sizeof huge);
@@ -159,30 +159,45 @@ TEST_F(BadInputTest, LiveCountBeyondCapacityIsCorrupt) {
   EXPECT_EQ(read_file(path), before);
 }
 
+// B is a copy of A made with its extended attributes (cp --preserve=xattr, rsync -X): it carries
+// A's identity, so it finds A's log — which names A's inode.
+void copy_identity(const std::string &from, const std::string &to) {
+  char value[4200];
+  ssize_t n = getxattr(from.c_str(), "user.famsync", value, sizeof value);
+  ASSERT_GT(n, 0) << from << " has no identity";
+  ASSERT_EQ(setxattr(to.c_str(), "user.famsync", value, static_cast<size_t>(n), 0), 0);
+}
+
 TEST_F(BadInputTest, ForeignLogWithLiveEntriesIsRefused) {
   std::string a = dir_.file("a"), b = dir_.file("b");
   write_file(a, pattern(8192, 7));
   write_file(b, pattern(8192, 8));
   leave_live_log(a, 64, "live");
-  // Give b the log of a: it names a's inode and holds live entries.
-  ASSERT_EQ(rename((a + ".famslog").c_str(), (b + ".famslog").c_str()), 0);
-  auto before = read_file(b);
+  copy_identity(a, b);
+  auto before_a = read_file(a), before_b = read_file(b), log_a = read_file(log_path_of(a));
   fams_region *r = nullptr;
   EXPECT_EQ(fams_map(b.c_str(), 0, &r), FAMS_EFOREIGN);
   EXPECT_NE(std::string(fams_last_error_message()).find("another file"), std::string::npos);
-  EXPECT_EQ(read_file(b), before);
+  EXPECT_NE(std::string(fams_last_error_message()).find("Only if"), std::string::npos)
+      << "the advice must say when --force-identity is safe: " << fams_last_error_message();
+  EXPECT_EQ(read_file(b), before_b);
+  EXPECT_EQ(read_file(a), before_a);
+  EXPECT_EQ(read_file(log_path_of(a)), log_a) << "the other file's log must not change";
+  // A itself still recovers from its log.
+  ASSERT_EQ(fams_recover(a.c_str()), 0) << fams_last_error_message();
 }
 
-TEST_F(BadInputTest, ForeignLogWithoutLiveEntriesIsReplaced) {
+TEST_F(BadInputTest, CopyCarryingAnIdentityGetsItsOwn) {
   std::string a = dir_.file("a"), b = dir_.file("b");
   write_file(a, pattern(4096, 9));
   write_file(b, pattern(4096, 10));
-  fams_region *r = nullptr;
-  ASSERT_EQ(fams_map(a.c_str(), 0, &r), 0);
-  ASSERT_EQ(fams_unmap(r), 0);  // leaves a clean log for a
-  ASSERT_EQ(rename((a + ".famslog").c_str(), (b + ".famslog").c_str()), 0);
-  ASSERT_EQ(fams_map(b.c_str(), 0, &r), 0) << fams_last_error_message();
-  EXPECT_EQ(fams_unmap(r), 0);
+  fams_region *ra = nullptr, *rb = nullptr;
+  ASSERT_EQ(fams_map(a.c_str(), 0, &ra), 0);  // A live: its log exists and is locked
+  copy_identity(a, b);
+  ASSERT_EQ(fams_map(b.c_str(), 0, &rb), 0) << "a copy is another file: " << fams_last_error_message();
+  EXPECT_NE(log_path_of(a), log_path_of(b)) << "the copy must get an identity of its own";
+  EXPECT_EQ(fams_unmap(rb), 0);
+  EXPECT_EQ(fams_unmap(ra), 0);
 }
 
 TEST_F(BadInputTest, DataFileShrunkBehindOurBackIsRefused) {
