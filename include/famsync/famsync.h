@@ -37,8 +37,9 @@ extern "C" {
 
 /* ---- Error codes (besides positive errno values) ------------------------------------------- */
 #define FAMS_EPOISONED   (-30900) /* an earlier persistence error: no commit can succeed; remap */
-#define FAMS_ECORRUPT    (-30901) /* the undo log's header is invalid; nothing was changed */
-#define FAMS_EFOREIGN    (-30902) /* the undo log belongs to another file; nothing was changed */
+#define FAMS_ECORRUPT    (-30901) /* the log's header is invalid; nothing was changed */
+#define FAMS_EFOREIGN    (-30902) /* the log belongs to another file or is not trusted (owner,
+                                     mode, links); nothing was changed */
 #define FAMS_ETRACKED    (-30903) /* this process already tracks that file */
 #define FAMS_ENOTTRACKED (-30904) /* the address/region is not a live tracked region */
 #define FAMS_EVERIFY     (-30905) /* verify mode found writes that bypassed tracking */
@@ -54,11 +55,15 @@ extern "C" {
 typedef struct fams_region fams_region;
 
 /* Maps the whole file at PATH for failure-atomic updates, first recovering it if a crash left an
- * uncommitted change. The undo log is PATH + ".famslog" (or in $FAMSYNC_LOG_DIR); it is created if
- * missing. FLAGS is 0 or one FAMS_MAP_FORCE_* flag.
+ * uncommitted change. The log is a hidden file .famsync-ID.log in the file's directory (or in
+ * $FAMSYNC_LOG_DIR), where ID is the identity the file carries in its user.famsync extended
+ * attribute (given at the first map), so the log follows the file through renames and links; it
+ * exists while the file is mapped and is removed by a clean fams_unmap. FLAGS is 0 or one
+ * FAMS_MAP_FORCE_* flag.
  * Errors: EINVAL (null argument, unknown or conflicting flags), ENOENT, EACCES (file or log not
  * writable), FAMS_ENOTREGULAR, FAMS_EEMPTY, EBUSY (another process tracks the file),
- * FAMS_ETRACKED, FAMS_ECORRUPT, FAMS_EFOREIGN, FAMS_ERANGE (recovery refused; file untouched),
+ * FAMS_ETRACKED, FAMS_ECORRUPT, FAMS_EFOREIGN (a copy's log with an interrupted commit, or an
+ * untrusted log), FAMS_ERANGE (recovery refused; file untouched),
  * ENOSPC (log preallocation), ENOMEM (window full), EIO. */
 FAMS_API int fams_map(const char *path, unsigned flags, fams_region **out);
 
@@ -122,7 +127,7 @@ typedef struct fams_stat_counters {
   uint64_t dirty_lines;        /* 64-byte lines committed, summed over commits */
   uint64_t logged_at_store;    /* lines undo-logged on first write */
   uint64_t logged_at_commit;   /* lines logged at commit because the log was full */
-  uint64_t log_bytes;          /* bytes written to undo logs */
+  uint64_t log_bytes;          /* bytes written to logs */
   uint64_t writeback_bytes;    /* bytes written back to data files */
   uint64_t writeback_runs;     /* contiguous runs written back */
   uint64_t log_grows;          /* times a log file was enlarged */
