@@ -4,6 +4,9 @@
 // Each test names the reproduction it covers ("#N").
 #include "../test_util.hpp"
 
+#include "checksum.hpp"
+#include "log_format.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -289,6 +292,67 @@ TEST_P(LogIdentityTest, DeletedLogPoisonsTheNextCommit) {
   EXPECT_EQ(fams_msync(r), FAMS_EPOISONED) << "poisoned for good";
   fams_unmap(r);
   EXPECT_EQ(read_file(path), initial);
+}
+
+// Renames, links and unlinks between a crashed commit, a crashed recovery and the final recovery:
+// every step finds the one log, and the result is old or new.
+TEST_P(LogIdentityTest, NamesChangeAroundACrashedRecovery) {
+  for (const char *point : {"recovery-mid-apply", "recovery-applied"}) {
+    std::string db = dir_.file("db"), alias = dir_.file("alias"), sub = dir_.file("sub");
+    ASSERT_EQ(mkdir(sub.c_str(), 0755), 0);
+    std::string moved = sub + "/moved";
+    write_file(db, std::vector<uint8_t>(64 * 1024, 'x'));
+    int status = run_child({backend_env(GetParam()), "FAMSYNC_CRASH_AT=commit-mid-writeback:2"},
+                           {"rename-commit", db, db});
+    ASSERT_TRUE(WIFSIGNALED(status));
+    ASSERT_EQ(link(db.c_str(), alias.c_str()), 0);
+    ASSERT_EQ(unlink(db.c_str()), 0);
+    status = run_child({backend_env(GetParam()), std::string("FAMSYNC_CRASH_AT=") + point},
+                       {"recover", alias});
+    // (The redo log may have nothing to apply at this point: then recovery just finishes.)
+    ASSERT_EQ(rename(alias.c_str(), moved.c_str()), 0);  // across directories
+    ASSERT_EQ(fams_recover(moved.c_str()), 0) << point << ": " << fams_last_error_message();
+    EXPECT_NE(classify(read_file(moved)), "mix") << point;
+    unlink(log_path_of(moved).c_str());
+    unlink(moved.c_str());
+    rmdir(sub.c_str());
+  }
+}
+
+// A log of format version 1 (FILE.famslog, no identity block) left by a crash is still recovered,
+// then removed; the file then gets an identity and a log of the current format.
+TEST_P(LogIdentityTest, OldFormatLogIsRecoveredAndRemoved) {
+  std::string db = dir_.file("db");
+  write_file(db, std::vector<uint8_t>(16 * 1024, 'x'));
+  int status = run_child({backend_env(GetParam()), "FAMSYNC_CRASH_AT=commit-mid-writeback:2"},
+                         {"rename-commit", db, db});
+  ASSERT_TRUE(WIFSIGNALED(status));
+  // Turn the crash's log into what version 1 wrote: version 1, no identity block, PATH.famslog,
+  // and a data file without an identity.
+  std::string log = log_path_of(db), old = db + ".famslog";
+  auto bytes = read_file(log);
+  famsync::LogStaticHeader h;
+  memcpy(&h, bytes.data(), sizeof h);
+  h.version = famsync::kLogFormatVersionLegacy;
+  h.checksum = famsync::static_header_checksum(h);
+  memcpy(bytes.data(), &h, sizeof h);
+  std::fill(bytes.begin() + famsync::kLogIdentityOffset, bytes.begin() + 4096, 0);
+  write_file(old, bytes);
+  ASSERT_EQ(unlink(log.c_str()), 0);
+  ASSERT_EQ(removexattr(db.c_str(), "user.famsync"), 0);
+  fams_region *r = nullptr;
+  ASSERT_EQ(fams_map(db.c_str(), map_flags(GetParam()), &r), 0) << fams_last_error_message();
+  EXPECT_NE(classify(read_file(db)), "mix") << "the old log was not applied";
+  struct stat st;
+  EXPECT_NE(stat(old.c_str(), &st), 0) << "the old log must be removed once applied";
+  EXPECT_EQ(stat(log_path_of(db).c_str(), &st), 0) << "a log of the current format replaces it";
+  EXPECT_EQ(fams_unmap(r), 0);
+  // Version 1 left logs under old names: one that names another inode is never applied.
+  std::string other = dir_.file("other");
+  write_file(other, std::vector<uint8_t>(16 * 1024, 'o'));
+  write_file(other + ".famslog", bytes);  // db's old log under other's old log name
+  ASSERT_EQ(fams_recover(other.c_str()), 0) << fams_last_error_message();
+  EXPECT_EQ(read_file(other), std::vector<uint8_t>(16 * 1024, 'o'));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LogIdentityTest,
