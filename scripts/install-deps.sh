@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config python3
           clang-14 llvm-14-dev llvm-14-tools libclang-rt-14-dev
-          libpmem-dev libpmemobj-dev libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev)
+          libpmem-dev libpmemobj-dev libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
+          man-db groff-base)  # man-db, groff-base: the man_pages test renders docs/man
 if [[ "${1:-}" == "--with-plots" ]]; then packages+=(python3-matplotlib); fi
 missing=()
 for p in "${packages[@]}"; do

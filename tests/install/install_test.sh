@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # install_test.sh — `cmake --install` into a temporary prefix, then build examples/consumer with
-# find_package(famsync) and a C program with pkg-config against it, and run both.
+# find_package(famsync) and a C program with pkg-config against it, and run both; then check that
+# the man pages are installed and open by name (man -M).
 # Usage: install_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1 src=$2
@@ -33,4 +34,25 @@ pc_dir=$(dirname "$(find "$work/prefix" -name famsync.pc | head -1)")
 cc "$work/c.c" -o "$work/c" $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs famsync)
 "$work/c" "$work/data"
 [[ $(od -An -tu1 -j16 -N1 "$work/data" | tr -d ' ') == 42 ]]
+# Man pages: famsync(1), famsync(3) with a link page per public function, famsync(7), and
+# famsync-cc(1)/famsync-c++(1) when the wrappers are installed; each opens by name with man.
+man_root=$work/prefix/share/man
+pages=(man1/famsync.1 man3/famsync.3 man7/famsync.7)
+[[ -x $work/prefix/bin/famsync-cc ]] && pages+=(man1/famsync-cc.1 man1/famsync-c++.1)
+for fn in $(grep -oE 'FAMS_API [^(]*\(' "$work/prefix/include/famsync/famsync.h" |
+            grep -oE 'fams_[a-z_]+\($' | tr -d '('); do
+  pages+=("man3/$fn.3")
+done
+for p in "${pages[@]}"; do
+  [[ -f $man_root/$p ]] || { echo "install: man page $p not installed in $man_root"; exit 1; }
+done
+if command -v man >/dev/null; then
+  for p in "${pages[@]}"; do
+    name=${p#*/} name=${name%.*} section=${p:3:1}
+    out=$(LC_ALL=C.UTF-8 MANPAGER=cat man -M "$man_root" "$section" "$name" 2>"$work/man.err")
+    if [[ -s $work/man.err ]] || ! grep -q '^NAME' <<<"$out" || ! grep -qw -- "$name" <<<"$out"; then
+      echo "install: man -M $man_root $section $name failed:"; cat "$work/man.err"; exit 1
+    fi
+  done
+fi
 echo "install: 1 passed, 0 failed"
