@@ -77,13 +77,19 @@ class LogIdentityTest : public ::testing::TestWithParam<Medium> {
 // yields the old or the new state (before: the log stayed under the old name, `famsync check`
 // said "consistent" over a mix of 257 of 512 lines).
 TEST_P(LogIdentityTest, RenameThenCrashInCommitRecoversUnderNewName) {
+  // Every commit step of both protocols (a point the backend's protocol lacks does not fire:
+  // the child then finishes cleanly, and the file must hold the new state).
+  int fired = 0;
   for (const char *point : {"commit-before-publish:2", "commit-after-publish:2",
-                            "commit-mid-writeback:2", "commit-after-writeback:2"}) {
+                            "commit-mid-writeback:2", "commit-after-writeback:2",
+                            "commit-after-retire:2", "checkpoint-data-synced:1",
+                            "checkpoint-done:1"}) {
     std::string tmp = dir_.file("db.tmp"), db = dir_.file("db");
     write_file(tmp, std::vector<uint8_t>(64 * 1024, 'x'));
     int status = run_child({backend_env(GetParam()), std::string("FAMSYNC_CRASH_AT=") + point},
                            {"rename-commit", tmp, db});
-    ASSERT_TRUE(WIFSIGNALED(status)) << point << ": the crash point did not fire";
+    if (WIFSIGNALED(status)) ++fired;
+    else ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << point << ": " << status;
     ASSERT_EQ(access(tmp.c_str(), F_OK), -1) << "the rename must have happened";
     ASSERT_EQ(fams_recover(db.c_str()), 0) << point << ": " << fams_last_error_message();
     std::string state = classify(read_file(db));
@@ -91,6 +97,7 @@ TEST_P(LogIdentityTest, RenameThenCrashInCommitRecoversUnderNewName) {
     unlink(log_path_of(db).c_str());
     unlink(db.c_str());
   }
+  EXPECT_GE(fired, 5) << "too few crash points fired: the test no longer tests crashes";
 }
 
 // #2 + rename over: DB crashed inside a commit, then a rebuilt file is renamed over it, and it
@@ -297,7 +304,7 @@ TEST_P(LogIdentityTest, DeletedLogPoisonsTheNextCommit) {
 // Renames, links and unlinks between a crashed commit, a crashed recovery and the final recovery:
 // every step finds the one log, and the result is old or new.
 TEST_P(LogIdentityTest, NamesChangeAroundACrashedRecovery) {
-  for (const char *point : {"recovery-mid-apply", "recovery-applied"}) {
+  for (const char *point : {"recovery-mid-apply", "recovery-applied", "recovery-size-restored"}) {
     std::string db = dir_.file("db"), alias = dir_.file("alias"), sub = dir_.file("sub");
     ASSERT_EQ(mkdir(sub.c_str(), 0755), 0);
     std::string moved = sub + "/moved";
