@@ -62,6 +62,15 @@ Options parse() {
   if (const char *d = getenv("FAMSYNC_LOG_DIR")) o.log_dir = d;
   o.log_entries = env_u64("FAMSYNC_LOG_ENTRIES", o.log_entries, 1, 1ull << 32);
   o.window_bytes = env_u64("FAMSYNC_WINDOW_GB", o.window_bytes >> 30, 1, 64 * 1024) << 30;
+  if (const char *w = getenv("FAMSYNC_WORKING_SET_MB"); w != nullptr && *w != '\0') {
+    char *end = nullptr;
+    double mib = strtod(w, &end);  // fractions allowed (tests use a few pages)
+    if (*end != '\0' || !(mib >= 1.0 / 256) || mib > double(1ull << 30))
+      fprintf(stderr, "famsync: ignoring FAMSYNC_WORKING_SET_MB=%s (want a number of MiB, at least "
+              "one page, 0.00390625)\n", w);
+    else
+      o.working_set_bytes = static_cast<uint64_t>(mib * (1 << 20)) / 4096 * 4096;
+  }
   o.print_stats = env_flag("FAMSYNC_STATS");
   o.prefault = env_flag("FAMSYNC_PREFAULT");
   if (const char *e = getenv("FAMSYNC_EXIT_COMMIT"); e != nullptr && strcmp(e, "0") == 0)

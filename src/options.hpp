@@ -19,6 +19,8 @@ struct Options {
   std::string log_dir;               // FAMSYNC_LOG_DIR: where logs go (default: beside the file)
   uint64_t log_entries = 65536;      // FAMSYNC_LOG_ENTRIES: initial log capacity cap (entries)
   uint64_t window_bytes = 1ull << 40;  // FAMSYNC_WINDOW_GB: VA window size (default 1024 GiB)
+  uint64_t working_set_bytes = 0;    // FAMSYNC_WORKING_SET_MB: budget of private working-copy
+                                     // pages (0 = half the cgroup limit / RAM: working_set.hpp)
   bool print_stats = false;          // FAMSYNC_STATS=1: print totals to stderr at exit
   bool prefault = false;             // FAMSYNC_PREFAULT=1: copy the whole working copy into DRAM
                                      // at map time (no copy-on-write fault on first writes)

@@ -344,6 +344,7 @@ int Region::adopt_committed_size() {
 }
 
 Region::~Region() {
+  working_set_.forget_all();
   if (base_ != nullptr) window::release(reinterpret_cast<uintptr_t>(base_), slot_len_);
   if (slot_line_ != nullptr) munmap(slot_line_, slot_line_cap_ * sizeof(uint64_t));
   undo_.reset();
@@ -402,6 +403,18 @@ void Region::note_written(uintptr_t addr, size_t len) {
     }
     dirty_.set_logged(line);
   }
+}
+
+// The pages the epoch's (sorted) dirty LINES are on: if they alone exceed the working-set budget,
+// say so once (they cannot be given back before this commit), and keep the peak for stats.
+void Region::note_pending_pages(const std::vector<uint64_t> &lines) {
+  uint64_t pages = 0, last = UINT64_MAX;
+  for (uint64_t line : lines) {
+    uint64_t page = line * kLineSize / page_size();
+    if (page != last) ++pages, last = page;
+  }
+  stats_.pending_pages_peak = std::max(stats_.pending_pages_peak, pages);
+  WorkingSet::note_pending_pages(pages, path_.c_str());
 }
 
 int Region::fail_poisoned(int rc) {
@@ -508,9 +521,12 @@ int Region::commit() {
   std::vector<uint64_t> &lines = scratch_lines_;  // reused: no allocation per commit
   int rc = undo_ ? commit_undo(listed, &lines) : commit_redo(listed, &lines);
   if (rc != 0) return rc;
+  note_pending_pages(lines);
   committed_size_ = data_size_;
   // A new epoch begins.
   clear_dirty(lines);
+  // Every page is clean now: over the budget, the oldest go back to the page cache.
+  working_set_.after_clean(base_, map_len_, lines);
   ++stats_.commits;
   stats_.dirty_lines += lines.size();
   if (lines.capacity() > 4096) std::vector<uint64_t>().swap(lines);  // don't pin a burst
@@ -619,6 +635,7 @@ int Region::rollback() {
     i = j;
   }
   clear_dirty(lines);
+  working_set_.after_clean(base_, map_len_, lines);
   // The size is part of the committed state: undo a growth (a shrink is durable at once and
   // cannot be undone; its bytes are gone).
   if (data_size_ > committed_size_) {
@@ -641,6 +658,10 @@ int Region::close(Region *region, bool commit_first) {
     }
   }
   if (rc == 0) rc = region->release_committed_size();
+  {
+    std::lock_guard lock(region->mutex_);
+    region->working_set_.forget_all();  // its pages stop counting against the budget
+  }
   registry::remove(region);
   window::publish(reinterpret_cast<uintptr_t>(region->base_), region->slot_len_, nullptr);
   // (In a forked child closing our descriptors is harmless: the flock lives on in the parent's.)
@@ -792,12 +813,20 @@ int Region::remap(uint64_t new_length, bool may_move, void **out) {
 
 int Region::stats(fams_stat_counters *out) {
   std::lock_guard lock(mutex_);
+  sync_working_set_stats();
   stats_.export_to(out);
   return 0;
 }
 
+void Region::sync_working_set_stats() {
+  stats_.working_set_pages = base_ != nullptr ? working_set_.resident_pages() : 0;
+  stats_.pages_given_back = working_set_.given_back_pages();
+  stats_.first_write_pages = working_set_.first_write_pages();
+}
+
 void Region::merge_stats_into(Stats *total) {
   std::lock_guard lock(mutex_);
+  sync_working_set_stats();
   total->merge(stats_);
 }
 

@@ -20,6 +20,7 @@
 #include "redo_log.hpp"
 #include "stats.hpp"
 #include "undo_log.hpp"
+#include "working_set.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -115,6 +116,8 @@ class Region {
   void clear_dirty(const std::vector<uint64_t> &lines);
   void dirty_lines_sorted(uint64_t logged, std::vector<uint64_t> *lines);
   int fail_poisoned(int rc);
+  void note_pending_pages(const std::vector<uint64_t> &lines);
+  void sync_working_set_stats();
   int adopt_committed_size();
   int release_committed_size();
   int change_size_locked(uint64_t new_size);
@@ -143,6 +146,8 @@ class Region {
   uint64_t slot_line_cap_ = 0;
   std::mutex overflow_mutex_;
   std::vector<uint64_t> overflow_;      // lines dirty but not (yet) in the log
+
+  WorkingSet working_set_;  // clean private pages, given back over the budget (under mutex_)
 
   std::mutex mutex_;  // commit / rollback / close / stats
   std::vector<uint64_t> scratch_lines_;  // the commit's sorted dirty lines, reused

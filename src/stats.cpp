@@ -52,6 +52,10 @@ void Stats::merge(const Stats &o) {
   writeback_runs += o.writeback_runs;
   log_grows += o.log_grows;
   checkpoints += o.checkpoints;
+  working_set_pages += o.working_set_pages;
+  pages_given_back += o.pages_given_back;
+  first_write_pages += o.first_write_pages;
+  pending_pages_peak = pending_pages_peak > o.pending_pages_peak ? pending_pages_peak : o.pending_pages_peak;
   logged_at_store += o.logged_at_store.load(std::memory_order_relaxed);
   latency.merge(o.latency);
 }
@@ -73,6 +77,10 @@ void Stats::export_to(fams_stat_counters *out) const {
   out->commit_ns_p90 = latency.percentile(0.90);
   out->commit_ns_p99 = latency.percentile(0.99);
   out->commit_ns_max = latency.max();
+  out->working_set_bytes = working_set_pages * 4096;
+  out->pages_given_back = pages_given_back;
+  out->first_write_pages = first_write_pages;
+  out->pending_bytes_peak = pending_pages_peak * 4096;
 }
 
 }  // namespace famsync

@@ -133,6 +133,11 @@ typedef struct fams_stat_counters {
   uint64_t log_grows;          /* times a log file was enlarged */
   uint64_t checkpoints;        /* file backend: data file synced and redo log emptied */
   uint64_t commit_ns_p50, commit_ns_p90, commit_ns_p99, commit_ns_max; /* of non-empty commits */
+  /* Working copy (FAMSYNC_WORKING_SET_MB; added in 0.2, after the fields above): */
+  uint64_t working_set_bytes;  /* private (written) working-copy pages held now, live regions */
+  uint64_t pages_given_back;   /* clean private pages returned to the page cache over the budget */
+  uint64_t first_write_pages;  /* pages that became private (a copy-on-write fault each) */
+  uint64_t pending_bytes_peak; /* largest set of pages written in one epoch (between commits) */
 } fams_stat_counters;
 
 /* Fills OUT with REGION's counters, or with the process totals when REGION is NULL (including

@@ -15,6 +15,13 @@
 //   crash_child rename-commit OLD NEW  map OLD, fill it with 'A', msync; rename OLD to NEW while
 //                                     mapped; write 'B' into every other 64-byte line, msync (the
 //                                     log-identity tests crash this commit with FAMSYNC_CRASH_AT)
+//   crash_child sweep PATH N PASSES   map PATH (zeros); pass 0 writes the 8-byte word
+//                                     sweep_word(page, 0) at every page in order, then passes
+//                                     1.. write sweep_word(page, pass) at every page in a
+//                                     shuffled order; a commit after every N pages prints
+//                                     "committed C" (C from 1); at the end the mapping and then
+//                                     the file are verified, and "peak_anon_kb=K budget_kb=B
+//                                     given_back_pages=G" is printed (files larger than memory)
 //   crash_child try-map PATH          exit with fams_map's code (EBUSY expected)
 //   crash_child recover PATH          fams_recover(PATH)
 //   crash_child untracked PATH        map PATH, write byte 0 WITHOUT announcing it and byte 4000
@@ -27,6 +34,7 @@
 #include <famsync/famsync.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <csignal>
@@ -104,6 +112,78 @@ int threads(const char *path, int nthreads) {
 
 }  // namespace
 
+uint64_t sweep_word(uint64_t page, uint64_t pass) { return (page + 1) * 0x9e3779b97f4a7c15ull + pass; }
+
+long rss_anon_kb() {
+  FILE *f = fopen("/proc/self/status", "r");
+  if (f == nullptr) return -1;
+  char line[256];
+  long kb = -1;
+  while (fgets(line, sizeof line, f) != nullptr)
+    if (sscanf(line, "RssAnon: %ld kB", &kb) == 1) break;
+  fclose(f);
+  return kb;
+}
+
+// `sweep` (see the banner). The order of pass p >= 1 is a fixed shuffle (seeded by p), so a checker
+// can recompute every page's value after any acknowledged commit.
+int sweep(const char *path, uint64_t per_commit, uint64_t passes) {
+  fams_region *r = nullptr;
+  if (int rc = fams_map(path, 0, &r)) return die("fams_map", rc);
+  auto *p = static_cast<char *>(fams_region_addr(r));
+  uint64_t pages = fams_region_size(r) / 4096, commits = 0, since = 0;
+  long peak = 0;
+  std::vector<uint64_t> order(pages);
+  for (uint64_t pass = 0; pass < passes; ++pass) {
+    for (uint64_t i = 0; i < pages; ++i) order[i] = i;
+    uint64_t x = pass * 0x2545f4914f6cdd1dull + 1;
+    for (uint64_t i = pages - 1; pass > 0 && i > 0; --i) {  // Fisher-Yates with xorshift
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      std::swap(order[i], order[x % (i + 1)]);
+    }
+    for (uint64_t i = 0; i < pages; ++i) {
+      uint64_t page = order[i], w = sweep_word(page, pass);
+      announce(p + page * 4096, 8);
+      memcpy(p + page * 4096, &w, 8);
+      if (++since == per_commit || (pass + 1 == passes && i + 1 == pages)) {
+        if (int rc = fams_msync(r)) return die("fams_msync", rc);
+        since = 0;
+        printf("committed %llu\n", (unsigned long long)++commits);
+        fflush(stdout);
+        peak = std::max(peak, rss_anon_kb());
+      }
+    }
+  }
+  for (uint64_t page = 0; page < pages; ++page) {
+    uint64_t w;
+    memcpy(&w, p + page * 4096, 8);
+    if (w != sweep_word(page, passes - 1)) {
+      fprintf(stderr, "crash_child sweep: page %llu reads wrong through the mapping\n",
+              (unsigned long long)page);
+      return 3;
+    }
+  }
+  fams_stat_counters st;
+  fams_stats(r, &st);
+  if (int rc = fams_unmap(r)) return die("fams_unmap", rc);
+  FILE *f = fopen(path, "rb");
+  if (f == nullptr) return 3;
+  for (uint64_t page = 0; page < pages; ++page) {
+    uint64_t w = 0;
+    if (fseek(f, static_cast<long>(page * 4096), SEEK_SET) != 0 || fread(&w, 8, 1, f) != 1 ||
+        w != sweep_word(page, passes - 1)) {
+      fprintf(stderr, "crash_child sweep: page %llu is wrong in the file\n", (unsigned long long)page);
+      return 3;
+    }
+  }
+  fclose(f);
+  const char *mb = getenv("FAMSYNC_WORKING_SET_MB");
+  printf("peak_anon_kb=%ld budget_kb=%lld given_back_pages=%llu first_write_pages=%llu\n", peak,
+         mb ? (long long)(atof(mb) * 1024) : -1LL, (unsigned long long)st.pages_given_back,
+         (unsigned long long)st.first_write_pages);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 5 && strcmp(argv[1], "rounds") == 0)
     return rounds(argv[2], strtoull(argv[3], nullptr, 10), strtoull(argv[4], nullptr, 10), false);
@@ -148,6 +228,8 @@ int main(int argc, char **argv) {
     if (int rc = fams_msync(r)) return die("fams_msync", rc);
     return exit_code(fams_unmap(r));
   }
+  if (argc >= 5 && strcmp(argv[1], "sweep") == 0)
+    return sweep(argv[2], strtoull(argv[3], nullptr, 10), strtoull(argv[4], nullptr, 10));
   if (argc >= 3 && strcmp(argv[1], "try-map") == 0) {
     fams_region *r = nullptr;
     int rc = fams_map(argv[2], 0, &r);

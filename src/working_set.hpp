@@ -1,0 +1,61 @@
+// working_set.hpp — the budget that bounds the DRAM working copies of a process.
+//
+// A working copy is a MAP_PRIVATE mapping of the file: a page becomes private (anonymous memory)
+// at its first write and stays so. Once such a page is clean again (every byte equals the
+// committed file, i.e. right after a commit or a rollback), dropping it with MADV_DONTNEED is
+// invisible to the program: the next access reads the page cache (or pmem), which holds the
+// committed state (DESIGN.md §2, "Working copy"). The working set keeps the private pages of
+// one region that are clean, oldest first, and gives the oldest back while the process's
+// private pages exceed the budget.
+//
+// Invariants:
+//  - Only pages that are clean are given back: they are queued after a commit or rollback, with
+//    the region's lock held and no store in flight (contract 6), and a page written again is
+//    queued again at its next commit (given back now, it would lose pending changes; so pages
+//    are never dropped outside a commit/rollback).
+//  - The process-wide count of private pages (resident_pages) only counts queued pages plus the
+//    pages of the epoch in flight; it is an estimate of what MADV_DONTNEED can give back, not RSS.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+namespace famsync {
+
+// The process's budget in bytes: FAMSYNC_WORKING_SET_MB, else half of the memory the process may
+// use (the cgroup's limit, v1 or v2, or physical RAM, whichever is smaller).
+uint64_t working_set_budget_bytes();
+
+class WorkingSet {
+ public:
+  // Records the pages that hold the (sorted) LINES, now clean, as private; then, if the process
+  // holds more private pages than the budget, gives back this region's oldest clean pages of
+  // BASE (MAP_LEN bytes mapped) down to 7/8 of the budget. Returns the pages given back.
+  // Errors: none (a failed madvise leaves the page resident; it is counted in failures()).
+  uint64_t after_clean(char *base, uint64_t map_len, const std::vector<uint64_t> &lines);
+
+  // The region goes away: its pages no longer count.
+  void forget_all();
+
+  // Pages of a new epoch were written: if the pending pages alone exceed the budget, warn once
+  // (nothing can be given back before the commit).
+  static void note_pending_pages(uint64_t pages, const char *path);
+
+  uint64_t resident_pages() const { return queue_.size(); }
+  uint64_t given_back_pages() const { return given_back_; }
+  uint64_t first_write_pages() const { return first_writes_; }
+  uint64_t failures() const { return failures_; }
+
+ private:
+  bool queued(uint64_t page) const {
+    return page / 64 < queued_bits_.size() && (queued_bits_[page / 64] >> (page % 64) & 1);
+  }
+  void set_queued(uint64_t page, bool on);
+
+  std::deque<uint64_t> queue_;          // private clean pages of this region, oldest first
+  std::vector<uint64_t> queued_bits_;   // page -> in queue_
+  uint64_t given_back_ = 0, first_writes_ = 0, failures_ = 0;
+};
+
+}  // namespace famsync
