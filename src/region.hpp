@@ -56,7 +56,13 @@ class Region {
   // by moving when MAY_MOVE). *OUT receives the (possibly new) address. Errors: ENOMEM (cannot
   // grow in place and may not move, or the window is full), errors of commit (shrinking commits
   // first, like the unmap it implies).
-  int remap(uint64_t new_length, bool may_move, void **out);
+  // COMMIT_ON_SHRINK false (fams_resize): shrinking commits first only if a pending change lies
+  // in the cut tail, so other pending changes stay pending, as a shrink promises.
+  int remap(uint64_t new_length, bool may_move, void **out, bool commit_on_shrink = true);
+
+  // fams_resize: makes the working copy span the file's size now (at least one page), growing
+  // in place or moving (the address may change), or shrinking. Errors: as remap.
+  int fit_mapping_to_size();
 
   // Recovers PATH without mapping it; REPORT (optional) says what was done. FORCE_IDENTITY applies
   // a log that names another inode (a file copied with its log). Errors: see fams_recover.

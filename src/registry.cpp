@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <new>
 #include <pthread.h>
 #include <vector>
 
@@ -21,7 +22,15 @@ struct Entry {
   Region *region;
   dev_t dev;
   ino_t ino;
+  uint64_t id;
 };
+
+uint64_t g_next_id = 1;  // under mu(); 64 bits: never wraps, so ids are never reused
+
+std::shared_mutex &lifetimes() {
+  static auto *m = new std::shared_mutex;  // never destroyed: the exit hook takes it
+  return *m;
+}
 
 std::mutex &mu() {
   static std::mutex m;
@@ -40,7 +49,10 @@ Stats &retired() {
 }
 
 void at_exit() {
-  // Contract: normal process exit commits every tracked mapping (like munmap).
+  // Contract: normal process exit commits every tracked mapping (like munmap). Other threads
+  // may still run (exit() does not stop them) and munmap a region: the exclusive lifetime lock
+  // makes their close and ours take turns, and the snapshot taken under it stays valid.
+  std::unique_lock lifetime_lock(lifetimes());
   std::vector<Region *> regions;
   {
     std::lock_guard lock(mu());
@@ -49,10 +61,16 @@ void at_exit() {
   bool commit = options().exit_commit;
   for (Region *r : regions) {
     if (r->disowned()) continue;
-    if (!commit) r->rollback();  // FAMSYNC_EXIT_COMMIT=0: the file keeps its last commit
+    if (!commit) {  // FAMSYNC_EXIT_COMMIT=0: the file keeps its last commit
+      // A failed rollback poisons the region (Region::rollback), so the close below cannot
+      // commit what it left; the file keeps its last commit either way, but say so.
+      if (int rc = r->rollback(); rc != 0)
+        fprintf(stderr, "famsync: rollback at exit failed: %s (%s); nothing of it is committed\n",
+                fams_strerror(rc), fams_last_error_message());
+    }
     if (int rc = Region::close(r, commit); rc != 0)
-      fprintf(stderr, "famsync: commit at exit failed: %s (%s)\n", fams_strerror(rc),
-              fams_last_error_message());
+      fprintf(stderr, "famsync: %s at exit failed: %s (%s)\n", commit ? "commit" : "close",
+              fams_strerror(rc), fams_last_error_message());
   }
   if (options().print_stats) {
     fams_stat_counters t;
@@ -80,7 +98,7 @@ int add(Region *region, dev_t dev, ino_t ino) {
   std::lock_guard lock(mu());
   for (const Entry &e : live())
     if (e.dev == dev && e.ino == ino && !e.region->disowned()) return FAMS_ETRACKED;
-  live().push_back({region, dev, ino});
+  live().push_back({region, dev, ino, g_next_id++});
   g_live_count.store(live().size(), std::memory_order_release);
   return 0;
 }
@@ -121,6 +139,24 @@ bool is_live(const Region *region) {
   return false;
 }
 
+uint64_t id_of(const Region *region) {
+  std::lock_guard lock(mu());
+  for (const Entry &e : live())
+    if (e.region == region) return e.id;
+  return 0;
+}
+
+Region *by_id(uint64_t id) {
+  if (id == 0) return nullptr;
+  std::lock_guard lock(mu());
+  for (const Entry &e : live())
+    if (e.id == id) return e.region;
+  return nullptr;
+}
+
+std::shared_lock<std::shared_mutex> pin() { return std::shared_lock(lifetimes()); }
+std::unique_lock<std::shared_mutex> lock_lifetimes() { return std::unique_lock(lifetimes()); }
+
 void totals(fams_stat_counters *out) {
   std::lock_guard lock(mu());
   Stats sum;
@@ -134,7 +170,15 @@ void install_process_hooks() {
   std::call_once(once, [] {
     arm_crash_points();
     atexit(at_exit);
-    pthread_atfork(nullptr, nullptr, in_fork_child);
+    // The lifetime lock is held across fork() so that the child never inherits it taken by a
+    // thread that does not exist there (its exit hook would wait for it forever). The child
+    // cannot unlock it: the rwlock records the writer's thread id, which differs in the child
+    // (glibc would take the unlock for a reader's). It is alone, so it starts a fresh one.
+    pthread_atfork([] { lifetimes().lock(); }, [] { lifetimes().unlock(); },
+                   [] {
+                     new (&lifetimes()) std::shared_mutex;
+                     in_fork_child();
+                   });
   });
 }
 
