@@ -425,6 +425,10 @@ int Region::commit() {
   if (poisoned_)
     return fail(FAMS_EPOISONED, "%s: an earlier persistence error poisoned this mapping; unmap "
                 "and map again to recover the last committed state", path_.c_str());
+  if (rollback_failed_)
+    return fail(FAMS_EPOISONED, "%s: the last rollback failed part-way, so the working copy "
+                "mixes committed and abandoned bytes; nothing is committed until a rollback "
+                "succeeds (or unmap and map again)", path_.c_str());
   if (options().verify != Options::Verify::off) {
     if (int rc = verify_untracked_writes()) return rc;
   }
@@ -541,10 +545,10 @@ int Region::rollback() {
   dirty_lines_sorted(listed, &lines);
   // The data file holds the committed bytes of every dirty line: copy them back, run by run.
   // A run that cannot be read leaves new bytes among restored ones: that working copy must never
-  // be committed (the C++ destructor unmaps after a rollback, and unmap commits), so the region
-  // is poisoned — commit and unmap then write nothing, and the file keeps its last commit. The
-  // other runs are still restored, so the program reads as little of the abandoned state as
-  // possible.
+  // be committed (the C++ destructor unmaps after a rollback, and unmap commits), so commits are
+  // refused until a rollback succeeds. The dirty state is kept whole, so a retry restores every
+  // line; the other runs are restored now, so the program reads as little of the abandoned
+  // state as possible.
   int read_rc = 0;
   uint64_t failed_off = 0;
   char read_msg[512] = "";
@@ -559,11 +563,14 @@ int Region::rollback() {
     }
     i = j;
   }
-  if (read_rc != 0)
-    return fail(fail_poisoned(read_rc),
-                "%s: rollback could not read the committed bytes at %llu back (%s); the mapping "
-                "is poisoned, so nothing of it can be committed: unmap and map again to get the "
-                "last committed state", path_.c_str(), (unsigned long long)failed_off, read_msg);
+  if (read_rc != 0) {
+    rollback_failed_ = true;
+    return fail(read_rc, "%s: rollback could not read the committed bytes at %llu back (%s); "
+                "nothing is committed until a rollback succeeds (retry it, or unmap and map "
+                "again to get the last committed state)", path_.c_str(),
+                (unsigned long long)failed_off, read_msg);
+  }
+  rollback_failed_ = false;
   clear_dirty(lines);
   // The size is part of the committed state: undo a growth (a shrink is durable at once and
   // cannot be undone; its bytes are gone).

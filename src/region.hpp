@@ -8,7 +8,8 @@
 //    in its log slot, or (overflow) still in the data file, from where commit logs them.
 //  - Redo protocol (file): the data file's page cache always holds the last committed state.
 //  - The data file is written only by commit(), checkpoints and recovery (DESIGN.md).
-//  - Once poisoned_ is set (a persistence error after the log was published) no commit succeeds.
+//  - Once poisoned_ is set (a persistence error after the log was published) no commit succeeds;
+//    while rollback_failed_ is set (a rollback that failed part-way) none runs either.
 // Threading: note_write() from any number of threads; commit/rollback/close under mutex_ and not
 // concurrent with note_write() (the application's duty, as with PMDK transactions).
 #pragma once
@@ -154,6 +155,9 @@ class Region {
   std::vector<uint64_t> scratch_lines_;  // the commit's sorted dirty lines, reused
   int mapping_refs_ = 1;  // guarded by the interposer's mutex
   bool poisoned_ = false;
+  // The last rollback failed part-way: the working copy mixes committed and abandoned bytes,
+  // so no commit may run until a rollback succeeds (the dirty state is kept for that retry).
+  bool rollback_failed_ = false;
   bool disowned_ = false;
   Stats stats_;
 };

@@ -62,8 +62,8 @@ void at_exit() {
   for (Region *r : regions) {
     if (r->disowned()) continue;
     if (!commit) {  // FAMSYNC_EXIT_COMMIT=0: the file keeps its last commit
-      // A failed rollback poisons the region (Region::rollback), so the close below cannot
-      // commit what it left; the file keeps its last commit either way, but say so.
+      // The close below does not commit, and a failed rollback refuses commits anyway
+      // (Region::rollback); the file keeps its last commit, but say that the rollback failed.
       if (int rc = r->rollback(); rc != 0)
         fprintf(stderr, "famsync: rollback at exit failed: %s (%s); nothing of it is committed\n",
                 fams_strerror(rc), fams_last_error_message());

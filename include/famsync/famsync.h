@@ -93,9 +93,9 @@ FAMS_API int fams_msync(fams_region *region);
 /* Discards every change since the last commit: the working copy returns to the committed state,
  * and a file grown since then is cut back to its committed size.
  * Errors: EINVAL, FAMS_ENOTTRACKED, FAMS_EPOISONED, EIO (reading the committed bytes back),
- * errors of ftruncate/fsync. A rollback that fails part-way poisons the region: no later commit
- * (fams_unmap's included) writes anything, so a half-rolled-back working copy never reaches the
- * file, which keeps its last committed state (unmap + map to see it). */
+ * errors of ftruncate/fsync. After a rollback that fails part-way every commit (fams_unmap's
+ * included) fails with FAMS_EPOISONED and writes nothing, until a retried rollback succeeds: a
+ * half-rolled-back working copy never reaches the file, which keeps its last committed state. */
 FAMS_API int fams_rollback(fams_region *region);
 
 /* Sets the size of REGION's file to NEW_SIZE bytes, like ftruncate(2) (programs built with

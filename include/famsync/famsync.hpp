@@ -133,12 +133,12 @@ class MappedFile {
   }
 
   // Rolls back uncommitted changes, then unmaps (which then has nothing to commit). If the
-  // rollback fails part-way the region is poisoned (fams_rollback), so the unmap commits nothing
-  // and the file keeps its last commit: the destructor never commits, even then.
+  // rollback fails part-way the region refuses every commit (fams_rollback), so the unmap commits
+  // nothing and the file keeps its last commit: the destructor never commits, even then.
   void discard() noexcept {
     if (region_ == nullptr) return;
     fams_region *r = std::exchange(region_, nullptr);
-    (void)fams_rollback(r);  // on failure: poisoned, so the unmap below writes nothing
+    (void)fams_rollback(r);  // on failure commits are refused: the unmap below writes nothing
     (void)fams_unmap(r);
   }
 
