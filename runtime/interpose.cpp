@@ -244,13 +244,13 @@ void *__fams_mmap(void *addr, unsigned long len, int prot, int flags, int fd, lo
   }
   // A writable shared mapping of a regular file: tracked, or one line says why not.
   std::string path = fd_path(fd);
-  const char *why = nullptr;
-  if (disable) why = "FAMSYNC_DISABLE is set";
-  else if (path.empty()) why = "its path is unknown (/proc/self/fd is unreadable)";
-  else if ((why = untracked_reason(path)) != nullptr) {
-  } else if (flags & MAP_FIXED) why = "MAP_FIXED mappings are not tracked (famsync places the "
-                                      "working copy itself; drop MAP_FIXED to track it)";
-  else if (offset != 0) why = "only mappings from offset 0 are tracked";
+  const char *why = disable        ? "FAMSYNC_DISABLE is set"
+                    : path.empty() ? "its path is unknown (/proc/self/fd is unreadable)"
+                                   : untracked_reason(path);
+  if (why == nullptr && (flags & MAP_FIXED))
+    why = "MAP_FIXED mappings are not tracked (famsync places the working copy itself; drop "
+          "MAP_FIXED to track it)";
+  if (why == nullptr && offset != 0) why = "only mappings from offset 0 are tracked";
   if (why != nullptr) {
     warn_once_per_file(path.empty() ? "fd " + std::to_string(fd) : path, why);
     if (!disable) recover_before_untracked_map(fd);

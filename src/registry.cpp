@@ -10,6 +10,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <new>
 #include <pthread.h>
@@ -27,8 +28,8 @@ struct Entry {
 
 uint64_t g_next_id = 1;  // under mu(); 64 bits: never wraps, so ids are never reused
 
-std::shared_mutex &lifetimes() {
-  static auto *m = new std::shared_mutex;  // never destroyed: the exit hook takes it
+LifetimeLock &lifetimes() {
+  static auto *m = new LifetimeLock;  // never destroyed: the exit hook takes it
   return *m;
 }
 
@@ -154,8 +155,15 @@ Region *by_id(uint64_t id) {
   return nullptr;
 }
 
-std::shared_lock<std::shared_mutex> pin() { return std::shared_lock(lifetimes()); }
-std::unique_lock<std::shared_mutex> lock_lifetimes() { return std::unique_lock(lifetimes()); }
+void LifetimeLock::check(int rc, const char *what) {
+  if (rc == 0) return;
+  fprintf(stderr, "famsync: internal error: pthread_%s on the region lifetime lock: %s\n", what,
+          strerror(rc));
+  abort();
+}
+
+std::shared_lock<LifetimeLock> pin() { return std::shared_lock(lifetimes()); }
+std::unique_lock<LifetimeLock> lock_lifetimes() { return std::unique_lock(lifetimes()); }
 
 void totals(fams_stat_counters *out) {
   std::lock_guard lock(mu());
@@ -176,7 +184,7 @@ void install_process_hooks() {
     // (glibc would take the unlock for a reader's). It is alone, so it starts a fresh one.
     pthread_atfork([] { lifetimes().lock(); }, [] { lifetimes().unlock(); },
                    [] {
-                     new (&lifetimes()) std::shared_mutex;
+                     lifetimes().reinit_in_child();
                      in_fork_child();
                    });
   });
