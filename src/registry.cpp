@@ -178,15 +178,15 @@ void install_process_hooks() {
   std::call_once(once, [] {
     arm_crash_points();
     atexit(at_exit);
-    // The lifetime lock is held across fork() so that the child never inherits it taken by a
-    // thread that does not exist there (its exit hook would wait for it forever). The child
-    // cannot unlock it: the rwlock records the writer's thread id, which differs in the child
-    // (glibc would take the unlock for a reader's). It is alone, so it starts a fresh one.
-    pthread_atfork([] { lifetimes().lock(); }, [] { lifetimes().unlock(); },
-                   [] {
-                     lifetimes().reinit_in_child();
-                     in_fork_child();
-                   });
+    // The child may inherit the lifetime lock taken by a thread that does not exist there (its
+    // exit hook would wait for it forever). It is alone, so it starts a fresh one. (Taking the
+    // lock in a prepare handler and unlocking it in the child does not work: the rwlock records
+    // the writer's thread id, which differs in the child, and glibc would take the unlock for a
+    // reader's.)
+    pthread_atfork(nullptr, nullptr, [] {
+      lifetimes().reinit_in_child();
+      in_fork_child();
+    });
   });
 }
 
