@@ -10,12 +10,19 @@
 // FAMSYNC_PATHS / FAMSYNC_EXCLUDE. By
 // default everything under /dev/shm, /dev, /proc, /sys and /run is excluded, so POSIX shared
 // memory (shm_open) and other IPC keeps real shared semantics; so are database lock files shared
-// between processes (*/lock.mdb, *.mdb-lock). Entries may be globs. An untracked mapping is the
-// kernel's ordinary mapping, made after recovering the file if a crash left it mid-commit.
+// between processes (*/lock.mdb, *.mdb-lock). An explicit choice wins over that default: a
+// FAMSYNC_PATHS entry, or a forced pmem backend (FAMSYNC_BACKEND=pmem, FAMSYNC_FORCE_PMEM=1) for
+// regular files under /dev/shm (the emulated-pmem setup the README describes). Entries may be
+// globs. An untracked mapping is the kernel's ordinary mapping, made after recovering the file if
+// a crash left it mid-commit, and every untracked writable shared mapping of a regular file
+// prints one line naming why and the variable that changes it.
 //
 // Invariants: a tracked file's bytes within the mapping are only ever read and written through
 // the working copy (pread/pwrite on the fd are served from it), so fd I/O and the mapping stay
-// coherent and every change goes through a commit. errno is set as libc would set it.
+// coherent and every change goes through a commit. errno is set as libc would set it. Every
+// Region* is looked up and used under registry::pin() (closing: lock_lifetimes()), so the exit
+// hook never frees a region a call here is using. Redirected write()/read() move the file
+// position under one mutex, as the kernel's own position lock does.
 #include <famsync/abi.h>
 #include <famsync/famsync.h>
 
@@ -31,8 +38,10 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <mutex>
+#include <set>
 #include <string>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -42,7 +51,13 @@ namespace {
 
 using famsync::Region;
 
+namespace registry = famsync::registry;
+
 std::mutex g_map_mutex;  // serialises mmap/munmap of tracked files (refcounts)
+// Redirected write()/read() on a tracked file: "read the position, do the I/O, advance it" is
+// one step for the kernel (its f_pos lock); this mutex makes it one step here, so two threads
+// sharing a descriptor never write at the same position or skip bytes.
+std::mutex g_position_mutex;
 
 // True if PATH matches an entry of the ':'-separated LIST: a glob (fnmatch, when the entry has
 // one of * ? [) or else a plain prefix.
@@ -74,14 +89,35 @@ std::string fd_path(int fd) {
 
 // Never tracked by default: kernel file systems and shared-memory IPC, and lock files that
 // databases share between processes through MAP_SHARED (LMDB's lock.mdb / *-lock).
-constexpr const char *kDefaultExcludes = "/dev/:/proc/:/sys/:/run/:*/lock.mdb:*.mdb-lock";
+constexpr const char *kDefaultSystemExcludes = "/dev/:/proc/:/sys/:/run/";
+constexpr const char *kDefaultLockExcludes = "*/lock.mdb:*.mdb-lock";
 
-bool path_is_tracked(const std::string &path) {
+// Why PATH is not tracked (one clause naming the variable that changes it), or nullptr if it is.
+const char *untracked_reason(const std::string &path) {
   const famsync::Options &o = famsync::options();
-  if (matches_any(path, o.exclude_paths)) return false;
-  if (!o.track_paths.empty()) return matches_any(path, o.track_paths);
-  return !matches_any(path, kDefaultExcludes);
+  if (matches_any(path, o.exclude_paths)) return "it matches FAMSYNC_EXCLUDE";
+  if (!o.track_paths.empty()) {
+    if (matches_any(path, o.track_paths)) return nullptr;
+    return "it is not under FAMSYNC_PATHS (add it there to track it)";
+  }
+  if (matches_any(path, kDefaultLockExcludes))
+    return "database lock files shared between processes are not tracked by default (list it in "
+           "FAMSYNC_PATHS to track it)";
+  // A user who forces the pmem backend emulates pmem on /dev/shm (README): track its files. Real
+  // POSIX shared memory of such a program must then be left out with FAMSYNC_EXCLUDE (or the
+  // data named with FAMSYNC_PATHS instead).
+  bool shm = path.compare(0, 9, "/dev/shm/") == 0;
+  if (shm && o.backend == famsync::BackendChoice::pmem) return nullptr;
+  if (shm)
+    return "/dev/shm holds POSIX shared memory, not tracked by default (set FAMSYNC_PATHS=/dev/shm/ "
+           "or FAMSYNC_BACKEND=pmem to track it)";
+  if (matches_any(path, kDefaultSystemExcludes))
+    return "files under /dev/, /proc/, /sys/ and /run/ are not tracked by default (list it in "
+           "FAMSYNC_PATHS to track it)";
+  return nullptr;
 }
+
+bool path_is_tracked(const std::string &path) { return untracked_reason(path) == nullptr; }
 
 // Before a mapping we do not track (read-only, private, another process's file), roll the file
 // back if a crash left a commit half done, so readers never see a mix. Best effort: a file owned
@@ -97,17 +133,19 @@ void recover_before_untracked_map(int fd) {
 }
 
 
+// One line per file and reason for the life of the process (a program that maps its IPC segment
+// a thousand times is told once).
 void warn_once_per_file(const std::string &path, const char *why) {
   static std::mutex m;
-  static std::string last;
+  static auto *seen = new std::set<std::string>;  // never destroyed: mmap may run at exit
   std::lock_guard lock(m);
-  if (last == path) return;
-  last = path;
+  if (!seen->insert(path + '\0' + why).second) return;
   fprintf(stderr, "famsync: not tracking %s: %s (its msync is NOT failure-atomic)\n", path.c_str(),
           why);
 }
 
 // The tracked region for FD's file, or nullptr (also when nothing is tracked: one branch).
+// The caller holds registry::pin().
 Region *region_for_fd(int fd) {
   if (famsync::registry::empty()) return nullptr;
   struct stat st;
@@ -115,6 +153,7 @@ Region *region_for_fd(int fd) {
   return Region::find_by_file(st.st_dev, st.st_ino);
 }
 
+// The caller holds registry::pin() (or lock_lifetimes()).
 Region *region_at(void *addr) {
   auto a = reinterpret_cast<uintptr_t>(addr);
   if (!famsync::window::in_window(a)) return nullptr;
@@ -136,6 +175,52 @@ size_t working_copy_part(Region *r, uint64_t off, unsigned long count) {
   return static_cast<size_t>(count < limit - off ? count : limit - off);
 }
 
+int commit(Region *r) {
+  famsync::clear_error();
+  int rc = r->commit();
+  return rc == 0 ? 0 : set_errno_from(rc);
+}
+
+// pwrite to tracked R (under the pin).
+long pwrite_tracked(Region *r, int fd, const void *buf, unsigned long count, long offset) {
+  uint64_t end = static_cast<uint64_t>(offset) + count;
+  if (end > r->size()) {
+    // Extending the file: grow it first, durably (the region must know the size before any
+    // commit logs lines in the new area), so the mapped part of the bytes can go into the
+    // working copy and be committed like any other change. Never shrinks (concurrent appenders).
+    if (int rc = r->extend_file(end)) return set_errno_from(rc);
+  }
+  size_t in_copy = working_copy_part(r, static_cast<uint64_t>(offset), count);
+  if (in_copy != 0) {  // the mapped part goes into the working copy: committed atomically later
+    char *dst = static_cast<char *>(r->addr()) + offset;
+    r->note_write(reinterpret_cast<uintptr_t>(dst), in_copy);
+    memcpy(dst, buf, in_copy);
+  }
+  if (in_copy == count) return static_cast<long>(count);
+  long rest = pwrite(fd, static_cast<const char *>(buf) + in_copy, count - in_copy,
+                     offset + static_cast<long>(in_copy));
+  return rest < 0 ? (in_copy != 0 ? static_cast<long>(in_copy) : rest)
+                  : static_cast<long>(in_copy) + rest;
+}
+
+long pread_tracked(Region *r, int fd, void *buf, unsigned long count, long offset) {
+  size_t in_copy = working_copy_part(r, static_cast<uint64_t>(offset), count);
+  memcpy(buf, static_cast<char *>(r->addr()) + offset, in_copy);
+  if (in_copy == count) return static_cast<long>(count);
+  long rest = pread(fd, static_cast<char *>(buf) + in_copy, count - in_copy,
+                    offset + static_cast<long>(in_copy));
+  return rest < 0 ? (in_copy != 0 ? static_cast<long>(in_copy) : rest)
+                  : static_cast<long>(in_copy) + rest;
+}
+
+// Moves FD's position past N bytes done at POS. The bytes are done; a failure here (which a
+// seekable descriptor does not have) is reported, not turned into a failed write.
+void advance_position(int fd, off_t pos, long n) {
+  if (n > 0 && lseek(fd, pos + n, SEEK_SET) < 0)
+    fprintf(stderr, "famsync: lseek(%d, %lld) after a redirected read/write failed: %s\n", fd,
+            (long long)(pos + n), strerror(errno));
+}
+
 }  // namespace
 
 extern "C" {
@@ -143,27 +228,34 @@ extern "C" {
 void __fams_module_init(void) {
   // Always, even with FAMSYNC_DISABLE (address space only, no memory): instrumented functions
   // load the window once at entry, so it must be published before any of them runs and never
-  // change afterwards. Failure leaves it empty: nothing is tracked, and mapping fails cleanly.
-  famsync::window::reserve();
+  // change afterwards. Failure is reported once and is final (window.hpp): nothing is tracked.
+  famsync::window::reserve_at_start();
 }
 
 void *__fams_mmap(void *addr, unsigned long len, int prot, int flags, int fd, long offset) {
-  bool candidate = !famsync::options().disable && fd >= 0 && (flags & MAP_SHARED) &&
-                   !(flags & MAP_ANONYMOUS) && !(flags & MAP_FIXED) && (prot & PROT_WRITE) &&
-                   len != 0;
-  if (!candidate) {
-    if (fd >= 0 && !(flags & MAP_ANONYMOUS) && !famsync::options().disable)
-      recover_before_untracked_map(fd);
-    return mmap(addr, len, prot, flags, fd, offset);
-  }
+  bool disable = famsync::options().disable;
+  bool writable_shared = fd >= 0 && (flags & MAP_SHARED) && !(flags & MAP_ANONYMOUS) &&
+                         (prot & PROT_WRITE) && len != 0;
   struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return mmap(addr, len, prot, flags, fd, offset);
+  if (!writable_shared || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0 && !(flags & MAP_ANONYMOUS) && !disable) recover_before_untracked_map(fd);
+    return mmap(addr, len, prot, flags, fd, offset);  // not a writable shared file mapping
+  }
+  // A writable shared mapping of a regular file: tracked, or one line says why not.
   std::string path = fd_path(fd);
-  if (path.empty() || !path_is_tracked(path)) return mmap(addr, len, prot, flags, fd, offset);
-  if (offset != 0) {
-    warn_once_per_file(path, "only mappings from offset 0 are tracked");
+  const char *why = disable        ? "FAMSYNC_DISABLE is set"
+                    : path.empty() ? "its path is unknown (/proc/self/fd is unreadable)"
+                                   : untracked_reason(path);
+  if (why == nullptr && (flags & MAP_FIXED))
+    why = "MAP_FIXED mappings are not tracked (famsync places the working copy itself; drop "
+          "MAP_FIXED to track it)";
+  if (why == nullptr && offset != 0) why = "only mappings from offset 0 are tracked";
+  if (why != nullptr) {
+    warn_once_per_file(path.empty() ? "fd " + std::to_string(fd) : path, why);
+    if (!disable) recover_before_untracked_map(fd);
     return mmap(addr, len, prot, flags, fd, offset);
   }
+  auto pin = registry::pin();
   std::lock_guard lock(g_map_mutex);
   if (Region *r = Region::find_by_file(st.st_dev, st.st_ino)) {  // mapped again: share the copy
     if (len > r->mapped_length()) {
@@ -195,8 +287,17 @@ void *__fams_mmap(void *addr, unsigned long len, int prot, int flags, int fd, lo
 }
 
 int __fams_munmap(void *addr, unsigned long len) {
+  if (!famsync::window::in_window(reinterpret_cast<uintptr_t>(addr))) return munmap(addr, len);
+  // Closing deletes the region: exclusive against every other user of a Region* (the exit hook,
+  // which may run on another thread right now, included).
+  auto lifetime = registry::lock_lifetimes();
   Region *r = region_at(addr);
-  if (r == nullptr) return munmap(addr, len);
+  if (r == nullptr) {
+    // Only working copies live in the window; this one is gone already (closed at exit, or
+    // unmapped twice). Unmapping the reservation under it would open a hole that the kernel
+    // could fill with someone else's mapping, later overwritten by a working copy: leave it.
+    return 0;
+  }
   if (addr != r->addr()) {
     errno = EINVAL;  // partial unmaps of a tracked mapping are not supported
     fprintf(stderr, "famsync: munmap(%p) of part of a tracked mapping is not supported\n", addr);
@@ -208,11 +309,15 @@ int __fams_munmap(void *addr, unsigned long len) {
   // mmap of the file reattaches it, and msync/fsync/exit commit it. For programs that remap in
   // the middle of an update (gdbm), where committing at munmap would commit half of it.
   if (!famsync::options().munmap_commit) return 0;
-  int rc = fams_unmap(reinterpret_cast<fams_region *>(r));
+  famsync::clear_error();
+  int rc = Region::close(r, /*commit_first=*/true);
   return rc == 0 ? 0 : set_errno_from(rc);
 }
 
 int __fams_msync(void *addr, unsigned long len, int flags) {
+  if (!famsync::window::in_window(reinterpret_cast<uintptr_t>(addr)))
+    return msync(addr, len, flags);
+  auto pin = registry::pin();
   Region *r = region_at(addr);
   if (r == nullptr) return msync(addr, len, flags);
   if (reinterpret_cast<uintptr_t>(addr) % static_cast<uintptr_t>(sysconf(_SC_PAGESIZE)) != 0 ||
@@ -222,12 +327,14 @@ int __fams_msync(void *addr, unsigned long len, int flags) {
   }
   // FAMS semantics: the whole mapping's pending changes, whatever range was named, and durable
   // even for MS_ASYNC (Linux's MS_ASYNC writes nothing; ours is simply synchronous).
-  int rc = fams_msync(reinterpret_cast<fams_region *>(r));
-  return rc == 0 ? 0 : set_errno_from(rc);
+  return commit(r);
 }
 
 void *__fams_mremap(void *old_addr, unsigned long old_len, unsigned long new_len, int flags,
                     void *new_addr) {
+  if (!famsync::window::in_window(reinterpret_cast<uintptr_t>(old_addr)))
+    return mremap(old_addr, old_len, new_len, flags, new_addr);
+  auto pin = registry::pin();
   Region *r = region_at(old_addr);
   if (r == nullptr) return mremap(old_addr, old_len, new_len, flags, new_addr);
   if (old_addr != r->addr() || (flags & MREMAP_FIXED)) {
@@ -246,20 +353,26 @@ void *__fams_mremap(void *old_addr, unsigned long old_len, unsigned long new_len
 }
 
 int __fams_fsync(int fd) {
+  if (registry::empty()) return fsync(fd);
+  auto pin = registry::pin();
   if (Region *r = region_for_fd(fd)) {
-    if (int rc = fams_msync(reinterpret_cast<fams_region *>(r))) return set_errno_from(rc);
+    if (commit(r) != 0) return -1;
   }
   return fsync(fd);
 }
 
 int __fams_fdatasync(int fd) {
+  if (registry::empty()) return fdatasync(fd);
+  auto pin = registry::pin();
   if (Region *r = region_for_fd(fd)) {
-    if (int rc = fams_msync(reinterpret_cast<fams_region *>(r))) return set_errno_from(rc);
+    if (commit(r) != 0) return -1;
   }
   return fdatasync(fd);
 }
 
 int __fams_ftruncate(int fd, long length) {
+  if (registry::empty()) return ftruncate(fd, length);
+  auto pin = registry::pin();
   Region *r = region_for_fd(fd);
   if (r == nullptr || length < 0) return ftruncate(fd, length);
   if (int rc = r->resize_file(static_cast<uint64_t>(length))) return set_errno_from(rc);
@@ -267,57 +380,55 @@ int __fams_ftruncate(int fd, long length) {
 }
 
 long __fams_pwrite(int fd, const void *buf, unsigned long count, long offset) {
+  if (registry::empty()) return pwrite(fd, buf, count, offset);
+  auto pin = registry::pin();
   Region *r = region_for_fd(fd);
   if (r == nullptr || offset < 0) return pwrite(fd, buf, count, offset);
-  uint64_t end = static_cast<uint64_t>(offset) + count;
-  if (end > r->size()) {
-    // Extending the file: grow it first, durably (the region must know the size before any
-    // commit logs lines in the new area), so the mapped part of the bytes can go into the
-    // working copy and be committed like any other change. Never shrinks (concurrent appenders).
-    if (int rc = r->extend_file(end)) return set_errno_from(rc);
-  }
-  size_t in_copy = working_copy_part(r, static_cast<uint64_t>(offset), count);
-  if (in_copy != 0) {  // the mapped part goes into the working copy: committed atomically later
-    char *dst = static_cast<char *>(r->addr()) + offset;
-    r->note_write(reinterpret_cast<uintptr_t>(dst), in_copy);
-    memcpy(dst, buf, in_copy);
-  }
-  if (in_copy == count) return static_cast<long>(count);
-  long rest = pwrite(fd, static_cast<const char *>(buf) + in_copy, count - in_copy,
-                     offset + static_cast<long>(in_copy));
-  return rest < 0 ? (in_copy != 0 ? static_cast<long>(in_copy) : rest)
-                  : static_cast<long>(in_copy) + rest;
+  return pwrite_tracked(r, fd, buf, count, offset);
 }
 
 long __fams_pread(int fd, void *buf, unsigned long count, long offset) {
+  if (registry::empty()) return pread(fd, buf, count, offset);
+  auto pin = registry::pin();
   Region *r = region_for_fd(fd);
   if (r == nullptr || offset < 0) return pread(fd, buf, count, offset);
-  size_t in_copy = working_copy_part(r, static_cast<uint64_t>(offset), count);
-  memcpy(buf, static_cast<char *>(r->addr()) + offset, in_copy);
-  if (in_copy == count) return static_cast<long>(count);
-  long rest = pread(fd, static_cast<char *>(buf) + in_copy, count - in_copy,
-                    offset + static_cast<long>(in_copy));
-  return rest < 0 ? (in_copy != 0 ? static_cast<long>(in_copy) : rest)
-                  : static_cast<long>(in_copy) + rest;
+  return pread_tracked(r, fd, buf, count, offset);
 }
 
 long __fams_write(int fd, const void *buf, unsigned long count) {
+  if (registry::empty()) return write(fd, buf, count);
+  auto pin = registry::pin();
   Region *r = region_for_fd(fd);
   if (r == nullptr) return write(fd, buf, count);
-  off_t pos = lseek(fd, 0, SEEK_CUR);
-  if (pos < 0) return write(fd, buf, count);  // not seekable: cannot be a mapped range
-  long n = __fams_pwrite(fd, buf, count, pos);
-  if (n > 0) lseek(fd, pos + n, SEEK_SET);
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0) return -1;  // EBADF: as write(2) would say
+  std::lock_guard lock(g_position_mutex);
+  off_t pos;
+  if (fl & O_APPEND) {
+    // Like the kernel: every write goes to the end of the file as it is now, and the position
+    // ends up after it.
+    struct stat st;
+    if (fstat(fd, &st) != 0) return -1;
+    pos = st.st_size;
+  } else {
+    pos = lseek(fd, 0, SEEK_CUR);
+    if (pos < 0) return write(fd, buf, count);  // not seekable: cannot be a mapped range
+  }
+  long n = pwrite_tracked(r, fd, buf, count, pos);
+  advance_position(fd, pos, n);
   return n;
 }
 
 long __fams_read(int fd, void *buf, unsigned long count) {
+  if (registry::empty()) return read(fd, buf, count);
+  auto pin = registry::pin();
   Region *r = region_for_fd(fd);
   if (r == nullptr) return read(fd, buf, count);
+  std::lock_guard lock(g_position_mutex);
   off_t pos = lseek(fd, 0, SEEK_CUR);
   if (pos < 0) return read(fd, buf, count);
-  long n = __fams_pread(fd, buf, count, pos);
-  if (n > 0) lseek(fd, pos + n, SEEK_SET);
+  long n = pread_tracked(r, fd, buf, count, pos);
+  advance_position(fd, pos, n);
   return n;
 }
 

@@ -175,7 +175,7 @@ int make_pmem_backend(int data_fd, uint64_t data_size, uint64_t map_bytes, int l
   void *log = map_shared(log_fd, log_size);
   if (log == MAP_FAILED) {
     int rc = fail_errno("mmap(log, %llu bytes)", (unsigned long long)log_size);
-    munmap(data, data_size);
+    munmap(data, map_bytes);  // all of it: the data file is mapped MAP_BYTES long
     return rc;
   }
   *out = std::make_unique<PmemBackend>(data_fd, log_fd, static_cast<char *>(data), data_size,

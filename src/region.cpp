@@ -502,6 +502,10 @@ int Region::commit() {
   if (poisoned_)
     return fail(FAMS_EPOISONED, "%s: an earlier persistence error poisoned this mapping; unmap "
                 "and map again to recover the last committed state", path_.c_str());
+  if (rollback_failed_)
+    return fail(FAMS_EPOISONED, "%s: the last rollback failed part-way, so the working copy "
+                "mixes committed and abandoned bytes; nothing is committed until a rollback "
+                "succeeds (or unmap and map again)", path_.c_str());
   if (options().verify != Options::Verify::off) {
     if (int rc = verify_untracked_writes()) return rc;
   }
@@ -627,13 +631,33 @@ int Region::rollback() {
   std::vector<uint64_t> lines;
   dirty_lines_sorted(listed, &lines);
   // The data file holds the committed bytes of every dirty line: copy them back, run by run.
+  // A run that cannot be read leaves new bytes among restored ones: that working copy must never
+  // be committed (the C++ destructor unmaps after a rollback, and unmap commits), so commits are
+  // refused until a rollback succeeds. The dirty state is kept whole, so a retry restores every
+  // line; the other runs are restored now, so the program reads as little of the abandoned
+  // state as possible.
+  int read_rc = 0;
+  uint64_t failed_off = 0;
+  char read_msg[512] = "";
   for (size_t i = 0; i < lines.size();) {
     size_t j = i + 1;
     while (j < lines.size() && lines[j] == lines[j - 1] + 1) ++j;
     uint64_t off = lines[i] * kLineSize, len = (lines[j - 1] + 1) * kLineSize - off;
-    if (int rc = backend_->read(Medium::data, off, base_ + off, len)) return rc;
+    if (int rc = backend_->read(Medium::data, off, base_ + off, len); rc != 0 && read_rc == 0) {
+      read_rc = rc;
+      failed_off = off;
+      snprintf(read_msg, sizeof read_msg, "%s", last_error_message());
+    }
     i = j;
   }
+  if (read_rc != 0) {
+    rollback_failed_ = true;
+    return fail(read_rc, "%s: rollback could not read the committed bytes at %llu back (%s); "
+                "nothing is committed until a rollback succeeds (retry it, or unmap and map "
+                "again to get the last committed state)", path_.c_str(),
+                (unsigned long long)failed_off, read_msg);
+  }
+  rollback_failed_ = false;
   clear_dirty(lines);
   working_set_.after_clean(base_, map_len_, lines);
   // The size is part of the committed state: undo a growth (a shrink is durable at once and
@@ -760,10 +784,10 @@ int Region::change_size_locked(uint64_t new_size) {
   return 0;
 }
 
-int Region::remap(uint64_t new_length, bool may_move, void **out) {
+int Region::remap(uint64_t new_length, bool may_move, void **out, bool commit_on_shrink) {
   uint64_t want = (new_length + page_size() - 1) / page_size() * page_size();
   if (want == 0) return fail(EINVAL, "mremap to length 0");
-  if (want < map_len_) {
+  if (want < map_len_ && (commit_on_shrink || has_dirty_line_from(want / kLineSize))) {
     if (int rc = commit()) return rc;  // the tail goes away, like a partial munmap
   }
   std::lock_guard lock(mutex_);
@@ -809,6 +833,16 @@ int Region::remap(uint64_t new_length, bool may_move, void **out) {
   }
   *out = base_;
   return 0;
+}
+
+int Region::fit_mapping_to_size() {
+  uint64_t size;
+  {
+    std::lock_guard lock(mutex_);
+    size = data_size_;
+  }
+  void *out = nullptr;
+  return remap(std::max<uint64_t>(size, 1), /*may_move=*/true, &out, /*commit_on_shrink=*/false);
 }
 
 int Region::stats(fams_stat_counters *out) {

@@ -8,7 +8,8 @@
 //    in its log slot, or (overflow) still in the data file, from where commit logs them.
 //  - Redo protocol (file): the data file's page cache always holds the last committed state.
 //  - The data file is written only by commit(), checkpoints and recovery (DESIGN.md).
-//  - Once poisoned_ is set (a persistence error after the log was published) no commit succeeds.
+//  - Once poisoned_ is set (a persistence error after the log was published) no commit succeeds;
+//    while rollback_failed_ is set (a rollback that failed part-way) none runs either.
 // Threading: note_write() from any number of threads; commit/rollback/close under mutex_ and not
 // concurrent with note_write() (the application's duty, as with PMDK transactions).
 #pragma once
@@ -57,7 +58,13 @@ class Region {
   // by moving when MAY_MOVE). *OUT receives the (possibly new) address. Errors: ENOMEM (cannot
   // grow in place and may not move, or the window is full), errors of commit (shrinking commits
   // first, like the unmap it implies).
-  int remap(uint64_t new_length, bool may_move, void **out);
+  // COMMIT_ON_SHRINK false (fams_resize): shrinking commits first only if a pending change lies
+  // in the cut tail, so other pending changes stay pending, as a shrink promises.
+  int remap(uint64_t new_length, bool may_move, void **out, bool commit_on_shrink = true);
+
+  // fams_resize: makes the working copy span the file's size now (at least one page), growing
+  // in place or moving (the address may change), or shrinking. Errors: as remap.
+  int fit_mapping_to_size();
 
   // Recovers PATH without mapping it; REPORT (optional) says what was done. FORCE_IDENTITY applies
   // a log that names another inode (a file copied with its log). Errors: see fams_recover.
@@ -153,6 +160,9 @@ class Region {
   std::vector<uint64_t> scratch_lines_;  // the commit's sorted dirty lines, reused
   int mapping_refs_ = 1;  // guarded by the interposer's mutex
   bool poisoned_ = false;
+  // The last rollback failed part-way: the working copy mixes committed and abandoned bytes,
+  // so no commit may run until a rollback succeeds (the dirty state is kept for that retry).
+  bool rollback_failed_ = false;
   bool disowned_ = false;
   Stats stats_;
 };

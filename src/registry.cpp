@@ -10,7 +10,9 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
+#include <new>
 #include <pthread.h>
 #include <vector>
 
@@ -21,7 +23,15 @@ struct Entry {
   Region *region;
   dev_t dev;
   ino_t ino;
+  uint64_t id;
 };
+
+uint64_t g_next_id = 1;  // under mu(); 64 bits: never wraps, so ids are never reused
+
+LifetimeLock &lifetimes() {
+  static auto *m = new LifetimeLock;  // never destroyed: the exit hook takes it
+  return *m;
+}
 
 std::mutex &mu() {
   static std::mutex m;
@@ -40,7 +50,10 @@ Stats &retired() {
 }
 
 void at_exit() {
-  // Contract: normal process exit commits every tracked mapping (like munmap).
+  // Contract: normal process exit commits every tracked mapping (like munmap). Other threads
+  // may still run (exit() does not stop them) and munmap a region: the exclusive lifetime lock
+  // makes their close and ours take turns, and the snapshot taken under it stays valid.
+  std::unique_lock lifetime_lock(lifetimes());
   std::vector<Region *> regions;
   {
     std::lock_guard lock(mu());
@@ -49,10 +62,16 @@ void at_exit() {
   bool commit = options().exit_commit;
   for (Region *r : regions) {
     if (r->disowned()) continue;
-    if (!commit) r->rollback();  // FAMSYNC_EXIT_COMMIT=0: the file keeps its last commit
+    if (!commit) {  // FAMSYNC_EXIT_COMMIT=0: the file keeps its last commit
+      // The close below does not commit, and a failed rollback refuses commits anyway
+      // (Region::rollback); the file keeps its last commit, but say that the rollback failed.
+      if (int rc = r->rollback(); rc != 0)
+        fprintf(stderr, "famsync: rollback at exit failed: %s (%s); nothing of it is committed\n",
+                fams_strerror(rc), fams_last_error_message());
+    }
     if (int rc = Region::close(r, commit); rc != 0)
-      fprintf(stderr, "famsync: commit at exit failed: %s (%s)\n", fams_strerror(rc),
-              fams_last_error_message());
+      fprintf(stderr, "famsync: %s at exit failed: %s (%s)\n", commit ? "commit" : "close",
+              fams_strerror(rc), fams_last_error_message());
   }
   if (options().print_stats) {
     fams_stat_counters t;
@@ -83,7 +102,7 @@ int add(Region *region, dev_t dev, ino_t ino) {
   std::lock_guard lock(mu());
   for (const Entry &e : live())
     if (e.dev == dev && e.ino == ino && !e.region->disowned()) return FAMS_ETRACKED;
-  live().push_back({region, dev, ino});
+  live().push_back({region, dev, ino, g_next_id++});
   g_live_count.store(live().size(), std::memory_order_release);
   return 0;
 }
@@ -124,6 +143,31 @@ bool is_live(const Region *region) {
   return false;
 }
 
+uint64_t id_of(const Region *region) {
+  std::lock_guard lock(mu());
+  for (const Entry &e : live())
+    if (e.region == region) return e.id;
+  return 0;
+}
+
+Region *by_id(uint64_t id) {
+  if (id == 0) return nullptr;
+  std::lock_guard lock(mu());
+  for (const Entry &e : live())
+    if (e.id == id) return e.region;
+  return nullptr;
+}
+
+void LifetimeLock::check(int rc, const char *what) {
+  if (rc == 0) return;
+  fprintf(stderr, "famsync: internal error: pthread_%s on the region lifetime lock: %s\n", what,
+          strerror(rc));
+  abort();
+}
+
+std::shared_lock<LifetimeLock> pin() { return std::shared_lock(lifetimes()); }
+std::unique_lock<LifetimeLock> lock_lifetimes() { return std::unique_lock(lifetimes()); }
+
 void totals(fams_stat_counters *out) {
   std::lock_guard lock(mu());
   Stats sum;
@@ -137,7 +181,15 @@ void install_process_hooks() {
   std::call_once(once, [] {
     arm_crash_points();
     atexit(at_exit);
-    pthread_atfork(nullptr, nullptr, in_fork_child);
+    // The child may inherit the lifetime lock taken by a thread that does not exist there (its
+    // exit hook would wait for it forever). It is alone, so it starts a fresh one. (Taking the
+    // lock in a prepare handler and unlocking it in the child does not work: the rwlock records
+    // the writer's thread id, which differs in the child, and glibc would take the unlock for a
+    // reader's.)
+    pthread_atfork(nullptr, nullptr, [] {
+      lifetimes().reinit_in_child();
+      in_fork_child();
+    });
   });
 }
 

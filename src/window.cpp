@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <sys/mman.h>
@@ -23,6 +25,7 @@ constexpr uint64_t kGranule = 1ull << kGranuleShift;
 std::mutex g_mutex;                        // guards g_free and reservation
 std::map<uint64_t, uint64_t> g_free;       // offset -> length of free slots (granule multiples)
 std::atomic<Region *> *g_table = nullptr;  // one entry per granule
+bool g_failed_at_start = false;            // under g_mutex: reserve_at_start() failed
 
 uint64_t round_up(uint64_t x, uint64_t to) { return (x + to - 1) / to * to; }
 
@@ -31,6 +34,11 @@ uint64_t round_up(uint64_t x, uint64_t to) { return (x + to - 1) / to * to; }
 int reserve() {
   std::lock_guard lock(g_mutex);
   if (__fams_window_size != 0) return 0;
+  if (g_failed_at_start)
+    return fail(ENOMEM, "the famsync address window could not be reserved at program start "
+                "(FAMSYNC_WINDOW_GB=%llu), so nothing is tracked in this process: lower "
+                "FAMSYNC_WINDOW_GB or raise the address-space limit (ulimit -v)",
+                (unsigned long long)(options().window_bytes >> 30));
   // Try the configured size, halving down to 1 GiB if the address space is limited (ulimit -v).
   for (uint64_t size = options().window_bytes; size >= (1ull << 30); size /= 2) {
     void *p = mmap(nullptr, size + kGranule, PROT_NONE,
@@ -54,6 +62,18 @@ int reserve() {
               (unsigned long long)(options().window_bytes >> 30));
 }
 
+int reserve_at_start() {
+  int rc = reserve();
+  if (rc == 0) return 0;
+  std::lock_guard lock(g_mutex);
+  if (!g_failed_at_start)
+    fprintf(stderr, "famsync: %s; nothing will be tracked in this process (mappings stay "
+            "ordinary kernel mappings: their msync is NOT failure-atomic)\n",
+            last_error_message());
+  g_failed_at_start = true;
+  return rc;
+}
+
 int allocate(size_t len, uintptr_t *out) {
   std::lock_guard lock(g_mutex);
   uint64_t need = round_up(len, kGranule);
@@ -70,11 +90,18 @@ int allocate(size_t len, uintptr_t *out) {
               (unsigned long long)need);
 }
 
-void release(uintptr_t addr, size_t len) {
+int release(uintptr_t addr, size_t len) {
   uint64_t size = round_up(len, kGranule);
   // Back to an inaccessible reservation (MAP_FIXED replaces the working copy atomically).
-  mmap(reinterpret_cast<void *>(addr), size, PROT_NONE,
-       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+  if (mmap(reinterpret_cast<void *>(addr), size, PROT_NONE,
+           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED) {
+    // The old working copy may still be there, or a hole the kernel may fill with another
+    // mapping: a region placed here later would clobber either. The slot is lost to the window.
+    int err = errno != 0 ? errno : EIO;
+    fprintf(stderr, "famsync: cannot re-reserve window slot %#llx (+%llu bytes): %s; the slot "
+            "is retired\n", (unsigned long long)addr, (unsigned long long)size, strerror(err));
+    return err;
+  }
   std::lock_guard lock(g_mutex);
   uint64_t off = addr - __fams_window_base;
   auto next = g_free.lower_bound(off);
@@ -86,10 +113,18 @@ void release(uintptr_t addr, size_t len) {
     auto prev = std::prev(next);
     if (prev->first + prev->second == off) {
       prev->second += size;
-      return;
+      return 0;
     }
   }
   g_free[off] = size;
+  return 0;
+}
+
+uint64_t free_bytes() {
+  std::lock_guard lock(g_mutex);
+  uint64_t total = 0;
+  for (const auto &[off, len] : g_free) total += len;
+  return total;
 }
 
 void publish(uintptr_t addr, size_t len, Region *region) {

@@ -22,13 +22,25 @@ namespace window {
 
 inline constexpr unsigned kGranuleShift = 21;  // 2 MiB
 
-// Reserves the window if not yet done. Errors: ENOMEM.
+// Reserves the window if not yet done. Errors: ENOMEM (also, for good, after a failed
+// reserve_at_start()).
 int reserve();
+
+// __fams_module_init: reserves the window before any instrumented function runs. Instrumented
+// functions load the window's base and size once at entry, so a window that appeared later
+// would leave running functions storing into it without hooks (changes never committed). On
+// failure it prints one line and makes every later reserve() fail too: nothing is tracked in
+// this process, which is visible (each mapping says so) instead of silently half-tracked.
+int reserve_at_start();
 
 // Takes a free slot of at least LEN bytes. Errors: ENOMEM (window full or not reserved).
 int allocate(size_t len, uintptr_t *out);
-// Returns the slot to the pool after making it PROT_NONE again.
-void release(uintptr_t addr, size_t len);
+// Returns the slot to the pool after making it PROT_NONE again. If that mmap fails the slot is
+// NOT returned (whatever is left there must never be handed out again): one line on stderr (the
+// callers are teardown and error paths, whose own message must survive) and errno is returned.
+int release(uintptr_t addr, size_t len);
+// Bytes in the free pool (tests).
+uint64_t free_bytes();
 
 void publish(uintptr_t addr, size_t len, Region *region);  // region == nullptr unpublishes
 

@@ -67,8 +67,11 @@ typedef struct fams_region fams_region;
  * ENOSPC (log preallocation), ENOMEM (window full), EIO. */
 FAMS_API int fams_map(const char *path, unsigned flags, fams_region **out);
 
-/* Address of the working copy, and the file's size (at map time, or as set by fams_resize; the
- * working copy keeps its map-time length). Null region: NULL/0. */
+/* Address of the working copy, and the file's size (at map time, or as set by fams_resize, which
+ * also resizes the working copy and may move it: ask again after fams_resize). A null or stale
+ * handle: NULL/0.
+ * Handles are not pointers: a handle is never reused, so one kept after fams_unmap gets
+ * FAMS_ENOTTRACKED from every call and never names a region mapped later. */
 FAMS_API void *fams_region_addr(const fams_region *region);
 FAMS_API size_t fams_region_size(const fams_region *region);
 
@@ -94,12 +97,16 @@ FAMS_API int fams_msync(fams_region *region);
 
 /* Discards every change since the last commit: the working copy returns to the committed state,
  * and a file grown since then is cut back to its committed size.
- * Errors: EINVAL, EIO (reading the committed bytes back), errors of ftruncate/fsync. */
+ * Errors: EINVAL, FAMS_ENOTTRACKED, FAMS_EPOISONED, EIO (reading the committed bytes back),
+ * errors of ftruncate/fsync. After a rollback that fails part-way every commit (fams_unmap's
+ * included) fails with FAMS_EPOISONED and writes nothing, until a retried rollback succeeds: a
+ * half-rolled-back working copy never reaches the file, which keeps its last committed state. */
 FAMS_API int fams_rollback(fams_region *region);
 
 /* Sets the size of REGION's file to NEW_SIZE bytes, like ftruncate(2) (programs built with
- * famsync-cc get this from ftruncate itself). The working copy keeps its length: as in any file
- * mapping, its bytes past the end of the file fault (SIGBUS) until the file grows again.
+ * famsync-cc get this from ftruncate itself), and resizes the working copy to match (page
+ * granularity; at least one page). The working copy grows in place while its 2 MiB window slot
+ * has room and moves otherwise: take fams_region_addr() again after a growth.
  *  - Growth: the new bytes read as zero at once and may be written; the new size is committed by
  *    the next fams_msync() (even with nothing else to commit). A crash before that, or
  *    fams_rollback(), cuts the file back to its committed size.
@@ -107,8 +114,9 @@ FAMS_API int fams_rollback(fams_region *region);
  *    If a pending change lies past the new end, everything pending is committed first; other
  *    pending changes stay pending.
  * Errors: EINVAL (null region, NEW_SIZE above INT64_MAX), FAMS_ENOTTRACKED, FAMS_EPOISONED,
- * EFBIG/ENOSPC/EIO (ftruncate, fsync: these poison the region), and those of fams_msync when a
- * shrink commits first. */
+ * EFBIG/ENOSPC/EIO (ftruncate, fsync: these poison the region), those of fams_msync when a
+ * shrink commits first, and ENOMEM (the file was resized but the working copy could not follow:
+ * the window is full). */
 FAMS_API int fams_resize(fams_region *region, uint64_t new_size);
 
 /* Commits (like fams_msync) and unmaps. The region is released even when the commit fails; the

@@ -100,6 +100,8 @@ class MappedFile {
   void commit() { detail::check(fams_msync(region_), "famsync: commit"); }
   void rollback() { detail::check(fams_rollback(region_), "famsync: rollback"); }
   // Sets the file's size (fams_resize): growth is committed by the next commit(), shrinking at once.
+  // The view follows: data(), size() and bytes() cover the new size (data() may move: do not keep
+  // pointers into the file across a resize).
   void resize(std::uint64_t new_size) {
     detail::check(fams_resize(region_, new_size), "famsync: resize");
   }
@@ -130,12 +132,14 @@ class MappedFile {
                               std::to_string(size()) + "-byte file");
   }
 
-  // Rolls back uncommitted changes, then unmaps (which then has nothing to commit).
+  // Rolls back uncommitted changes, then unmaps (which then has nothing to commit). If the
+  // rollback fails part-way the region refuses every commit (fams_rollback), so the unmap commits
+  // nothing and the file keeps its last commit: the destructor never commits, even then.
   void discard() noexcept {
     if (region_ == nullptr) return;
-    fams_rollback(region_);
-    fams_unmap(region_);
-    region_ = nullptr;
+    fams_region *r = std::exchange(region_, nullptr);
+    (void)fams_rollback(r);  // on failure commits are refused: the unmap below writes nothing
+    (void)fams_unmap(r);
   }
 
   fams_region *region_ = nullptr;
