@@ -725,6 +725,9 @@ bool Region::has_dirty_line_from(uint64_t first_line) {
 }
 
 int Region::resize_file(uint64_t new_size) {
+  // The file belongs to the parent: a child that changed its size would change the parent's
+  // committed state behind its back (found while writing famsync(3)).
+  if (disowned_) return fail(FAMS_ENOTTRACKED, "%s: region inherited across fork()", path_.c_str());
   bool shrinking = new_size < data_size_;
   // A pending line past the new end would put a log entry past EOF into the next commit, which
   // recovery refuses: commit such changes first (rare: programs shrink what they no longer use).
@@ -753,6 +756,7 @@ int Region::resize_file(uint64_t new_size) {
 
 int Region::extend_file(uint64_t min_size) {
   std::lock_guard lock(mutex_);
+  if (disowned_) return fail(FAMS_ENOTTRACKED, "%s: region inherited across fork()", path_.c_str());
   if (poisoned_) return fail(FAMS_EPOISONED, "%s: poisoned mapping", path_.c_str());
   if (min_size <= data_size_) return 0;  // another writer got there first
   return change_size_locked(min_size);

@@ -219,3 +219,28 @@ TEST_F(BadInputTest, RecoverWithoutLogIsANoOp) {
 }
 
 }  // namespace
+
+namespace {
+
+// Found while writing famsync(3): a child inherits the region but not the right to change the
+// file; fams_resize in the child used to grow the parent's file behind its back.
+TEST(ForkTest, ChildCannotResizeTheParentsFile) {
+  TempDir dir(Medium::shm_pmem);
+  std::string path = dir.file("data");
+  write_file(path, pattern(4096, 13));
+  fams_region *r = nullptr;
+  ASSERT_EQ(fams_map(path.c_str(), 0, &r), 0) << fams_last_error_message();
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) _exit(fams_resize(r, 8192) == FAMS_ENOTTRACKED ? 0 : 1);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "fams_resize in a forked child must fail with FAMS_ENOTTRACKED";
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 4096) << "the child changed the parent's file";
+  EXPECT_EQ(fams_unmap(r), 0);
+}
+
+}  // namespace
