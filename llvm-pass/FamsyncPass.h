@@ -37,6 +37,7 @@ class CallBase;
 class GlobalVariable;
 class IntrinsicInst;
 class MDNode;
+class StoreInst;
 class Module;
 } // namespace llvm
 
@@ -70,6 +71,8 @@ enum Counter : unsigned {
   CntSkippedZeroSize,
   CntSkippedHeap,
   CntSkippedFunctions,
+  CntStoresGrouped,
+  CntGroupedChecks,
   NumCounters
 };
 
@@ -98,6 +101,24 @@ private:
   void emitStoreHook(llvm::Instruction *I, llvm::Value *Addr,
                      llvm::TypeSize Size);
   bool instrumentStoreLike(llvm::Instruction *I);
+  /// Splits Writes (one block's survivors, in order) into groups of plain
+  /// stores through one base pointer that can share a check; see the
+  /// definition for the conditions. Stores in a group of two or more are
+  /// moved from Writes to Groups.
+  struct StoreGroup {
+    /// The group's address is Base + Index * sizeof(ElemTy) (Index may be
+    /// null: Base itself); members are at constant offsets from it.
+    llvm::Value *Base;
+    llvm::Value *Index;
+    llvm::Type *ElemTy;
+    int64_t Min, Max; ///< covering range [address + Min, address + Max)
+    llvm::SmallVector<llvm::StoreInst *, 4> Members; ///< in program order
+  };
+  void formStoreGroups(llvm::BasicBlock &BB,
+                       llvm::SmallVectorImpl<llvm::Instruction *> &Writes,
+                       llvm::SmallVectorImpl<StoreGroup> &Groups);
+  /// One check over the covering range of a group, one range hook.
+  void instrumentStoreGroup(const StoreGroup &G);
   bool instrumentMaskedStore(llvm::IntrinsicInst *II);
   bool instrumentMemIntrinsic(llvm::Instruction *I);
   void emitModuleCtor();
@@ -127,6 +148,11 @@ public:
   llvm::Instruction *emitColdIf(llvm::Value *Cond,
                                 llvm::Instruction *InsertBefore,
                                 const llvm::DebugLoc &DL);
+  /// Calls a runtime hook with the hook's calling convention (preserve_most
+  /// for the __fams_*_pm variants).
+  llvm::Function *getPreserveMostStub(llvm::FunctionCallee Hook);
+  llvm::CallInst *callHook(llvm::IRBuilder<> &B, llvm::FunctionCallee Hook,
+                           llvm::ArrayRef<llvm::Value *> Args);
   /// Emits __fams_write_range(Addr, Len) (or __fams_wrote_range when Post)
   /// guarded by the range check. Len of any integer type.
   void emitRangeHook(llvm::Instruction *InsertBefore, llvm::Value *Addr,

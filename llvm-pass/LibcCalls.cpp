@@ -358,7 +358,7 @@ bool ModuleInstrumenter::instrumentLibcWriter(CallBase &CB) {
           Tail = HB.CreateZExtOrTrunc(CB.getArgOperand(S->A), SizeTy);
         Len = HB.CreateAdd(Tail, One);
       }
-      HB.CreateCall(WriteRangeHook,
+      callHook(HB, WriteRangeHook,
                     {Start, HB.CreateZExtOrTrunc(Len, Int64Ty)});
       break;
     }

@@ -19,7 +19,7 @@ define i32 @local() {
 
 define void @escaping() {
 ; CHECK-LABEL: @escaping(
-; CHECK:       call void @__fams_store4(
+; CHECK:       call preserve_mostcc void @__fams_store4.pm(
 ; CHECK:       store i32 1, i32* %a
   %a = alloca i32
   store i32 1, i32* %a
@@ -31,7 +31,7 @@ define void @escaping() {
 ; counts too, even when the store comes later.
 define void @escaping_by_store(i32** %out) {
 ; CHECK-LABEL: @escaping_by_store(
-; CHECK:       call void @__fams_store4(
+; CHECK:       call preserve_mostcc void @__fams_store4.pm(
 ; CHECK:       store i32 1, i32* %a
   %a = alloca i32
   store i32 1, i32* %a
