@@ -67,6 +67,11 @@ static cl::opt<bool> ClGroupChecks(
     cl::desc("One check and one range hook for several stores through the "
              "same base pointer in a block, with no call between them"),
     cl::Hidden, cl::init(true));
+static cl::opt<bool> ClGroupAcrossBlocks(
+    "famsync-group-across-blocks",
+    cl::desc("Let a group continue into successor blocks whose single "
+             "predecessor is the current block (extended basic blocks)"),
+    cl::Hidden, cl::init(true));
 static cl::opt<unsigned> ClGroupMaxSpan(
     "famsync-group-max-span",
     cl::desc("Largest byte span [min, max) one grouped check may cover"),
@@ -75,6 +80,16 @@ static cl::opt<bool> ClPreserveMost(
     "famsync-preserve-most",
     cl::desc("Call the store and range hooks through per-module "
              "preserve_most stubs (__fams_*.pm)"),
+    cl::Hidden, cl::init(true));
+static cl::opt<bool> ClSkipAllAllocas(
+    "famsync-skip-all-allocas",
+    cl::desc("Skip writes to any alloca (false: only to allocas that do not "
+             "escape)"),
+    cl::Hidden, cl::init(true));
+static cl::opt<bool> ClSkipInternalArgs(
+    "famsync-skip-internal-args",
+    cl::desc("Skip writes through arguments of internal functions whose "
+             "every call site passes memory outside the window"),
     cl::Hidden, cl::init(true));
 static cl::opt<bool> ClInstrumentStores("famsync-instrument-stores",
                                         cl::desc("Instrument store"),
@@ -121,7 +136,11 @@ STATISTIC(NumLibcProtoMismatch,
           "Number of calls to libc names with an unexpected prototype");
 STATISTIC(NumCallsRedirected, "Number of libc calls redirected to __fams_*");
 STATISTIC(NumSkippedNonEscapingAlloca,
-          "Number of writes skipped: non-escaping alloca");
+          "Number of writes skipped: alloca (non-escaping only with "
+          "-famsync-skip-all-allocas=false)");
+STATISTIC(NumSkippedInternalArg,
+          "Number of writes skipped: argument of an internal function that "
+          "only gets memory outside the window");
 STATISTIC(NumSkippedGlobal, "Number of writes skipped: global variable");
 STATISTIC(NumSkippedHeap, "Number of writes skipped: malloc/new memory");
 STATISTIC(NumSkippedAddrSpace,
@@ -156,6 +175,7 @@ static Statistic *const Stats[NumCounters] = {
     &NumSkippedFunctions,
     &NumStoresGrouped,
     &NumGroupedChecks,
+    &NumSkippedInternalArg,
 };
 
 /// Named metadata that marks a module as already instrumented, so a second
@@ -412,6 +432,98 @@ static bool isHeapAllocation(const Value *V) {
   return false;
 }
 
+// Which rule proves that memory based on the underlying object Obj is never
+// in the window; NumCounters if none does. Depth bounds the walk through
+// call sites of internal functions.
+Counter ModuleInstrumenter::classifyObject(const Value *Obj, unsigned Depth) {
+  // Rule: heap memory from the C/C++ allocators. malloc and operator new
+  // never return addresses in the window: the runtime keeps it reserved
+  // PROT_NONE except for working copies.
+  if (isHeapAllocation(Obj))
+    return CntSkippedHeap;
+
+  // Rule: global variables (constant or not, thread-local or not). A global
+  // lives in the executable's or a library's data segment, and the runtime
+  // places every tracked working copy inside its own reserved window, so a
+  // pointer based on a global can never point into the window (writing out
+  // of the global's bounds through it is UB). Constant globals are covered
+  // too (a store to them is UB anyway).
+  if (isa<GlobalVariable>(Obj) || isa<GlobalAlias>(Obj))
+    return CntSkippedGlobal;
+
+  // Rule: allocas. Stack memory is never in the window: thread stacks come
+  // from the kernel or from mmap/malloc, and a program that runs on a stack
+  // it placed inside a tracked file mapping is not supported (its
+  // non-escaping locals were never tracked either). With
+  // -famsync-skip-all-allocas=false only allocas that do not escape are
+  // skipped (ThreadSanitizer's rule, on the underlying object: a capture
+  // through any derived pointer counts).
+  if (auto *AI = dyn_cast<AllocaInst>(Obj)) {
+    if (ClSkipAllAllocas)
+      return CntSkippedNonEscapingAlloca;
+    auto It = AllocaCaptured.find(AI);
+    if (It == AllocaCaptured.end())
+      It = AllocaCaptured
+               .insert({AI, PointerMayBeCaptured(AI, /*ReturnCaptures=*/true,
+                                                 /*StoreCaptures=*/true)})
+               .first;
+    return It->second ? NumCounters : CntSkippedNonEscapingAlloca;
+  }
+
+  // Rule: an argument of a function with local linkage whose every use is a
+  // direct call, where every call site passes memory that one of these rules
+  // places outside the window (bzip2's mainGtU(..., &budget)). No other code
+  // can call the function, so those call sites are all the values the
+  // argument can have.
+  if (auto *Arg = dyn_cast<Argument>(Obj)) {
+    const Function *F = Arg->getParent();
+    if (!ClSkipInternalArgs || Depth >= 3 || !F->hasLocalLinkage() ||
+        F->use_empty())
+      return NumCounters;
+    if (auto It = ArgOutside.find(Arg); It != ArgOutside.end())
+      return It->second ? CntSkippedInternalArg : NumCounters;
+    ArgOutside[Arg] = false; // recursion through this argument: unknown
+    bool Outside = true;
+    for (const Use &U : F->uses()) {
+      const auto *CB = dyn_cast<CallBase>(U.getUser());
+      if (!CB || !CB->isCallee(&U) || CB->getFunctionType() !=
+                                           F->getFunctionType() ||
+          !allObjectsOutside(CB->getArgOperand(Arg->getArgNo()), Depth + 1,
+                             nullptr)) {
+        Outside = false;
+        break;
+      }
+    }
+    ArgOutside[Arg] = Outside;
+    return Outside ? CntSkippedInternalArg : NumCounters;
+  }
+  return NumCounters;
+}
+
+// True if every underlying object of Addr (through GEPs, casts, phis and
+// selects) is provably outside the window; *Why gets the rule of the first.
+bool ModuleInstrumenter::allObjectsOutside(const Value *Addr, unsigned Depth,
+                                           Counter *Why) {
+  if (!Addr->getType()->isPointerTy() ||
+      Addr->getType()->getPointerAddressSpace() != 0)
+    return false;
+  SmallVector<const Value *, 4> Objs;
+  getUnderlyingObjects(Addr, Objs, /*LI=*/nullptr, /*MaxLookup=*/0);
+  if (Objs.empty())
+    return false;
+  Counter First = NumCounters;
+  for (const Value *O : Objs) {
+    Counter C = classifyObject(O, Depth);
+    if (C == NumCounters)
+      return false;
+    if (First == NumCounters)
+      First = C;
+  }
+  if (Why)
+    *Why = First;
+  return true;
+}
+
 bool ModuleInstrumenter::isProvablyOutsideWindow(Value *Addr) {
   // Rule: other address spaces. The window is in address space 0 and the
   // hooks take a generic pointer; GPU/segment address spaces are never
@@ -420,58 +532,13 @@ bool ModuleInstrumenter::isProvablyOutsideWindow(Value *Addr) {
     count(CntSkippedAddrSpace);
     return true;
   }
-
-  // Rule: heap memory from the C/C++ allocators, through any phis and selects
-  // (getUnderlyingObjects). malloc and operator new never return addresses in
-  // the window: the runtime keeps it reserved PROT_NONE except for working
-  // copies. Every object must qualify; one unknown object keeps the check.
-  {
-    SmallVector<const Value *, 4> Objs;
-    getUnderlyingObjects(Addr, Objs, /*LI=*/nullptr, /*MaxLookup=*/0);
-    bool AllHeap = !Objs.empty();
-    for (const Value *O : Objs)
-      AllHeap &= isHeapAllocation(O);
-    if (AllHeap) {
-      count(CntSkippedHeap);
-      return true;
-    }
-  }
-
-  // Unlimited lookup: getUnderlyingObject only walks GEPs/casts, it cannot
-  // loop, and a longer walk only makes the rules below more precise.
-  const Value *Obj = getUnderlyingObject(Addr, /*MaxLookup=*/0);
-
-  // Rule: global variables (constant or not, thread-local or not). A global
-  // lives in the executable's or a library's data segment, and the runtime
-  // places every tracked working copy inside its own reserved window, so a
-  // pointer based on a global can never point into the window (writing out
-  // of the global's bounds through it is UB). Constant globals are covered
-  // too (a store to them is UB anyway).
-  if (isa<GlobalVariable>(Obj) || isa<GlobalAlias>(Obj)) {
-    count(CntSkippedGlobal);
-    return true;
-  }
-
-  // Rule: allocas that do not escape (ThreadSanitizer's rule, with the
-  // underlying object rather than the address asked about, which is the
-  // conservative choice: a capture through any derived pointer counts).
-  // Stack memory is never in the window either, so this rule is stricter
-  // than it needs to be; escaping allocas are still instrumented because a
-  // program may run on a stack it placed in a mapping (user-level threads,
-  // coroutines) and then only the escape tells us nothing.
-  if (auto *AI = dyn_cast<AllocaInst>(Obj)) {
-    auto It = AllocaCaptured.find(AI);
-    if (It == AllocaCaptured.end())
-      It = AllocaCaptured
-               .insert({AI, PointerMayBeCaptured(AI, /*ReturnCaptures=*/true,
-                                                 /*StoreCaptures=*/true)})
-               .first;
-    if (!It->second) {
-      count(CntSkippedNonEscapingAlloca);
-      return true;
-    }
-  }
-  return false;
+  // Every underlying object must be known (one unknown object keeps the
+  // check); the rules are in classifyObject.
+  Counter Why;
+  if (!allObjectsOutside(Addr, 0, &Why))
+    return false;
+  count(Why);
+  return true;
 }
 
 // All the "skip this access" decisions are made here (TSan style). Local
@@ -542,7 +609,8 @@ bool ModuleInstrumenter::instrumentStoreLike(Instruction *I) {
   return true;
 }
 
-// Grouped checks (-famsync-group-checks). Stores in one block whose addresses
+// Grouped checks (-famsync-group-checks). Stores in one extended basic block
+// (-famsync-group-across-blocks; see formStoreGroups) whose addresses
 // are one SSA base pointer plus constant offsets share one check of their
 // covering range [Base + Min, Base + Max), placed before the first of them,
 // and one __fams_write_range hook for that range on the cold path. Sound
@@ -553,12 +621,13 @@ bool ModuleInstrumenter::instrumentStoreLike(Instruction *I) {
 //  * the check is over-approximate: if no byte of the covering range can be
 //    in the window, no member writes to it; if one can, the hook logs every
 //    line of the range (also lines no member writes: harmless);
-//  * nothing between the hook and the last member can start a new epoch: a
+//  * nothing between the hook and any member can start a new epoch: a
 //    group is closed at every call (a commit or munmap can only happen in a
 //    call), every atomic instruction and fence (another thread's commit
 //    cannot become ordered before a member), so the lines logged by the hook
 //    are still logged in the epoch when each member writes.
-// Only plain (non-atomic) stores of a fixed size join a group; a span wider
+// The first member dominates the others, so the check before it runs on every
+// path to them. Only plain (non-atomic) stores of a fixed size join a group; a span wider
 // than -famsync-group-max-span starts a new group.
 static bool closesStoreGroups(const Instruction &I) {
   if (I.isAtomic() || isa<FenceInst>(I))
@@ -627,7 +696,7 @@ static void decomposeAddress(Value *Ptr, const DataLayout &DL, Value *&Base,
   Off += TailOff + C * Size;
 }
 
-void ModuleInstrumenter::formStoreGroups(BasicBlock &BB,
+void ModuleInstrumenter::formStoreGroups(Function &F,
                                          SmallVectorImpl<Instruction *> &Writes,
                                          SmallVectorImpl<StoreGroup> &Groups) {
   if (!ClGroupChecks || !ClInlineCheck || Writes.size() < 2)
@@ -641,52 +710,76 @@ void ModuleInstrumenter::formStoreGroups(BasicBlock &BB,
   if (Candidates.size() < 2)
     return;
 
-  size_t FirstNew = Groups.size();
-  SmallVector<StoreGroup, 4> Open;
-  auto Close = [&](StoreGroup &G) {
-    if (G.Members.size() >= 2)
-      Groups.push_back(std::move(G));
+  // Walk each extended basic block (a block and, recursively, the successors
+  // whose single predecessor it is) from its head, carrying the groups still
+  // open on that path. A member in a successor block is dominated by the
+  // group's first member and reached from it without a call, atomic or fence;
+  // on the paths that do not reach it the hook merely logs a line that is not
+  // written. Without -famsync-group-across-blocks every block is a head.
+  SmallVector<StoreGroup, 8> All;
+  using OpenList = SmallVector<unsigned, 4>; // indices into All
+  SmallVector<std::pair<BasicBlock *, OpenList>, 8> Work;
+  SmallPtrSet<BasicBlock *, 16> Visited;
+  auto IsHead = [](BasicBlock &BB) {
+    return !ClGroupAcrossBlocks || !BB.getSinglePredecessor();
   };
-  for (Instruction &I : BB) {
-    auto *SI = dyn_cast<StoreInst>(&I);
-    if (!SI || !Candidates.count(SI)) {
-      if (closesStoreGroups(I)) {
-        for (StoreGroup &G : Open)
-          Close(G);
-        Open.clear();
-      }
+  for (BasicBlock &Head : F) {
+    if (!IsHead(Head))
       continue;
-    }
-    int64_t Off;
-    Value *Base, *Index;
-    Type *ElemTy;
-    decomposeAddress(SI->getPointerOperand(), DL, Base, Index, ElemTy, Off);
-    int64_t End =
-        Off + (int64_t)DL.getTypeStoreSize(SI->getValueOperand()->getType())
-                  .getFixedSize();
-    auto It = llvm::find_if(Open, [&](const StoreGroup &G) {
-      return G.Base == Base && G.Index == Index && G.ElemTy == ElemTy;
-    });
-    if (It != Open.end()) {
-      int64_t Min = std::min(It->Min, Off), Max = std::max(It->Max, End);
-      if (Max - Min <= (int64_t)ClGroupMaxSpan) {
-        It->Min = Min;
-        It->Max = Max;
-        It->Members.push_back(SI);
+    Work.push_back({&Head, {}});
+    while (!Work.empty()) {
+      auto [BB, Open] = Work.pop_back_val();
+      if (!Visited.insert(BB).second)
         continue;
+      for (Instruction &I : *BB) {
+        auto *SI = dyn_cast<StoreInst>(&I);
+        if (!SI || !Candidates.count(SI)) {
+          if (closesStoreGroups(I))
+            Open.clear();
+          continue;
+        }
+        int64_t Off;
+        Value *Base, *Index;
+        Type *ElemTy;
+        decomposeAddress(SI->getPointerOperand(), DL, Base, Index, ElemTy,
+                         Off);
+        int64_t End =
+            Off + (int64_t)DL.getTypeStoreSize(SI->getValueOperand()->getType())
+                      .getFixedSize();
+        auto It = llvm::find_if(Open, [&](unsigned G) {
+          return All[G].Base == Base && All[G].Index == Index &&
+                 All[G].ElemTy == ElemTy;
+        });
+        if (It != Open.end()) {
+          StoreGroup &G = All[*It];
+          int64_t Min = std::min(G.Min, Off), Max = std::max(G.Max, End);
+          if (Max - Min <= (int64_t)ClGroupMaxSpan) {
+            G.Min = Min;
+            G.Max = Max;
+            G.Members.push_back(SI);
+            continue;
+          }
+          Open.erase(It);
+        }
+        All.push_back({Base, Index, ElemTy, Off, End, {SI}});
+        Open.push_back(All.size() - 1);
       }
-      Close(*It);
-      Open.erase(It);
+      if (!ClGroupAcrossBlocks)
+        continue;
+      for (BasicBlock *Succ : successors(BB))
+        if (Succ->getSinglePredecessor() == BB && !Visited.count(Succ))
+          Work.push_back({Succ, Open});
     }
-    Open.push_back({Base, Index, ElemTy, Off, End, {SI}});
   }
-  for (StoreGroup &G : Open)
-    Close(G);
 
   SmallPtrSet<Instruction *, 16> Grouped;
-  for (size_t I = FirstNew; I < Groups.size(); ++I)
-    for (StoreInst *SI : Groups[I].Members)
+  for (StoreGroup &G : All) {
+    if (G.Members.size() < 2)
+      continue;
+    for (StoreInst *SI : G.Members)
       Grouped.insert(SI);
+    Groups.push_back(std::move(G));
+  }
   llvm::erase_if(Writes, [&](Instruction *I) { return Grouped.count(I); });
 }
 
@@ -820,7 +913,7 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
   CurrentFn = &F;
   FnWindowBase = FnWindowSize = nullptr;
 
-  SmallVector<Instruction *, 8> Local, Writes, BlockWrites, MemIntrinsics;
+  SmallVector<Instruction *, 8> Local, Writes, MemIntrinsics;
   SmallVector<StoreGroup, 4> Groups;
   SmallVector<CallBase *, 8> Calls;
   for (BasicBlock &BB : F) {
@@ -842,11 +935,9 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
           Calls.push_back(CB);
       }
     }
-    chooseInstructionsToInstrument(Local, BlockWrites);
-    formStoreGroups(BB, BlockWrites, Groups);
-    Writes.append(BlockWrites.begin(), BlockWrites.end());
-    BlockWrites.clear();
+    chooseInstructionsToInstrument(Local, Writes);
   }
+  formStoreGroups(F, Writes, Groups);
 
   // Instrument after collecting: emitting the cold path splits blocks.
   bool Changed = !Groups.empty();
@@ -922,15 +1013,18 @@ bool ModuleInstrumenter::run() {
 
 static void printStats(const Module &M, const unsigned (&C)[NumCounters]) {
   unsigned Skipped = C[CntSkippedNonEscapingAlloca] + C[CntSkippedGlobal] +
+                     C[CntSkippedInternalArg] +
                      C[CntSkippedHeap] +
                      C[CntSkippedAddrSpace] + C[CntSkippedNoSanitize] +
                      C[CntSkippedZeroSize];
   errs() << "famsync: module " << M.getModuleIdentifier() << ": "
          << C[CntStoresInstrumented] << " stores instrumented, " << Skipped
-         << " skipped (non-escaping alloca " << C[CntSkippedNonEscapingAlloca]
+         << " skipped (alloca " << C[CntSkippedNonEscapingAlloca]
          << ", global " << C[CntSkippedGlobal] << ", heap "
          << C[CntSkippedHeap] << ", addrspace "
-         << C[CntSkippedAddrSpace] << ", nosanitize " << C[CntSkippedNoSanitize]
+         << C[CntSkippedAddrSpace] << ", internal-function argument "
+         << C[CntSkippedInternalArg] << ", nosanitize "
+         << C[CntSkippedNoSanitize]
          << ", zero-size " << C[CntSkippedZeroSize] << "); "
          << C[CntAtomicsInstrumented] << " atomics, "
          << C[CntMemIntrinsicsInstrumented] << " memintrinsics, "

@@ -33,6 +33,7 @@
 
 namespace llvm {
 class AllocaInst;
+class Argument;
 class CallBase;
 class GlobalVariable;
 class IntrinsicInst;
@@ -73,6 +74,7 @@ enum Counter : unsigned {
   CntSkippedFunctions,
   CntStoresGrouped,
   CntGroupedChecks,
+  CntSkippedInternalArg,
   NumCounters
 };
 
@@ -97,14 +99,19 @@ private:
   /// True if a write to Addr provably cannot touch the VA window; bumps the
   /// counter of the rule that proved it.
   bool isProvablyOutsideWindow(llvm::Value *Addr);
+  /// The rule that places memory based on Obj outside the window, or
+  /// NumCounters.
+  Counter classifyObject(const llvm::Value *Obj, unsigned Depth);
+  bool allObjectsOutside(const llvm::Value *Addr, unsigned Depth,
+                         Counter *Why);
   /// Inline check + size-specialised hook for Size bytes at Addr, before I.
   void emitStoreHook(llvm::Instruction *I, llvm::Value *Addr,
                      llvm::TypeSize Size);
   bool instrumentStoreLike(llvm::Instruction *I);
-  /// Splits Writes (one block's survivors, in order) into groups of plain
-  /// stores through one base pointer that can share a check; see the
-  /// definition for the conditions. Stores in a group of two or more are
-  /// moved from Writes to Groups.
+  /// Splits Writes (the function's survivors) into groups of plain stores
+  /// through one base pointer that can share a check; see the definition
+  /// for the conditions. Stores in a group of two or more are moved from
+  /// Writes to Groups.
   struct StoreGroup {
     /// The group's address is Base + Index * sizeof(ElemTy) (Index may be
     /// null: Base itself); members are at constant offsets from it.
@@ -114,7 +121,7 @@ private:
     int64_t Min, Max; ///< covering range [address + Min, address + Max)
     llvm::SmallVector<llvm::StoreInst *, 4> Members; ///< in program order
   };
-  void formStoreGroups(llvm::BasicBlock &BB,
+  void formStoreGroups(llvm::Function &F,
                        llvm::SmallVectorImpl<llvm::Instruction *> &Writes,
                        llvm::SmallVectorImpl<StoreGroup> &Groups);
   /// One check over the covering range of a group, one range hook.
@@ -182,6 +189,8 @@ private:
 
   /// Memoised escape analysis, one answer per alloca.
   llvm::DenseMap<const llvm::AllocaInst *, bool> AllocaCaptured;
+  /// Memoised internal-function argument rule (false while being computed).
+  llvm::DenseMap<const llvm::Argument *, bool> ArgOutside;
 
   /// The window's base and size, loaded once at the entry of the function being instrumented
   /// (null outside instrumentFunction, or before the first check needs them).

@@ -308,7 +308,7 @@ bool ModuleInstrumenter::instrumentLibcWriter(CallBase &CB) {
       continue;
     }
     Value *Dst = CB.getArgOperand(S->Dst);
-    // The same rules as for stores (globals, non-escaping allocas, other
+    // The same rules as for stores (globals, allocas, heap, other
     // address spaces), decided in the same place.
     if (isProvablyOutsideWindow(Dst))
       continue;

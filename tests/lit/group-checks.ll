@@ -5,7 +5,7 @@
 ; __fams_write_range(base + min, max - min) on the cold path.
 ; Negative tests: a call, an atomic instruction or a fence between two stores,
 ; different bases or variable indices, another block, a span wider than
-; -famsync-group-max-span, an "or" whose bits may overlap, and
+; -famsync-group-max-span, an "or" whose bits may overlap, a merge block, and
 ; -famsync-group-checks=false all keep one check per store.
 ; RUN: %opt -S %s | FileCheck %s
 ; RUN: %opt -famsync-group-checks=false -S %s | FileCheck %s --check-prefix=OFF
@@ -157,16 +157,56 @@ define void @different(i64* %p, i64* %q, i64 %i, i64 %j, i64 %k) {
   ret void
 }
 
-; Negative: stores in different blocks.
+; Extended basic blocks: a group continues into a successor whose single
+; predecessor is the block (%then); the check before the first member runs on
+; every path to the others. A merge block (%exit, two predecessors) starts
+; over, and so does every block with -famsync-group-across-blocks=false (EBB).
+; RUN: %opt -famsync-group-across-blocks=false -S %s | FileCheck %s --check-prefix=EBB
 define void @blocks(i64* %p, i1 %c) {
 ; CHECK-LABEL: @blocks(
-; CHECK-COUNT-2: call preserve_mostcc void @__fams_store8.pm(
+; CHECK:         %fams.glast = getelementptr i8, i8* %fams.gbase, i64 15
+; CHECK:         call preserve_mostcc void @__fams_write_range.pm(i8* %fams.gstart, i64 16)
+; CHECK:         store i64 1, i64* %p
+; CHECK:       then:
+; CHECK-NEXT:    %q = getelementptr
+; CHECK-NEXT:    store i64 2, i64* %q
+; CHECK:       exit:
+; CHECK:         call preserve_mostcc void @__fams_store8.pm(
+; CHECK:         store i64 3, i64* %r
+; EBB-LABEL: @blocks(
+; EBB-COUNT-3:   call preserve_mostcc void @__fams_store8.pm(
+; EBB-NOT:       @__fams_write_range
+; EBB:           ret void
+entry:
+  store i64 1, i64* %p
+  br i1 %c, label %then, label %exit
+then:
+  %q = getelementptr i64, i64* %p, i64 1
+  store i64 2, i64* %q
+  br label %exit
+exit:
+  %r = getelementptr i64, i64* %p, i64 2
+  store i64 3, i64* %r
+  ret void
+}
+
+; Negative: a call on the path to the successor's store closes the group
+; there, although the successor has a single predecessor.
+define void @blocks_call(i64* %p, i1 %c) {
+; CHECK-LABEL: @blocks_call(
+; CHECK:         call preserve_mostcc void @__fams_store8.pm(
+; CHECK:         store i64 1, i64* %p
+; CHECK:       then:
+; CHECK:         call void @g()
+; CHECK:         call preserve_mostcc void @__fams_store8.pm(
+; CHECK:         store i64 2, i64* %q
 ; CHECK-NOT:     @__fams_write_range
 ; CHECK:         ret void
 entry:
   store i64 1, i64* %p
   br i1 %c, label %then, label %exit
 then:
+  call void @g()
   %q = getelementptr i64, i64* %p, i64 1
   store i64 2, i64* %q
   br label %exit
@@ -199,4 +239,4 @@ define void @atomics(i64* %p) {
   ret void
 }
 
-; STATS: 11 stores in 3 grouped checks
+; STATS: 13 stores in 4 grouped checks
