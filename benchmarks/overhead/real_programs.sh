@@ -296,7 +296,7 @@ done
 # ---- table -------------------------------------------------------------------------------------
 vname() { echo "${variants[$1]%%:*}"; }
 base=$(vname 0)
-table="| program | lang | variant | wall (median of $reps) | instructions (callgrind) | .text | stripped binary |"$'\n'
+table="| program | lang | variant | wall (median of $reps runs) | instructions (callgrind) | .text | stripped binary |"$'\n'
 table+="|---|---|---|---|---|---|---|"$'\n'
 declare -A ws is ts fs
 for p in "${progs[@]}"; do
@@ -306,6 +306,7 @@ for p in "${progs[@]}"; do
     i=–; [[ $callgrind == yes ]] && i=$(ratio "${instr[$p,$v]}" "${instr[$p,0]}")
     t=$(ratio "${tsize[$p,$v]}" "${tsize[$p,0]}") f=$(ratio "${fsize[$p,$v]}" "${fsize[$p,0]}")
     table+="| ${pkg[$p]} | ${lang[$p]} | $(vname $v) | ${w}× | ${i}× | ${t}× | ${f}× |"$'\n'
+    table=${table//–×/–}
     ws[$v]+="$w " is[$v]+="$i " ts[$v]+="$t " fs[$v]+="$f "
   done
 done
@@ -315,6 +316,7 @@ maxof() { printf '%s\n' "$@" | sort -g | tail -1; }
 for ((v = 1; v < nv; v++)); do
   # shellcheck disable=SC2086
   summary+="| ${#progs[@]} programs | $(vname $v) | $(median ${ws[$v]})× | $(maxof ${ws[$v]})× | $(median ${is[$v]})× | $(maxof ${is[$v]})× | $(maxof ${ts[$v]})× | $(maxof ${fs[$v]})× |"$'\n'
+  summary=${summary//–×/–}
 done
 versions=""
 for p in "${progs[@]}"; do versions+="$(basename "$(fetch "$p")") "; done
@@ -327,7 +329,9 @@ if [[ -n $results ]]; then
   end="<!-- $section_name END -->"
   section="$begin"$'\n'"$heading"$'\n\n'
   [[ -n $title ]] && section+="$title"$'\n\n'
-  section+="Built from Debian bookworm sources fetched at run time ($versions), each with plain clang-14 and with famsync-cc at \`$cflags_common\`; no tracked mapping is ever used. Wall: median of $reps interleaved runs of the workload (8 MiB corpus: lz4 -1/-9/-d, bzip2 -9/-d, lzip -3/-d; Lua script with recursion, sorting, string formatting and tables, 12 rounds); instructions: callgrind on the 1 MiB / 1-round workload (deterministic); sizes of the \`.text\` section and of the stripped binary (with the runtime's libfamsync.so not counted). Ratios are against \`$base\`. Targets: median wall ≤ 1.03×, worst ≤ 1.05×, instructions ≤ 1.10×, binary ≤ 1.3×."$'\n\n'
+  wall_text="Wall: median of $reps interleaved runs of the workload"
+  ((reps == 0)) && wall_text="No wall times (timed workload"
+  section+="Built from Debian bookworm sources fetched at run time ($versions), each with plain clang-14 and with famsync-cc at \`$cflags_common\`; no tracked mapping is ever used. $wall_text (8 MiB corpus: lz4 -1/-9/-d, bzip2 -9/-d, lzip -3/-d; Lua script with recursion, sorting, string formatting and tables, 12 rounds); instructions: callgrind on the 1 MiB / 1-round workload (deterministic); sizes of the \`.text\` section and of the stripped binary (with the runtime's libfamsync.so not counted). Ratios are against \`$base\`. Targets: median wall ≤ 1.03×, worst ≤ 1.05×, instructions ≤ 1.10×, binary ≤ 1.3×."$'\n\n'
   section+="$table"$'\n'"$summary"$'\n'"Command: \`benchmarks/overhead/real_programs.sh $(printf '%q ' "${cmdline[@]}")\` on $(nproc) CPUs ($(uname -r))."$'\n'"$end"
   if [[ -f $results ]] && grep -qF "$begin" "$results"; then
     python3 - "$results" "$begin" "$end" "$section" <<'EOF'
