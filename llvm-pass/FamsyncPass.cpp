@@ -22,12 +22,16 @@
 
 #include "FamsyncPass.h"
 
+#include "famsync/abi.h"
+
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/Statistic.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Analysis/CaptureTracking.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DataLayout.h"
+#include "llvm/IR/DerivedTypes.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
@@ -52,6 +56,40 @@ static cl::opt<bool> ClInlineCheck(
     "famsync-inline-check",
     cl::desc("Emit the VA-window check inline and call the runtime only for "
              "tracked addresses (false: always call; also correct, slower)"),
+    cl::Hidden, cl::init(true));
+static cl::opt<bool> ClFixedWindow(
+    "famsync-fixed-window",
+    cl::desc("Check addresses against the fixed check range of abi.h with an "
+             "immediate compare (false: load __fams_window_base/size)"),
+    cl::Hidden, cl::init(true));
+static cl::opt<bool> ClGroupChecks(
+    "famsync-group-checks",
+    cl::desc("One check and one range hook for several stores through the "
+             "same base pointer in a block, with no call between them"),
+    cl::Hidden, cl::init(true));
+static cl::opt<bool> ClGroupAcrossBlocks(
+    "famsync-group-across-blocks",
+    cl::desc("Let a group continue into successor blocks whose single "
+             "predecessor is the current block (extended basic blocks)"),
+    cl::Hidden, cl::init(true));
+static cl::opt<unsigned> ClGroupMaxSpan(
+    "famsync-group-max-span",
+    cl::desc("Largest byte span [min, max) one grouped check may cover"),
+    cl::Hidden, cl::init(4096));
+static cl::opt<bool> ClPreserveMost(
+    "famsync-preserve-most",
+    cl::desc("Call the store and range hooks through per-module "
+             "preserve_most stubs (__fams_*.pm)"),
+    cl::Hidden, cl::init(true));
+static cl::opt<bool> ClSkipAllAllocas(
+    "famsync-skip-all-allocas",
+    cl::desc("Skip writes to any alloca (false: only to allocas that do not "
+             "escape)"),
+    cl::Hidden, cl::init(true));
+static cl::opt<bool> ClSkipInternalArgs(
+    "famsync-skip-internal-args",
+    cl::desc("Skip writes through arguments of internal functions whose "
+             "every call site passes memory outside the window"),
     cl::Hidden, cl::init(true));
 static cl::opt<bool> ClInstrumentStores("famsync-instrument-stores",
                                         cl::desc("Instrument store"),
@@ -98,7 +136,11 @@ STATISTIC(NumLibcProtoMismatch,
           "Number of calls to libc names with an unexpected prototype");
 STATISTIC(NumCallsRedirected, "Number of libc calls redirected to __fams_*");
 STATISTIC(NumSkippedNonEscapingAlloca,
-          "Number of writes skipped: non-escaping alloca");
+          "Number of writes skipped: alloca (non-escaping only with "
+          "-famsync-skip-all-allocas=false)");
+STATISTIC(NumSkippedInternalArg,
+          "Number of writes skipped: argument of an internal function that "
+          "only gets memory outside the window");
 STATISTIC(NumSkippedGlobal, "Number of writes skipped: global variable");
 STATISTIC(NumSkippedHeap, "Number of writes skipped: malloc/new memory");
 STATISTIC(NumSkippedAddrSpace,
@@ -106,6 +148,10 @@ STATISTIC(NumSkippedAddrSpace,
 STATISTIC(NumSkippedNoSanitize,
           "Number of writes skipped: !nosanitize instrumentation code");
 STATISTIC(NumSkippedZeroSize, "Number of writes skipped: zero-sized type");
+STATISTIC(NumStoresGrouped,
+          "Number of stores covered by a grouped check (also counted as "
+          "instrumented)");
+STATISTIC(NumGroupedChecks, "Number of grouped checks emitted");
 STATISTIC(NumSkippedFunctions, "Number of functions skipped (runtime code, "
                                "disable_sanitizer_instrumentation)");
 
@@ -127,6 +173,9 @@ static Statistic *const Stats[NumCounters] = {
     &NumSkippedZeroSize,
     &NumSkippedHeap,
     &NumSkippedFunctions,
+    &NumStoresGrouped,
+    &NumGroupedChecks,
+    &NumSkippedInternalArg,
 };
 
 /// Named metadata that marks a module as already instrumented, so a second
@@ -157,17 +206,19 @@ ModuleInstrumenter::ModuleInstrumenter(Module &M)
   // tracked addresses, which are rare among all stores of a program.
   ColdWeights = MDBuilder(Ctx).createBranchWeights(1, 100000);
 
+  // The hooks never unwind (abi.h: they never fail).
+  auto DeclareHook = [&](StringRef Name, auto... Params) {
+    FunctionCallee FC = M.getOrInsertFunction(Name, VoidTy, Params...);
+    if (auto *F = dyn_cast<Function>(FC.getCallee()))
+      F->addFnAttr(Attribute::NoUnwind);
+    return FC;
+  };
   // Declared once, in a loop, like TSan's __tsan_write{1,2,4,8,16}.
-  for (unsigned I = 0; I < NumSizedStoreHooks; ++I) {
-    std::string Name = "__fams_store" + utostr(1u << I);
-    StoreHook[I] = M.getOrInsertFunction(Name, VoidTy, Int8PtrTy);
-  }
-  StoreNHook =
-      M.getOrInsertFunction("__fams_store_n", VoidTy, Int8PtrTy, Int64Ty);
-  WriteRangeHook =
-      M.getOrInsertFunction("__fams_write_range", VoidTy, Int8PtrTy, Int64Ty);
-  WroteRangeHook =
-      M.getOrInsertFunction("__fams_wrote_range", VoidTy, Int8PtrTy, Int64Ty);
+  for (unsigned I = 0; I < NumSizedStoreHooks; ++I)
+    StoreHook[I] = DeclareHook("__fams_store" + utostr(1u << I), Int8PtrTy);
+  StoreNHook = DeclareHook("__fams_store_n", Int8PtrTy, Int64Ty);
+  WriteRangeHook = DeclareHook("__fams_write_range", Int8PtrTy, Int64Ty);
+  WroteRangeHook = DeclareHook("__fams_wrote_range", Int8PtrTy, Int64Ty);
   ModuleInitFn = M.getOrInsertFunction("__fams_module_init", VoidTy);
 
   auto DeclareGlobal = [&](StringRef Name, Type *Ty) {
@@ -178,14 +229,23 @@ ModuleInstrumenter::ModuleInstrumenter(Module &M)
   };
   WindowBase = DeclareGlobal("__fams_window_base", Int64Ty);
   WindowSize = DeclareGlobal("__fams_window_size", Int64Ty);
-  AbiVersion = DeclareGlobal("__fams_abi_version_1", Type::getInt8Ty(Ctx));
+  AbiVersion = DeclareGlobal("__fams_abi_version_" + utostr(FAMS_ABI_VERSION),
+                             Type::getInt8Ty(Ctx));
 }
 
 //===----------------------------------------------------------------------===//
 // The inline check
 //===----------------------------------------------------------------------===//
 
-// Cost of the fast path (address outside the window), x86-64 PIC: two GOT
+// Default (-famsync-fixed-window): the window lies in the fixed check range of
+// abi.h, [FAMS_WINDOW_FIXED_BASE, + 2^FAMS_WINDOW_CHECK_SHIFT), so the check is
+// "(addr >> 41) == 16": on x86-64 a mov (or lea), a shift, a compare with an
+// 8-bit immediate and a not-taken branch, no memory access and no register
+// held for the whole function. The runtime reserves the window there or not
+// at all (src/window.cpp), so the test cannot miss a tracked address.
+//
+// With -famsync-fixed-window=false (the version-1 check): the cost of the fast
+// path (address outside the window), x86-64 PIC: two GOT
 // loads + two value loads (all L1-resident), one sub, one cmp, one
 // not-taken branch. The unsigned subtract folds "base <= a < base + size"
 // into one compare, and while the runtime has not reserved its window both
@@ -210,10 +270,67 @@ void ModuleInstrumenter::loadWindowAtEntry() {
 }
 
 Value *ModuleInstrumenter::emitAddrInWindow(IRBuilder<> &B, Value *Addr) {
-  loadWindowAtEntry();
   Value *A = B.CreatePtrToInt(Addr, IntptrTy, "fams.addr");
+  if (ClFixedWindow) {
+    Value *Hi = B.CreateLShr(A, FAMS_WINDOW_CHECK_SHIFT, "fams.hi");
+    return B.CreateICmpEQ(
+        Hi,
+        ConstantInt::get(IntptrTy,
+                         FAMS_WINDOW_FIXED_BASE >> FAMS_WINDOW_CHECK_SHIFT),
+        "fams.in");
+  }
+  loadWindowAtEntry();
   Value *Off = B.CreateSub(A, FnWindowBase, "fams.off");
   return B.CreateICmpULT(Off, FnWindowSize, "fams.in");
+}
+
+// -famsync-preserve-most: the cold paths call a per-module stub with LLVM's
+// preserve_most convention (the callee keeps every general-purpose register
+// but r11), which calls the hook with the C convention. A function whose only
+// calls are hooks then keeps its values in caller-saved registers across the
+// cold call: no callee-saved pushes and pops on its hot path, no spills around
+// the check. The stub saves what it clobbers, on the tracked path only. It is
+// in the module (not in the runtime) so that the call is direct and never
+// goes through a lazy-binding PLT trampoline, which does not preserve r10;
+// linkonce_odr hidden in a comdat, so one copy per linked object.
+Function *ModuleInstrumenter::getPreserveMostStub(FunctionCallee Hook) {
+  auto *Target = cast<Function>(Hook.getCallee());
+  std::string Name = (Target->getName() + ".pm").str();
+  if (Function *F = M.getFunction(Name))
+    return F;
+  // With the module's default attributes (uwtable, frame pointer), so that
+  // unwinders and profilers see through the stub.
+  Function *F = Function::createWithDefaultAttr(
+      Hook.getFunctionType(), GlobalValue::LinkOnceODRLinkage, 0, Name, &M);
+  F->setVisibility(GlobalValue::HiddenVisibility);
+  F->setComdat(M.getOrInsertComdat(Name));
+  F->setCallingConv(CallingConv::PreserveMost);
+  F->addFnAttr(Attribute::NoUnwind);
+  F->addFnAttr(Attribute::NoInline);
+  F->addFnAttr(Attribute::Cold);
+  F->addFnAttr(Attribute::OptimizeForSize);
+  F->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
+  SmallVector<Value *, 2> Args;
+  for (Argument &A : F->args())
+    Args.push_back(&A);
+  IRBuilder<> B(BasicBlock::Create(Ctx, "", F));
+  CallInst *CI = B.CreateCall(Hook, Args);
+  // A tail call would return from the hook straight to our caller with the
+  // registers the C convention clobbers clobbered.
+  CI->setTailCallKind(CallInst::TCK_NoTail);
+  B.CreateRetVoid();
+  return F;
+}
+
+CallInst *ModuleInstrumenter::callHook(IRBuilder<> &B, FunctionCallee Hook,
+                                       ArrayRef<Value *> Args) {
+  bool Stub = ClPreserveMost && Hook.getCallee() != WroteRangeHook.getCallee();
+  if (!Stub)
+    return B.CreateCall(Hook, Args);
+  Function *F = getPreserveMostStub(Hook);
+  CallInst *CI = B.CreateCall(F, Args);
+  CI->setCallingConv(CallingConv::PreserveMost);
+  return CI;
 }
 
 // [a, a+len) intersects [base, base+size) iff
@@ -225,10 +342,18 @@ Value *ModuleInstrumenter::emitAddrInWindow(IRBuilder<> &B, Value *Addr) {
 // window and end inside it, hence the second term.
 Value *ModuleInstrumenter::emitRangeMayHitWindow(IRBuilder<> &B, Value *Addr,
                                                  Value *Len) {
-  loadWindowAtEntry();
   Value *A = B.CreatePtrToInt(Addr, IntptrTy, "fams.addr");
-  Value *Off = B.CreateSub(A, FnWindowBase, "fams.off");
-  Value *In = B.CreateICmpULT(Off, FnWindowSize, "fams.in");
+  Value *Base, *Size;
+  if (ClFixedWindow) { // the whole check range, as immediates
+    Base = ConstantInt::get(IntptrTy, FAMS_WINDOW_FIXED_BASE);
+    Size = ConstantInt::get(IntptrTy, 1ull << FAMS_WINDOW_CHECK_SHIFT);
+  } else {
+    loadWindowAtEntry();
+    Base = FnWindowBase;
+    Size = FnWindowSize;
+  }
+  Value *Off = B.CreateSub(A, Base, "fams.off");
+  Value *In = B.CreateICmpULT(Off, Size, "fams.in");
   Value *Below =
       B.CreateICmpULT(B.CreateNeg(Off, "fams.negoff"), Len, "fams.reaches");
   return B.CreateOr(In, Below, "fams.hit");
@@ -258,7 +383,7 @@ void ModuleInstrumenter::emitRangeHook(Instruction *InsertBefore, Value *Addr,
   Instruction *At = emitColdIf(Cond, InsertBefore, InsertBefore->getDebugLoc());
   IRBuilder<> HB(At);
   HB.SetCurrentDebugLocation(InsertBefore->getDebugLoc());
-  HB.CreateCall(Post ? WroteRangeHook : WriteRangeHook,
+  callHook(HB, Post ? WroteRangeHook : WriteRangeHook,
                 {HB.CreatePointerCast(Addr, Int8PtrTy), Len64});
 }
 
@@ -307,6 +432,98 @@ static bool isHeapAllocation(const Value *V) {
   return false;
 }
 
+// Which rule proves that memory based on the underlying object Obj is never
+// in the window; NumCounters if none does. Depth bounds the walk through
+// call sites of internal functions.
+Counter ModuleInstrumenter::classifyObject(const Value *Obj, unsigned Depth) {
+  // Rule: heap memory from the C/C++ allocators. malloc and operator new
+  // never return addresses in the window: the runtime keeps it reserved
+  // PROT_NONE except for working copies.
+  if (isHeapAllocation(Obj))
+    return CntSkippedHeap;
+
+  // Rule: global variables (constant or not, thread-local or not). A global
+  // lives in the executable's or a library's data segment, and the runtime
+  // places every tracked working copy inside its own reserved window, so a
+  // pointer based on a global can never point into the window (writing out
+  // of the global's bounds through it is UB). Constant globals are covered
+  // too (a store to them is UB anyway).
+  if (isa<GlobalVariable>(Obj) || isa<GlobalAlias>(Obj))
+    return CntSkippedGlobal;
+
+  // Rule: allocas. Stack memory is never in the window: thread stacks come
+  // from the kernel or from mmap/malloc, and a program that runs on a stack
+  // it placed inside a tracked file mapping is not supported (its
+  // non-escaping locals were never tracked either). With
+  // -famsync-skip-all-allocas=false only allocas that do not escape are
+  // skipped (ThreadSanitizer's rule, on the underlying object: a capture
+  // through any derived pointer counts).
+  if (auto *AI = dyn_cast<AllocaInst>(Obj)) {
+    if (ClSkipAllAllocas)
+      return CntSkippedNonEscapingAlloca;
+    auto It = AllocaCaptured.find(AI);
+    if (It == AllocaCaptured.end())
+      It = AllocaCaptured
+               .insert({AI, PointerMayBeCaptured(AI, /*ReturnCaptures=*/true,
+                                                 /*StoreCaptures=*/true)})
+               .first;
+    return It->second ? NumCounters : CntSkippedNonEscapingAlloca;
+  }
+
+  // Rule: an argument of a function with local linkage whose every use is a
+  // direct call, where every call site passes memory that one of these rules
+  // places outside the window (bzip2's mainGtU(..., &budget)). No other code
+  // can call the function, so those call sites are all the values the
+  // argument can have.
+  if (auto *Arg = dyn_cast<Argument>(Obj)) {
+    const Function *F = Arg->getParent();
+    if (!ClSkipInternalArgs || Depth >= 3 || !F->hasLocalLinkage() ||
+        F->use_empty())
+      return NumCounters;
+    if (auto It = ArgOutside.find(Arg); It != ArgOutside.end())
+      return It->second ? CntSkippedInternalArg : NumCounters;
+    ArgOutside[Arg] = false; // recursion through this argument: unknown
+    bool Outside = true;
+    for (const Use &U : F->uses()) {
+      const auto *CB = dyn_cast<CallBase>(U.getUser());
+      if (!CB || !CB->isCallee(&U) || CB->getFunctionType() !=
+                                           F->getFunctionType() ||
+          !allObjectsOutside(CB->getArgOperand(Arg->getArgNo()), Depth + 1,
+                             nullptr)) {
+        Outside = false;
+        break;
+      }
+    }
+    ArgOutside[Arg] = Outside;
+    return Outside ? CntSkippedInternalArg : NumCounters;
+  }
+  return NumCounters;
+}
+
+// True if every underlying object of Addr (through GEPs, casts, phis and
+// selects) is provably outside the window; *Why gets the rule of the first.
+bool ModuleInstrumenter::allObjectsOutside(const Value *Addr, unsigned Depth,
+                                           Counter *Why) {
+  if (!Addr->getType()->isPointerTy() ||
+      Addr->getType()->getPointerAddressSpace() != 0)
+    return false;
+  SmallVector<const Value *, 4> Objs;
+  getUnderlyingObjects(Addr, Objs, /*LI=*/nullptr, /*MaxLookup=*/0);
+  if (Objs.empty())
+    return false;
+  Counter First = NumCounters;
+  for (const Value *O : Objs) {
+    Counter C = classifyObject(O, Depth);
+    if (C == NumCounters)
+      return false;
+    if (First == NumCounters)
+      First = C;
+  }
+  if (Why)
+    *Why = First;
+  return true;
+}
+
 bool ModuleInstrumenter::isProvablyOutsideWindow(Value *Addr) {
   // Rule: other address spaces. The window is in address space 0 and the
   // hooks take a generic pointer; GPU/segment address spaces are never
@@ -315,58 +532,13 @@ bool ModuleInstrumenter::isProvablyOutsideWindow(Value *Addr) {
     count(CntSkippedAddrSpace);
     return true;
   }
-
-  // Rule: heap memory from the C/C++ allocators, through any phis and selects
-  // (getUnderlyingObjects). malloc and operator new never return addresses in
-  // the window: the runtime keeps it reserved PROT_NONE except for working
-  // copies. Every object must qualify; one unknown object keeps the check.
-  {
-    SmallVector<const Value *, 4> Objs;
-    getUnderlyingObjects(Addr, Objs, /*LI=*/nullptr, /*MaxLookup=*/0);
-    bool AllHeap = !Objs.empty();
-    for (const Value *O : Objs)
-      AllHeap &= isHeapAllocation(O);
-    if (AllHeap) {
-      count(CntSkippedHeap);
-      return true;
-    }
-  }
-
-  // Unlimited lookup: getUnderlyingObject only walks GEPs/casts, it cannot
-  // loop, and a longer walk only makes the rules below more precise.
-  const Value *Obj = getUnderlyingObject(Addr, /*MaxLookup=*/0);
-
-  // Rule: global variables (constant or not, thread-local or not). A global
-  // lives in the executable's or a library's data segment, and the runtime
-  // places every tracked working copy inside its own reserved window, so a
-  // pointer based on a global can never point into the window (writing out
-  // of the global's bounds through it is UB). Constant globals are covered
-  // too (a store to them is UB anyway).
-  if (isa<GlobalVariable>(Obj) || isa<GlobalAlias>(Obj)) {
-    count(CntSkippedGlobal);
-    return true;
-  }
-
-  // Rule: allocas that do not escape (ThreadSanitizer's rule, with the
-  // underlying object rather than the address asked about, which is the
-  // conservative choice: a capture through any derived pointer counts).
-  // Stack memory is never in the window either, so this rule is stricter
-  // than it needs to be; escaping allocas are still instrumented because a
-  // program may run on a stack it placed in a mapping (user-level threads,
-  // coroutines) and then only the escape tells us nothing.
-  if (auto *AI = dyn_cast<AllocaInst>(Obj)) {
-    auto It = AllocaCaptured.find(AI);
-    if (It == AllocaCaptured.end())
-      It = AllocaCaptured
-               .insert({AI, PointerMayBeCaptured(AI, /*ReturnCaptures=*/true,
-                                                 /*StoreCaptures=*/true)})
-               .first;
-    if (!It->second) {
-      count(CntSkippedNonEscapingAlloca);
-      return true;
-    }
-  }
-  return false;
+  // Every underlying object must be known (one unknown object keeps the
+  // check); the rules are in classifyObject.
+  Counter Why;
+  if (!allObjectsOutside(Addr, 0, &Why))
+    return false;
+  count(Why);
+  return true;
 }
 
 // All the "skip this access" decisions are made here (TSan style). Local
@@ -414,13 +586,13 @@ void ModuleInstrumenter::emitStoreHook(Instruction *I, Value *Addr,
 
   uint64_t Bytes = Size.getKnownMinSize();
   if (!Size.isScalable() && isPowerOf2_64(Bytes) && Bytes <= 16) {
-    HB.CreateCall(StoreHook[Log2_64(Bytes)], {P});
+    callHook(HB, StoreHook[Log2_64(Bytes)], {P});
   } else {
     // Odd sizes (i24, <3 x i32>, x86_fp80, structs) and scalable vectors.
     Value *N = Size.isScalable()
                    ? HB.CreateVScale(ConstantInt::get(Int64Ty, Bytes))
                    : ConstantInt::get(Int64Ty, Bytes);
-    HB.CreateCall(StoreNHook, {P, N});
+    callHook(HB, StoreNHook, {P, N});
   }
 }
 
@@ -435,6 +607,214 @@ bool ModuleInstrumenter::instrumentStoreLike(Instruction *I) {
   emitStoreHook(I, getWrittenPointer(I), DL.getTypeStoreSize(ValTy));
   count(isa<StoreInst>(I) ? CntStoresInstrumented : CntAtomicsInstrumented);
   return true;
+}
+
+// Grouped checks (-famsync-group-checks). Stores in one extended basic block
+// (-famsync-group-across-blocks; see formStoreGroups) whose addresses
+// are one SSA base pointer plus constant offsets share one check of their
+// covering range [Base + Min, Base + Max), placed before the first of them,
+// and one __fams_write_range hook for that range on the cold path. Sound
+// because:
+//  * Base (and Index, see decomposeAddress) are SSA values, the same for
+//    every member, and dominate the first member (every member's address is
+//    computed from them);
+//  * the check is over-approximate: if no byte of the covering range can be
+//    in the window, no member writes to it; if one can, the hook logs every
+//    line of the range (also lines no member writes: harmless);
+//  * nothing between the hook and any member can start a new epoch: a
+//    group is closed at every call (a commit or munmap can only happen in a
+//    call), every atomic instruction and fence (another thread's commit
+//    cannot become ordered before a member), so the lines logged by the hook
+//    are still logged in the epoch when each member writes.
+// The first member dominates the others, so the check before it runs on every
+// path to them. Only plain (non-atomic) stores of a fixed size join a group; a span wider
+// than -famsync-group-max-span starts a new group.
+static bool closesStoreGroups(const Instruction &I) {
+  if (I.isAtomic() || isa<FenceInst>(I))
+    return true;
+  const auto *CB = dyn_cast<CallBase>(&I);
+  if (!CB)
+    return false;
+  if (isa<DbgInfoIntrinsic>(CB))
+    return false;
+  if (const auto *II = dyn_cast<IntrinsicInst>(CB))
+    if (II->isLifetimeStartOrEnd() ||
+        II->getIntrinsicID() == Intrinsic::assume)
+      return false;
+  return true;
+}
+
+// Writes Ptr as Base + Index * sizeof(ElemTy) + Off, with Off a constant:
+// constant GEPs and casts are stripped, then one GEP whose first index is
+// "X + C" (or "X | C" with disjoint bits), X variable, and whose other indices
+// are constants gives Index = X and moves C * sizeof + the constant part into
+// Off (p[i], p[i + 1], p[i].field after unrolling share one group). Pointer
+// arithmetic is modular, so the rewrite is exact. Index is null when Ptr has
+// no such GEP.
+static void decomposeAddress(Value *Ptr, const DataLayout &DL, Value *&Base,
+                             Value *&Index, Type *&ElemTy, int64_t &Off) {
+  APInt O(DL.getIndexTypeSizeInBits(Ptr->getType()), 0);
+  Value *P = Ptr->stripAndAccumulateConstantOffsets(DL, O,
+                                                    /*AllowNonInbounds=*/true);
+  Base = P;
+  Index = nullptr;
+  ElemTy = nullptr;
+  Off = O.getSExtValue();
+  auto *GEP = dyn_cast<GetElementPtrInst>(P);
+  if (!GEP || GEP->getNumIndices() < 1)
+    return;
+  Type *Ty = GEP->getSourceElementType();
+  Value *I0 = GEP->getOperand(1);
+  if (!Ty->isSized() || isa<ScalableVectorType>(Ty) ||
+      I0->getType()->getScalarSizeInBits() !=
+          DL.getIndexTypeSizeInBits(GEP->getType()) ||
+      I0->getType()->isVectorTy())
+    return;
+  // The constant tail of the indices: p[i].a.b
+  SmallVector<Value *, 4> Tail{ConstantInt::get(I0->getType(), 0)};
+  for (unsigned K = 2; K < GEP->getNumOperands(); ++K) {
+    if (!isa<ConstantInt>(GEP->getOperand(K)))
+      return;
+    Tail.push_back(GEP->getOperand(K));
+  }
+  int64_t TailOff = DL.getIndexedOffsetInType(Ty, Tail);
+  int64_t Size = DL.getTypeAllocSize(Ty).getFixedSize();
+  int64_t C = 0;
+  if (auto *BO = dyn_cast<BinaryOperator>(I0)) {
+    auto *CI = dyn_cast<ConstantInt>(BO->getOperand(1));
+    if (CI && CI->getValue().getMinSignedBits() <= 32 && Size < (1 << 20) &&
+        (BO->getOpcode() == Instruction::Add ||
+         (BO->getOpcode() == Instruction::Or &&
+          haveNoCommonBitsSet(BO->getOperand(0), CI, DL)))) {
+      C = CI->getSExtValue();
+      I0 = BO->getOperand(0);
+    }
+  }
+  Base = GEP->getPointerOperand();
+  Index = I0;
+  ElemTy = Ty;
+  Off += TailOff + C * Size;
+}
+
+void ModuleInstrumenter::formStoreGroups(Function &F,
+                                         SmallVectorImpl<Instruction *> &Writes,
+                                         SmallVectorImpl<StoreGroup> &Groups) {
+  if (!ClGroupChecks || !ClInlineCheck || Writes.size() < 2)
+    return;
+  SmallPtrSet<Instruction *, 16> Candidates;
+  for (Instruction *I : Writes)
+    if (auto *SI = dyn_cast<StoreInst>(I))
+      if (!SI->isAtomic() &&
+          !DL.getTypeStoreSize(SI->getValueOperand()->getType()).isScalable())
+        Candidates.insert(SI);
+  if (Candidates.size() < 2)
+    return;
+
+  // Walk each extended basic block (a block and, recursively, the successors
+  // whose single predecessor it is) from its head, carrying the groups still
+  // open on that path. A member in a successor block is dominated by the
+  // group's first member and reached from it without a call, atomic or fence;
+  // on the paths that do not reach it the hook merely logs a line that is not
+  // written. Without -famsync-group-across-blocks every block is a head.
+  SmallVector<StoreGroup, 8> All;
+  using OpenList = SmallVector<unsigned, 4>; // indices into All
+  SmallVector<std::pair<BasicBlock *, OpenList>, 8> Work;
+  SmallPtrSet<BasicBlock *, 16> Visited;
+  auto IsHead = [](BasicBlock &BB) {
+    return !ClGroupAcrossBlocks || !BB.getSinglePredecessor();
+  };
+  for (BasicBlock &Head : F) {
+    if (!IsHead(Head))
+      continue;
+    Work.push_back({&Head, {}});
+    while (!Work.empty()) {
+      auto [BB, Open] = Work.pop_back_val();
+      if (!Visited.insert(BB).second)
+        continue;
+      for (Instruction &I : *BB) {
+        auto *SI = dyn_cast<StoreInst>(&I);
+        if (!SI || !Candidates.count(SI)) {
+          if (closesStoreGroups(I))
+            Open.clear();
+          continue;
+        }
+        int64_t Off;
+        Value *Base, *Index;
+        Type *ElemTy;
+        decomposeAddress(SI->getPointerOperand(), DL, Base, Index, ElemTy,
+                         Off);
+        int64_t End =
+            Off + (int64_t)DL.getTypeStoreSize(SI->getValueOperand()->getType())
+                      .getFixedSize();
+        auto It = llvm::find_if(Open, [&](unsigned G) {
+          return All[G].Base == Base && All[G].Index == Index &&
+                 All[G].ElemTy == ElemTy;
+        });
+        if (It != Open.end()) {
+          StoreGroup &G = All[*It];
+          int64_t Min = std::min(G.Min, Off), Max = std::max(G.Max, End);
+          if (Max - Min <= (int64_t)ClGroupMaxSpan) {
+            G.Min = Min;
+            G.Max = Max;
+            G.Members.push_back(SI);
+            continue;
+          }
+          Open.erase(It);
+        }
+        All.push_back({Base, Index, ElemTy, Off, End, {SI}});
+        Open.push_back(All.size() - 1);
+      }
+      if (!ClGroupAcrossBlocks)
+        continue;
+      for (BasicBlock *Succ : successors(BB))
+        if (Succ->getSinglePredecessor() == BB && !Visited.count(Succ))
+          Work.push_back({Succ, Open});
+    }
+  }
+
+  SmallPtrSet<Instruction *, 16> Grouped;
+  for (StoreGroup &G : All) {
+    if (G.Members.size() < 2)
+      continue;
+    for (StoreInst *SI : G.Members)
+      Grouped.insert(SI);
+    Groups.push_back(std::move(G));
+  }
+  llvm::erase_if(Writes, [&](Instruction *I) { return Grouped.count(I); });
+}
+
+void ModuleInstrumenter::instrumentStoreGroup(const StoreGroup &G) {
+  StoreInst *First = G.Members.front();
+  IRBuilder<> B(First);
+  Value *Addr = G.Base;
+  if (G.Index) // Base and Index dominate the first member (see above)
+    Addr = B.CreateGEP(G.ElemTy, G.Base, G.Index, "fams.gaddr");
+  Value *BaseI8 = B.CreatePointerCast(Addr, Int8PtrTy, "fams.gbase");
+  Value *Len = ConstantInt::get(Int64Ty, G.Max - G.Min);
+  Value *Cond, *Start = nullptr;
+  if (ClFixedWindow) {
+    // The last byte: it is in the check range whenever the covering range
+    // starts in the window or reaches into it from below (abi.h).
+    Value *Last = B.CreateGEP(B.getInt8Ty(), BaseI8,
+                              ConstantInt::get(Int64Ty, G.Max - 1), "fams.glast");
+    Cond = emitAddrInWindow(B, Last);
+  } else {
+    Start = B.CreateGEP(B.getInt8Ty(), BaseI8, ConstantInt::get(Int64Ty, G.Min),
+                        "fams.gstart");
+    Cond = emitRangeMayHitWindow(B, Start, Len);
+  }
+  Instruction *At = emitColdIf(Cond, First, First->getDebugLoc());
+  IRBuilder<> HB(At);
+  HB.SetCurrentDebugLocation(First->getDebugLoc());
+  if (!Start) // computed on the cold path only
+    Start = HB.CreateGEP(HB.getInt8Ty(), BaseI8,
+                         ConstantInt::get(Int64Ty, G.Min), "fams.gstart");
+  callHook(HB, WriteRangeHook, {Start, Len});
+  count(CntGroupedChecks);
+  for (size_t I = 0; I < G.Members.size(); ++I) {
+    count(CntStoresInstrumented);
+    count(CntStoresGrouped);
+  }
 }
 
 // Vectorizer output (AVX2/AVX-512 masked stores, compress stores, scatters).
@@ -477,6 +857,7 @@ bool ModuleInstrumenter::instrumentMemIntrinsic(Instruction *I) {
   return true;
 }
 
+// Also covers the preserve_most stubs (__fams_*.pm), which the pass creates.
 static bool isRuntimeFunction(const Function &F) {
   return F.getName().startswith("__fams_");
 }
@@ -533,6 +914,7 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
   FnWindowBase = FnWindowSize = nullptr;
 
   SmallVector<Instruction *, 8> Local, Writes, MemIntrinsics;
+  SmallVector<StoreGroup, 4> Groups;
   SmallVector<CallBase *, 8> Calls;
   for (BasicBlock &BB : F) {
     for (Instruction &I : BB) {
@@ -555,9 +937,12 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
     }
     chooseInstructionsToInstrument(Local, Writes);
   }
+  formStoreGroups(F, Writes, Groups);
 
   // Instrument after collecting: emitting the cold path splits blocks.
-  bool Changed = false;
+  bool Changed = !Groups.empty();
+  for (const StoreGroup &G : Groups)
+    instrumentStoreGroup(G);
   for (Instruction *I : Writes) {
     if (isa<AnyMemIntrinsic>(I))
       Changed |= instrumentMemIntrinsic(I);
@@ -605,9 +990,13 @@ static void eraseIfUnusedDeclaration(Value *V) {
 // FamsyncPass::run), so the constructor is always added and the IR always
 // changes.
 bool ModuleInstrumenter::run() {
+  // Collected first: instrumenting adds functions (the preserve_most stubs).
+  SmallVector<Function *, 32> Defined;
   for (Function &F : M)
     if (!F.isDeclaration())
-      instrumentFunction(F);
+      Defined.push_back(&F);
+  for (Function *F : Defined)
+    instrumentFunction(*F);
   emitModuleCtor();
   M.getOrInsertNamedMetadata(InstrumentedMarker);
 
@@ -624,15 +1013,18 @@ bool ModuleInstrumenter::run() {
 
 static void printStats(const Module &M, const unsigned (&C)[NumCounters]) {
   unsigned Skipped = C[CntSkippedNonEscapingAlloca] + C[CntSkippedGlobal] +
+                     C[CntSkippedInternalArg] +
                      C[CntSkippedHeap] +
                      C[CntSkippedAddrSpace] + C[CntSkippedNoSanitize] +
                      C[CntSkippedZeroSize];
   errs() << "famsync: module " << M.getModuleIdentifier() << ": "
          << C[CntStoresInstrumented] << " stores instrumented, " << Skipped
-         << " skipped (non-escaping alloca " << C[CntSkippedNonEscapingAlloca]
+         << " skipped (alloca " << C[CntSkippedNonEscapingAlloca]
          << ", global " << C[CntSkippedGlobal] << ", heap "
          << C[CntSkippedHeap] << ", addrspace "
-         << C[CntSkippedAddrSpace] << ", nosanitize " << C[CntSkippedNoSanitize]
+         << C[CntSkippedAddrSpace] << ", internal-function argument "
+         << C[CntSkippedInternalArg] << ", nosanitize "
+         << C[CntSkippedNoSanitize]
          << ", zero-size " << C[CntSkippedZeroSize] << "); "
          << C[CntAtomicsInstrumented] << " atomics, "
          << C[CntMemIntrinsicsInstrumented] << " memintrinsics, "
@@ -642,7 +1034,9 @@ static void printStats(const Module &M, const unsigned (&C)[NumCounters]) {
          << C[CntLibcWritersUnhandled] << " unhandled, "
          << C[CntLibcProtoMismatch] << " bad prototype), "
          << C[CntCallsRedirected] << " calls redirected, "
-         << C[CntSkippedFunctions] << " functions skipped\n";
+         << C[CntSkippedFunctions] << " functions skipped; "
+         << C[CntStoresGrouped] << " stores in " << C[CntGroupedChecks]
+         << " grouped checks\n";
 }
 
 PreservedAnalyses FamsyncPass::run(Module &M, ModuleAnalysisManager &) {

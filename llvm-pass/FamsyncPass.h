@@ -33,10 +33,12 @@
 
 namespace llvm {
 class AllocaInst;
+class Argument;
 class CallBase;
 class GlobalVariable;
 class IntrinsicInst;
 class MDNode;
+class StoreInst;
 class Module;
 } // namespace llvm
 
@@ -70,6 +72,9 @@ enum Counter : unsigned {
   CntSkippedZeroSize,
   CntSkippedHeap,
   CntSkippedFunctions,
+  CntStoresGrouped,
+  CntGroupedChecks,
+  CntSkippedInternalArg,
   NumCounters
 };
 
@@ -94,10 +99,33 @@ private:
   /// True if a write to Addr provably cannot touch the VA window; bumps the
   /// counter of the rule that proved it.
   bool isProvablyOutsideWindow(llvm::Value *Addr);
+  /// The rule that places memory based on Obj outside the window, or
+  /// NumCounters.
+  Counter classifyObject(const llvm::Value *Obj, unsigned Depth);
+  bool allObjectsOutside(const llvm::Value *Addr, unsigned Depth,
+                         Counter *Why);
   /// Inline check + size-specialised hook for Size bytes at Addr, before I.
   void emitStoreHook(llvm::Instruction *I, llvm::Value *Addr,
                      llvm::TypeSize Size);
   bool instrumentStoreLike(llvm::Instruction *I);
+  /// Splits Writes (the function's survivors) into groups of plain stores
+  /// through one base pointer that can share a check; see the definition
+  /// for the conditions. Stores in a group of two or more are moved from
+  /// Writes to Groups.
+  struct StoreGroup {
+    /// The group's address is Base + Index * sizeof(ElemTy) (Index may be
+    /// null: Base itself); members are at constant offsets from it.
+    llvm::Value *Base;
+    llvm::Value *Index;
+    llvm::Type *ElemTy;
+    int64_t Min, Max; ///< covering range [address + Min, address + Max)
+    llvm::SmallVector<llvm::StoreInst *, 4> Members; ///< in program order
+  };
+  void formStoreGroups(llvm::Function &F,
+                       llvm::SmallVectorImpl<llvm::Instruction *> &Writes,
+                       llvm::SmallVectorImpl<StoreGroup> &Groups);
+  /// One check over the covering range of a group, one range hook.
+  void instrumentStoreGroup(const StoreGroup &G);
   bool instrumentMaskedStore(llvm::IntrinsicInst *II);
   bool instrumentMemIntrinsic(llvm::Instruction *I);
   void emitModuleCtor();
@@ -127,6 +155,11 @@ public:
   llvm::Instruction *emitColdIf(llvm::Value *Cond,
                                 llvm::Instruction *InsertBefore,
                                 const llvm::DebugLoc &DL);
+  /// Calls a runtime hook with the hook's calling convention (preserve_most
+  /// for the __fams_*_pm variants).
+  llvm::Function *getPreserveMostStub(llvm::FunctionCallee Hook);
+  llvm::CallInst *callHook(llvm::IRBuilder<> &B, llvm::FunctionCallee Hook,
+                           llvm::ArrayRef<llvm::Value *> Args);
   /// Emits __fams_write_range(Addr, Len) (or __fams_wrote_range when Post)
   /// guarded by the range check. Len of any integer type.
   void emitRangeHook(llvm::Instruction *InsertBefore, llvm::Value *Addr,
@@ -156,6 +189,8 @@ private:
 
   /// Memoised escape analysis, one answer per alloca.
   llvm::DenseMap<const llvm::AllocaInst *, bool> AllocaCaptured;
+  /// Memoised internal-function argument rule (false while being computed).
+  llvm::DenseMap<const llvm::Argument *, bool> ArgOutside;
 
   /// The window's base and size, loaded once at the entry of the function being instrumented
   /// (null outside instrumentFunction, or before the first check needs them).

@@ -308,7 +308,7 @@ bool ModuleInstrumenter::instrumentLibcWriter(CallBase &CB) {
       continue;
     }
     Value *Dst = CB.getArgOperand(S->Dst);
-    // The same rules as for stores (globals, non-escaping allocas, other
+    // The same rules as for stores (globals, allocas, heap, other
     // address spaces), decided in the same place.
     if (isProvablyOutsideWindow(Dst))
       continue;
@@ -358,7 +358,7 @@ bool ModuleInstrumenter::instrumentLibcWriter(CallBase &CB) {
           Tail = HB.CreateZExtOrTrunc(CB.getArgOperand(S->A), SizeTy);
         Len = HB.CreateAdd(Tail, One);
       }
-      HB.CreateCall(WriteRangeHook,
+      callHook(HB, WriteRangeHook,
                     {Start, HB.CreateZExtOrTrunc(Len, Int64Ty)});
       break;
     }

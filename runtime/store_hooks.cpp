@@ -6,7 +6,7 @@
 // load and bit test per line. The first write to a line in an epoch takes Region::log_line,
 // which is out of line on purpose so this stays a small leaf.
 // Invariant: hooks never fail and never block except to wait for another thread's logging of the
-// same line; addresses outside live regions are ignored.
+// same line; addresses outside live regions (or outside the window) are ignored.
 #include <famsync/abi.h>
 
 #include "../src/region.hpp"
@@ -44,7 +44,8 @@ void for_each_region_piece(void *addr, unsigned long size, Fn fn) {
 
 extern "C" {
 
-char __fams_abi_version_1 = 1;
+char __fams_abi_version_1 = 1;  // version 2 is a superset: old modules keep linking
+char __fams_abi_version_2 = 2;
 
 void __fams_store1(void *addr) { note(addr, 1); }
 void __fams_store2(void *addr) { note(addr, 2); }
@@ -64,3 +65,4 @@ void __fams_wrote_range(void *addr, unsigned long size) {
 }
 
 }  // extern "C"
+

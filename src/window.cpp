@@ -39,16 +39,36 @@ int reserve() {
                 "(FAMSYNC_WINDOW_GB=%llu), so nothing is tracked in this process: lower "
                 "FAMSYNC_WINDOW_GB or raise the address-space limit (ulimit -v)",
                 (unsigned long long)(options().window_bytes >> 30));
-  // Try the configured size, halving down to 1 GiB if the address space is limited (ulimit -v).
-  for (uint64_t size = options().window_bytes; size >= (1ull << 30); size /= 2) {
-    void *p = mmap(nullptr, size + kGranule, PROT_NONE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  // At the fixed address instrumented code checks with an immediate compare (abi.h), never
+  // elsewhere: a window outside the check range would silently miss every instrumented store.
+  // Try the configured size (at most FAMS_WINDOW_MAX_SIZE), halving down to 1 GiB if the address
+  // space is limited (ulimit -v).
+  uint64_t want = options().window_bytes;
+  if (want > FAMS_WINDOW_MAX_SIZE) want = FAMS_WINDOW_MAX_SIZE;
+  for (uint64_t size = want; size >= (1ull << 30); size /= 2) {
+    void *fixed = reinterpret_cast<void *>(FAMS_WINDOW_FIXED_BASE);
+    void *p = mmap(fixed, size, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p != MAP_FAILED && p != fixed) {  // a kernel older than 4.17 took it as a hint
+      munmap(p, size);
+      p = MAP_FAILED;
+      errno = EEXIST;
+    }
+    if (p == MAP_FAILED && errno == EEXIST)
+      return fail(ENOMEM, "cannot reserve the famsync address window at %#lx-%#lx: another "
+                  "mapping uses that range (instrumented code checks exactly this range; see "
+                  "DESIGN.md section 2, 'VA window'); nothing will be tracked",
+                  FAMS_WINDOW_FIXED_BASE, FAMS_WINDOW_FIXED_BASE + FAMS_WINDOW_MAX_SIZE);
     if (p == MAP_FAILED) continue;
-    uint64_t base = round_up(reinterpret_cast<uint64_t>(p), kGranule);
+    uint64_t base = FAMS_WINDOW_FIXED_BASE;
+    // Keep the rest of the check range free of other mappings too (best effort, address space
+    // only), so no unrelated store takes the cold path into the runtime.
+    mmap(reinterpret_cast<void *>(base + size), (1ull << FAMS_WINDOW_CHECK_SHIFT) - size,
+         PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
     void *table = mmap(nullptr, (size / kGranule) * sizeof(std::atomic<Region *>),
                        PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (table == MAP_FAILED) {
-      munmap(p, size + kGranule);
+      munmap(p, size);
       break;
     }
     g_table = static_cast<std::atomic<Region *> *>(table);

@@ -1,8 +1,10 @@
 // window.hpp — the VA window every working copy lives in, and its address -> region table.
 //
 // At first use the runtime reserves one PROT_NONE, MAP_NORESERVE range (FAMSYNC_WINDOW_GB,
-// default 1 TiB: address space only, no memory) and publishes it in __fams_window_base/size (abi.h),
-// so "is this address tracked?" is one subtract and one compare in instrumented code. Working
+// default and maximum 1 TiB: address space only, no memory) at the fixed address of abi.h
+// (FAMS_WINDOW_FIXED_BASE, MAP_FIXED_NOREPLACE; nowhere else, see reserve()) and publishes it in
+// __fams_window_base/size, so "is this address tracked?" is one shift and one compare with an
+// immediate in instrumented code (one subtract and one compare here). Working
 // copies are placed at 2 MiB-aligned slots inside it; a table with one entry per 2 MiB granule
 // maps an address to its region with one shift and one load.
 // Invariant: a table entry is non-null exactly while a live region covers that granule; freed

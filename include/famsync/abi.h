@@ -4,17 +4,24 @@
  * extern "C", and every symbol carries the __fams_ prefix. User code includes famsync.h instead.
  *
  * Invariant: an address A is tracked only if (uintptr_t)A - __fams_window_base <
- * __fams_window_size. Before the runtime reserves its window both globals are 0, so the check is
- * false for every address and instrumented code runs as if uninstrumented. The pass emits this
- * check inline (one load pair, one subtract, one compare, one branch) and calls a hook only when
- * it is true; the hooks may therefore assume the address is inside the window, but not that it is
- * inside a live mapping (holes are ignored).
+ * __fams_window_size, and (since ABI version 2) the window lies inside the fixed *check range*
+ * [FAMS_WINDOW_FIXED_BASE, FAMS_WINDOW_FIXED_BASE + 2^FAMS_WINDOW_CHECK_SHIFT) and is at most
+ * FAMS_WINDOW_MAX_SIZE long, or there is no window at all. Before the runtime reserves its
+ * window both globals are 0, so the check is false for every address and instrumented code runs
+ * as if uninstrumented. The pass emits the check inline and calls a hook only when it is true:
+ * by default the immediate test ((uintptr_t)A >> FAMS_WINDOW_CHECK_SHIFT) == FAMS_WINDOW_FIXED_BASE
+ * >> FAMS_WINDOW_CHECK_SHIFT (a shift, a compare, a branch; no loads), or, with
+ * -famsync-fixed-window=false, the subtract/compare against the two globals. Hooks may be called
+ * for any address (they re-check and ignore what is not inside a live mapping).
  *
  * Every hook runs BEFORE the write it describes: the runtime must log the old bytes first.
  *
- * Versioning: an instrumented module's constructor references __fams_abi_version_1 (bump the
+ * Versioning: an instrumented module's constructor references __fams_abi_version_N (bump the
  * number on any incompatible change), so linking against a stale runtime fails with an
  * "undefined reference to __fams_abi_version_N" error instead of misbehaving at run time.
+ * Version 2 (the fixed check range) is a superset of version 1: the runtime
+ * still defines __fams_abi_version_1 and every version-1 symbol, so modules built by an older
+ * pass keep working.
  */
 #ifndef FAMSYNC_ABI_H
 #define FAMSYNC_ABI_H
@@ -23,13 +30,25 @@
 extern "C" {
 #endif
 
-#define FAMS_ABI_VERSION 1
+#define FAMS_ABI_VERSION 2
 
 /* Exported from a library otherwise built with hidden visibility. */
 #define FAMS_ABI __attribute__((visibility("default")))
 
 /* Defined by the runtime; referenced (never called for effect) by instrumented modules. */
 FAMS_ABI extern char __fams_abi_version_1;
+FAMS_ABI extern char __fams_abi_version_2;
+
+/* The fixed check range (version 2): the runtime reserves its window at FAMS_WINDOW_FIXED_BASE
+ * with MAP_FIXED_NOREPLACE (32 TiB: above ASan's shadow, below the mmap area and the stacks) and
+ * keeps the rest of the 2 TiB check range reserved too, so that no other mapping lands where the
+ * inline check would send it to the runtime. If the range is taken, no window is reserved: every
+ * tracked map fails with ENOMEM and a message naming the range (nothing is silently untracked).
+ * A window is at most 1 TiB, so the check of the LAST byte of any range shorter than 1 TiB
+ * catches every range that starts inside the window or reaches into it from below. */
+#define FAMS_WINDOW_FIXED_BASE 0x200000000000UL
+#define FAMS_WINDOW_CHECK_SHIFT 41
+#define FAMS_WINDOW_MAX_SIZE (1UL << 40)
 
 /* The VA window every tracked working copy lives in. Written once, before any mapping exists. */
 FAMS_ABI extern unsigned long __fams_window_base;

@@ -6,7 +6,7 @@
 
 ; CHECK-LABEL: define void @put(i32* %p)
 ; CHECK-NOT:   #
-; CHECK:       call void @__fams_store4(
+; CHECK:       call preserve_mostcc void @__fams_store4.pm(
 define void @put(i32* nocapture writeonly %p) argmemonly nofree nosync writeonly {
   store i32 1, i32* %p
   ret void

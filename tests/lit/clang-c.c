@@ -15,12 +15,12 @@
 int msync(void *addr, size_t len, int flags);
 
 // CHECK-LABEL: define {{.*}}void @put(
-// CHECK:       call void @__fams_store4(
+// CHECK:       call preserve_mostcc void @__fams_store4.pm(
 // CHECK:       store i32
 void put(int *p, int v) { *p = v; }
 
 // CHECK-LABEL: define {{.*}}i32 @local_only(
-// CHECK-NOT:   call void @__fams_store
+// CHECK-NOT:   @__fams_store
 // CHECK:       ret i32
 int local_only(int v) {
   int tmp[4];

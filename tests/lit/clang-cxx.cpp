@@ -17,8 +17,8 @@ struct Counter {
 void may_throw();
 
 // CHECK-LABEL: define {{.*}}@_Z4bumpP7Counter(
-// CHECK:       call void @__fams_store8(
-// CHECK:       call void @__fams_store4(
+// CHECK:       call preserve_mostcc void @__fams_store8.pm(
+// CHECK:       call preserve_mostcc void @__fams_store4.pm(
 // CHECK:       atomicrmw add
 void bump(Counter *c) { c->hit(); }
 

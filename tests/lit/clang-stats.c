@@ -6,9 +6,10 @@
 // RUN: %clang_famsync -O2 -mllvm -famsync-skip-module -S -emit-llvm -o - %s | FileCheck %s --check-prefix=SKIP
 
 // At -O0 the parameter spills (p.addr, v.addr) and the local are
-// non-escaping allocas; at -O2 they are gone.
-// O0: famsync: module {{.*}}clang-stats.c: 2 stores instrumented, 3 skipped (non-escaping alloca 3, global 0,
+// allocas; at -O2 they are gone; p[0] and p[1] share one grouped check.
+// O0: famsync: module {{.*}}clang-stats.c: 2 stores instrumented, 3 skipped (alloca 3, global 0,
 // O2: famsync: module {{.*}}clang-stats.c: 2 stores instrumented, 0 skipped
+// O2-SAME: 2 stores in 1 grouped checks
 // SKIP-NOT: __fams
 
 void two(int *p, int v) {

@@ -3,7 +3,7 @@
 
 define void @on(i32* %p) noinline optnone {
 ; CHECK-LABEL: @on(
-; CHECK:       call void @__fams_store4(
+; CHECK:       call preserve_mostcc void @__fams_store4.pm(
 ; CHECK:       store i32 1, i32* %p
   store i32 1, i32* %p
   ret void

@@ -25,7 +25,7 @@ define void @globals() {
   store i32 3, i32* @tls
   store i32 4, i32* @c
 ; CHECK:       %p = load i32*, i32** @ptr
-; CHECK:       call void @__fams_store4(
+; CHECK:       call preserve_mostcc void @__fams_store4.pm(
 ; CHECK:       store i32 5, i32* %p
   %p = load i32*, i32** @ptr
   store i32 5, i32* %p

@@ -9,8 +9,8 @@ declare i8* @_Znwm(i64)
 
 define void @heap(i64 %n, i1 %c, i8* %arg) {
 ; CHECK-LABEL: @heap(
-; CHECK-NOT:   call void @__fams_store
-; CHECK-NOT:   call void @__fams_write_range
+; CHECK-NOT:   @__fams_store
+; CHECK-NOT:   @__fams_write_range
 ; CHECK:       store i8 1, i8* %m
 ; CHECK:       store i8 2, i8* %sel
 ; CHECK:       store i8 3, i8* %gep
@@ -23,7 +23,7 @@ define void @heap(i64 %n, i1 %c, i8* %arg) {
   %gep = getelementptr i8, i8* %sel, i64 5
   store i8 3, i8* %gep
 ; Mixed with an argument: instrumented.
-; CHECK:       call void @__fams_store1(
+; CHECK:       call preserve_mostcc void @__fams_store1.pm(
 ; CHECK:       store i8 4, i8* %mix
   %mix = select i1 %c, i8* %m, i8* %arg
   store i8 4, i8* %mix
@@ -33,7 +33,7 @@ define void @heap(i64 %n, i1 %c, i8* %arg) {
 define void @loop_swap(i64* %unused, i64 %n) {
 ; Two malloc'd buffers swapped through a phi (a merge sort's ping-pong): skipped.
 ; CHECK-LABEL: @loop_swap(
-; CHECK-NOT:   call void @__fams_store
+; CHECK-NOT:   @__fams_store
 ; CHECK:       ret void
 entry:
   %a0 = call i8* @malloc(i64 800)

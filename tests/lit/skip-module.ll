@@ -14,8 +14,8 @@
 
 ; ONCE:        @llvm.global_ctors = {{.*}} [1 x
 ; ONCE-LABEL:  define void @f(
-; ONCE:        call void @__fams_store4(
-; ONCE-NOT:    call void @__fams_store4(
+; ONCE:        call preserve_mostcc void @__fams_store4.pm(
+; ONCE-NOT:    call preserve_mostcc void @__fams_store4.pm(
 ; ONCE:        ret void
 define void @f(i32* %p) {
   store i32 1, i32* %p

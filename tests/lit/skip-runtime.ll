@@ -25,7 +25,7 @@ define void @opted_out(i32* %p) disable_sanitizer_instrumentation {
 
 define void @user(i32* %p) {
 ; CHECK-LABEL: @user(
-; CHECK:       call void @__fams_store4(
+; CHECK:       call preserve_mostcc void @__fams_store4.pm(
   store i32 3, i32* %p
   ret void
 }

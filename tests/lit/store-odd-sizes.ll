@@ -6,20 +6,20 @@ target triple = "x86_64-pc-linux-gnu"
 
 define void @odd(i24* %a, <3 x i32>* %b, x86_fp80* %c, i40* %d, <{ i64, i32 }>* %e) {
 ; CHECK-LABEL: @odd(
-; CHECK:       call void @__fams_store_n(i8* {{.*}}, i64 3)
+; CHECK:       call preserve_mostcc void @__fams_store_n.pm(i8* {{.*}}, i64 3)
 ; CHECK:       store i24 7, i24* %a
   store i24 7, i24* %a
-; CHECK:       call void @__fams_store_n(i8* {{.*}}, i64 12)
+; CHECK:       call preserve_mostcc void @__fams_store_n.pm(i8* {{.*}}, i64 12)
 ; CHECK:       store <3 x i32>
   store <3 x i32> <i32 1, i32 2, i32 3>, <3 x i32>* %b
-; CHECK:       call void @__fams_store_n(i8* {{.*}}, i64 10)
+; CHECK:       call preserve_mostcc void @__fams_store_n.pm(i8* {{.*}}, i64 10)
 ; CHECK:       store x86_fp80
   store x86_fp80 0xK3FFF8000000000000000, x86_fp80* %c
-; CHECK:       call void @__fams_store_n(i8* {{.*}}, i64 5)
+; CHECK:       call preserve_mostcc void @__fams_store_n.pm(i8* {{.*}}, i64 5)
 ; CHECK:       store i40
   store i40 1, i40* %d
 ; A first-class aggregate store of a packed <{ i64, i32 }>: 12 bytes.
-; CHECK:       call void @__fams_store_n(i8* {{.*}}, i64 12)
+; CHECK:       call preserve_mostcc void @__fams_store_n.pm(i8* {{.*}}, i64 12)
 ; CHECK:       store <{ i64, i32 }>
   store <{ i64, i32 }> zeroinitializer, <{ i64, i32 }>* %e
   ret void

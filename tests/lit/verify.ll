@@ -15,7 +15,7 @@ entry:
 body:
   %i = phi i32 [ 0, %entry ], [ %i1, %body ]
   %e = getelementptr i32, i32* %p, i32 %i
-; CHECK:       call void @__fams_store4({{.*}}), !dbg [[LOC:![0-9]+]]
+; CHECK:       call preserve_mostcc void @__fams_store4.pm({{.*}}), !dbg [[LOC:![0-9]+]]
   store i32 %i, i32* %e, !dbg !9
   %old = atomicrmw add i32* %p, i32 1 seq_cst, !dbg !9
   %i1 = add i32 %i, 1
