@@ -117,18 +117,34 @@ def parse_quick_compare(path):
 
 KYOTO_BEGIN = "<!-- KYOTO BEGIN"
 KYOTO_END = "<!-- KYOTO END -->"
+# Sections other scripts write into RESULTS.md, kept verbatim (markers included) by this rewrite.
+KEPT_SECTIONS = ["KYOTO", "REAL-PROGRAMS", "REAL-PROGRAMS-IDEAS", "REAL-PROGRAMS-NOTES"]
 
 
-def kept_kyoto_section(results_path):
-    """The Kyoto Cabinet section (tests/realapps/kc_report.py writes it, from another script's run)
-    survives this rewrite verbatim, markers included; [] if there is none."""
+def kept_section(results_path, name):
+    """The section between "<!-- NAME BEGIN" and "<!-- NAME END -->", verbatim, then a blank
+    line; [] if there is none."""
     if not os.path.exists(results_path):
         return []
     body = open(results_path).read()
-    start, end = body.find(KYOTO_BEGIN), body.find(KYOTO_END)
+    begin, end_marker = "<!-- %s BEGIN" % name, "<!-- %s END -->" % name
+    start, end = body.find(begin), body.find(end_marker)
     if start < 0 or end < start:
         return []
-    return [body[start:end + len(KYOTO_END)], ""]
+    return [body[start:end + len(end_marker)], ""]
+
+
+def kept_kyoto_section(results_path):
+    """The Kyoto Cabinet section (tests/realapps/kc_report.py writes it, from another script's run)."""
+    return kept_section(results_path, "KYOTO")
+
+
+def kept_sections(results_path):
+    """Every section of KEPT_SECTIONS found in RESULTS_PATH, in that order."""
+    out = []
+    for name in KEPT_SECTIONS:
+        out += kept_section(results_path, name)
+    return out
 
 
 def main():
@@ -384,7 +400,7 @@ def main():
         rel = os.path.relpath(a.out, os.path.dirname(os.path.abspath(a.results)))
         md += [f"![{p}]({rel}/{p})" for p in plots]
         md.append("")
-    md += kept_kyoto_section(a.results)
+    md += kept_sections(a.results)
     with open(a.results, "w") as f:
         f.write("\n".join(md) + "\n")
     print(f"report.py: wrote {a.results}")

@@ -87,6 +87,13 @@ def main():
               "report.py keeps the section")
         check(report.kept_kyoto_section(os.path.join(d, "missing.md")) == [],
               "no file, nothing kept")
+        # ... and the real-program overhead sections (benchmarks/overhead/real_programs.sh) too.
+        with open(results, "a") as f:
+            f.write("\n<!-- REAL-PROGRAMS BEGIN: x -->\n| lz4 | 1.18x |\n<!-- REAL-PROGRAMS END -->\n")
+        kept_all = report.kept_sections(results)
+        check(any(k.startswith("<!-- REAL-PROGRAMS BEGIN") and "lz4" in k for k in kept_all)
+              and any(k.startswith("<!-- KYOTO BEGIN") for k in kept_all),
+              "report.py keeps the real-program section with the Kyoto one")
     if failures:
         print("kc_report_test: %d failure(s)" % len(failures))
         return 1
