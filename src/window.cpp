@@ -26,6 +26,8 @@ std::mutex g_mutex;                        // guards g_free and reservation
 std::map<uint64_t, uint64_t> g_free;       // offset -> length of free slots (granule multiples)
 std::atomic<Region *> *g_table = nullptr;  // one entry per granule
 bool g_failed_at_start = false;            // under g_mutex: reserve_at_start() failed
+bool g_instrumented = false;               // under g_mutex: an instrumented module initialised
+bool g_floating = false;                   // under g_mutex: the window is not at the fixed address
 
 uint64_t round_up(uint64_t x, uint64_t to) { return (x + to - 1) / to * to; }
 
@@ -33,12 +35,12 @@ uint64_t round_up(uint64_t x, uint64_t to) { return (x + to - 1) / to * to; }
 
 int reserve() {
   std::lock_guard lock(g_mutex);
-  if (__fams_window_size != 0) return 0;
   if (g_failed_at_start)
     return fail(ENOMEM, "the famsync address window could not be reserved at program start "
                 "(FAMSYNC_WINDOW_GB=%llu), so nothing is tracked in this process: lower "
                 "FAMSYNC_WINDOW_GB or raise the address-space limit (ulimit -v)",
                 (unsigned long long)(options().window_bytes >> 30));
+  if (__fams_window_size != 0) return 0;
   // At the fixed address instrumented code checks with an immediate compare (abi.h), never
   // elsewhere: a window outside the check range would silently miss every instrumented store.
   // Try the configured size (at most FAMS_WINDOW_MAX_SIZE), halving down to 1 GiB if the address
@@ -54,21 +56,34 @@ int reserve() {
       p = MAP_FAILED;
       errno = EEXIST;
     }
-    if (p == MAP_FAILED && errno == EEXIST)
-      return fail(ENOMEM, "cannot reserve the famsync address window at %#lx-%#lx: another "
-                  "mapping uses that range (instrumented code checks exactly this range; see "
-                  "DESIGN.md section 2, 'VA window'); nothing will be tracked",
-                  FAMS_WINDOW_FIXED_BASE, FAMS_WINDOW_FIXED_BASE + FAMS_WINDOW_MAX_SIZE);
+    bool floating = false;
+    if (p == MAP_FAILED && errno == EEXIST) {
+      if (g_instrumented)
+        return fail(ENOMEM, "cannot reserve the famsync address window at %#lx-%#lx: another "
+                    "mapping uses that range (instrumented code checks exactly this range; see "
+                    "DESIGN.md section 2, 'VA window'); nothing will be tracked",
+                    FAMS_WINDOW_FIXED_BASE, FAMS_WINDOW_FIXED_BASE + FAMS_WINDOW_MAX_SIZE);
+      // No instrumented code in this process (the explicit API only; e.g. under ThreadSanitizer,
+      // whose layout reserves the fixed range): nothing checks the fixed range, so the window may
+      // lie anywhere. An instrumented module loaded later is refused (__fams_module_init).
+      p = mmap(nullptr, size + kGranule, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+               -1, 0);
+      if (p == MAP_FAILED) continue;
+      floating = true;
+    }
     if (p == MAP_FAILED) continue;
-    uint64_t base = FAMS_WINDOW_FIXED_BASE;
+    uint64_t base = floating ? round_up(reinterpret_cast<uint64_t>(p), kGranule)
+                             : FAMS_WINDOW_FIXED_BASE;
+    g_floating = floating;
     // Keep the rest of the check range free of other mappings too (best effort, address space
     // only), so no unrelated store takes the cold path into the runtime.
-    mmap(reinterpret_cast<void *>(base + size), (1ull << FAMS_WINDOW_CHECK_SHIFT) - size,
-         PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (!floating)
+      mmap(reinterpret_cast<void *>(base + size), (1ull << FAMS_WINDOW_CHECK_SHIFT) - size,
+           PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
     void *table = mmap(nullptr, (size / kGranule) * sizeof(std::atomic<Region *>),
                        PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (table == MAP_FAILED) {
-      munmap(p, size);
+      munmap(p, floating ? size + kGranule : size);
       break;
     }
     g_table = static_cast<std::atomic<Region *> *>(table);
@@ -83,6 +98,19 @@ int reserve() {
 }
 
 int reserve_at_start() {
+  {
+    std::lock_guard lock(g_mutex);
+    g_instrumented = true;
+    if (g_floating && !g_failed_at_start) {
+      // The window was placed outside the fixed check range before this instrumented module was
+      // loaded: its stores would never reach the runtime. Refuse all tracking from now on.
+      fprintf(stderr, "famsync: an instrumented module was loaded after the address window was "
+              "placed outside the fixed check range (%#lx was taken); its writes cannot be "
+              "tracked, so no new mapping will be\n", FAMS_WINDOW_FIXED_BASE);
+      g_failed_at_start = true;
+      return fail(ENOMEM, "the famsync address window is outside the fixed check range");
+    }
+  }
   int rc = reserve();
   if (rc == 0) return 0;
   std::lock_guard lock(g_mutex);

@@ -22,6 +22,8 @@
 //                                     "committed C" (C from 1); at the end the mapping and then
 //                                     the file are verified, and "peak_anon_kb=K budget_kb=B
 //                                     given_back_pages=G" is printed (files larger than memory)
+//   crash_child occupied-window PATH  occupy the fixed window range first (as ThreadSanitizer's
+//                                     layout does), then map PATH, write, msync, unmap
 //   crash_child try-map PATH          exit with fams_map's code (EBUSY expected)
 //   crash_child recover PATH          fams_recover(PATH)
 //   crash_child untracked PATH        map PATH, write byte 0 WITHOUT announcing it and byte 4000
@@ -31,6 +33,7 @@
 // Exit status: 0, or the famsync error code (negative codes as 100 + (-code - 30900)).
 #include "../workload.hpp"
 
+#include <famsync/abi.h>
 #include <famsync/famsync.h>
 
 #include <cerrno>
@@ -42,6 +45,7 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <vector>
 
@@ -230,6 +234,18 @@ int main(int argc, char **argv) {
   }
   if (argc >= 5 && strcmp(argv[1], "sweep") == 0)
     return sweep(argv[2], strtoull(argv[3], nullptr, 10), strtoull(argv[4], nullptr, 10));
+  if (argc >= 3 && strcmp(argv[1], "occupied-window") == 0) {
+    void *fixed = reinterpret_cast<void *>(FAMS_WINDOW_FIXED_BASE);
+    if (mmap(fixed, 1 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != fixed)
+      return die("occupying the window range", errno);
+    fams_region *r = nullptr;
+    if (int rc = fams_map(argv[2], 0, &r)) return die("fams_map", rc);
+    auto *p = static_cast<char *>(fams_region_addr(r));
+    announce(p, 5);
+    memcpy(p, "float", 5);
+    if (int rc = fams_msync(r)) return die("fams_msync", rc);
+    return exit_code(fams_unmap(r));
+  }
   if (argc >= 3 && strcmp(argv[1], "try-map") == 0) {
     fams_region *r = nullptr;
     int rc = fams_map(argv[2], 0, &r);

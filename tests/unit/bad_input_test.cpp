@@ -244,3 +244,27 @@ TEST(ForkTest, ChildCannotResizeTheParentsFile) {
 }
 
 }  // namespace
+
+namespace {
+
+// A process with no instrumented code whose fixed window range is taken (ThreadSanitizer's layout
+// reserves it) still tracks files through the API: the window is placed elsewhere.
+TEST(WindowTest, ApiOnlyProcessWorksWhenTheFixedRangeIsTaken) {
+  TempDir dir(Medium::shm_pmem);
+  std::string path = dir.file("data");
+  write_file(path, pattern(4096, 14));
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl(FAMSYNC_CRASH_CHILD, FAMSYNC_CRASH_CHILD, "occupied-window", path.c_str(),
+          static_cast<char *>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "fams_map must work with the window placed elsewhere";
+  EXPECT_EQ(std::string(reinterpret_cast<const char *>(read_file(path).data()), 5), "float");
+}
+
+}  // namespace
