@@ -29,6 +29,15 @@ bool g_failed_at_start = false;            // under g_mutex: reserve_at_start() 
 bool g_instrumented = false;               // under g_mutex: an instrumented module initialised
 bool g_floating = false;                   // under g_mutex: the window is not at the fixed address
 
+// A ThreadSanitizer build of the runtime is never linked with pass-instrumented code (the
+// sanitizer builds have FAMSYNC_BUILD_PASS=OFF); its tests call the hooks, which check against
+// the published base and size, so a floating window serves them.
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kSanitizerBuild = true;
+#else
+constexpr bool kSanitizerBuild = false;
+#endif
+
 uint64_t round_up(uint64_t x, uint64_t to) { return (x + to - 1) / to * to; }
 
 }  // namespace
@@ -49,16 +58,26 @@ int reserve() {
   if (want > FAMS_WINDOW_MAX_SIZE) want = FAMS_WINDOW_MAX_SIZE;
   for (uint64_t size = want; size >= (1ull << 30); size /= 2) {
     void *fixed = reinterpret_cast<void *>(FAMS_WINDOW_FIXED_BASE);
+#if defined(__SANITIZE_THREAD__)
+    // ThreadSanitizer's layout owns the fixed range, and its mmap interceptor turns a fixed
+    // address outside its application ranges into address 0 (which root may get, and TSan then
+    // dies of): go straight to the floating window. Sanitizer builds contain no instrumented code.
+    void *p = MAP_FAILED;
+    errno = EEXIST;
+#else
     void *p = mmap(fixed, size, PROT_NONE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+#endif
     if (p != MAP_FAILED && p != fixed) {  // a kernel older than 4.17 took it as a hint
       munmap(p, size);
       p = MAP_FAILED;
       errno = EEXIST;
     }
     bool floating = false;
-    if (p == MAP_FAILED && errno == EEXIST) {
-      if (g_instrumented)
+    // EEXIST: another mapping is there. (ThreadSanitizer's mmap refuses a fixed address outside
+    // its application ranges with EINVAL: the range is as unusable as if it were taken.)
+    if (p == MAP_FAILED && (errno == EEXIST || errno == EINVAL)) {
+      if (g_instrumented && !kSanitizerBuild)
         return fail(ENOMEM, "cannot reserve the famsync address window at %#lx-%#lx: another "
                     "mapping uses that range (instrumented code checks exactly this range; see "
                     "DESIGN.md section 2, 'VA window'); nothing will be tracked",
@@ -101,7 +120,7 @@ int reserve_at_start() {
   {
     std::lock_guard lock(g_mutex);
     g_instrumented = true;
-    if (g_floating && !g_failed_at_start) {
+    if (g_floating && !g_failed_at_start && !kSanitizerBuild) {
       // The window was placed outside the fixed check range before this instrumented module was
       // loaded: its stores would never reach the runtime. Refuse all tracking from now on.
       fprintf(stderr, "famsync: an instrumented module was loaded after the address window was "
