@@ -31,6 +31,7 @@
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <link.h>
@@ -109,7 +110,10 @@ void on_segv(int sig, siginfo_t *info, void *uctx) {
   } else {
     // Default action (SIG_IGN cannot ignore a real fault either): re-raised by the re-executed
     // instruction once the default disposition is back.
-    signal(SIGSEGV, SIG_DFL);
+    REAL(sigaction);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    real_sigaction(SIGSEGV, &dfl, nullptr);
   }
 }
 
@@ -162,6 +166,10 @@ __attribute__((constructor)) void preload_init() {
   REAL(sigaction);
   real_sigaction(SIGSEGV, &sa, &g_prog_segv);
   __fams_module_init();
+  if (getenv("FAMSYNC_PRELOAD_DEBUG") != nullptr)
+    for (int i = 0; i < g_ninternal; ++i)
+      fprintf(stderr, "famsync-preload: internal range %#lx-%#lx\n", (unsigned long)g_internal[i].lo,
+              (unsigned long)g_internal[i].hi);
 }
 
 }  // namespace

@@ -45,11 +45,17 @@ int main(int argc, char **argv) {
   int p[2];
   if (pipe(p) != 0) { perror("pipe"); return 2; }
   static uint64_t buf[512];
+  /* PRELOAD_WRITER_PAUSE_US: a pause in the middle of each round's stores, so that kills land
+   * mid-round often (the control run without famsync then shows mixed states). */
+  const char *pause_env = getenv("PRELOAD_WRITER_PAUSE_US");
+  useconds_t pause_us = pause_env ? (useconds_t)atol(pause_env) : 0;
   uint64_t start = m[0];
   for (uint64_t r = start + 1; r <= start + (uint64_t)rounds; ++r) {
     /* Page-interleaved stores: a kill lands with many pages half written. */
-    for (int off = 0; off < 512; ++off)
+    for (int off = 0; off < 512; ++off) {
       for (int page = 0; page < 15; ++page) m[page * 512 + off] = r;
+      if (off == 256 && pause_us) usleep(pause_us);
+    }
     /* The last page: first half through read() from a pipe, second half through pwrite(). */
     for (int i = 0; i < 512; ++i) buf[i] = r;
     if (write(p[1], buf, 2048) != 2048) { perror("write pipe"); return 2; }
