@@ -1,5 +1,5 @@
 // preload.cpp — libfamsync-preload.so: failure-atomic msync for unmodified, dynamically linked
-// programs (LD_PRELOAD; `famsync run -- CMD`). DESIGN.md §8.
+// programs (LD_PRELOAD; `famsync run -- CMD`). DESIGN.md §10.
 //
 // The library carries its own copy of the runtime (the famsync_objs objects) and defines the libc
 // functions that instrumented code reaches through the pass's renaming: mmap, munmap, msync,

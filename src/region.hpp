@@ -106,7 +106,7 @@ class Region {
   void merge_stats_into(Stats *total);
   const struct stat &file_stat() const { return st_; }
 
-  // Preload mode (DESIGN §8): the working copy is read-only at the start of each epoch, so the
+  // Preload mode (DESIGN §10): the working copy is read-only at the start of each epoch, so the
   // first write to a page faults and the preload library's SIGSEGV handler logs the page.
   // Makes the whole mapping PROT_READ and keeps doing so for written pages after each commit
   // and rollback. Errors: mprotect's errno.
