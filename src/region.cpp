@@ -529,6 +529,7 @@ int Region::commit() {
   committed_size_ = data_size_;
   // A new epoch begins.
   clear_dirty(lines);
+  if (page_protect_) reprotect_lines(lines);
   // Every page is clean now: over the budget, the oldest go back to the page cache.
   working_set_.after_clean(base_, map_len_, lines);
   ++stats_.commits;
@@ -659,6 +660,7 @@ int Region::rollback() {
   }
   rollback_failed_ = false;
   clear_dirty(lines);
+  if (page_protect_) reprotect_lines(lines);
   working_set_.after_clean(base_, map_len_, lines);
   // The size is part of the committed state: undo a growth (a shrink is durable at once and
   // cannot be undone; its bytes are gone).
@@ -837,6 +839,29 @@ int Region::remap(uint64_t new_length, bool may_move, void **out, bool commit_on
   }
   *out = base_;
   return 0;
+}
+
+int Region::protect_pages() {
+  if (mprotect(base_, map_len_, PROT_READ) != 0) return errno;
+  page_protect_ = true;
+  return 0;
+}
+
+// The pages of the epoch's (sorted) dirty LINES become read-only again: the next epoch's first
+// write to each faults and is logged. Best effort: a failure is reported once per region and
+// leaves the page writable, i.e. its next writes go unnoticed — so it poisons the region.
+void Region::reprotect_lines(const std::vector<uint64_t> &lines) {
+  const uint64_t page = page_size();
+  uint64_t i = 0;
+  while (i < lines.size()) {
+    uint64_t first = lines[i] * kLineSize / page, last = first;
+    while (i < lines.size() && lines[i] * kLineSize / page <= last + 1) last = lines[i++] * kLineSize / page;
+    if (mprotect(base_ + first * page, (last - first + 1) * page, PROT_READ) != 0) {
+      fail_poisoned(fail(FAMS_EPOISONED, "%s: mprotect (preload mode) failed: %s",
+                         path_.c_str(), strerror(errno)));
+      return;
+    }
+  }
 }
 
 int Region::fit_mapping_to_size() {

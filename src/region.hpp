@@ -106,6 +106,13 @@ class Region {
   void merge_stats_into(Stats *total);
   const struct stat &file_stat() const { return st_; }
 
+  // Preload mode (DESIGN §10): the working copy is read-only at the start of each epoch, so the
+  // first write to a page faults and the preload library's SIGSEGV handler logs the page.
+  // Makes the whole mapping PROT_READ and keeps doing so for written pages after each commit
+  // and rollback. Errors: mprotect's errno.
+  int protect_pages();
+  bool page_protected() const { return page_protect_; }
+
   // After fork() the child shares our lock and log: its copy must never commit.
   void disown() { disowned_ = true; }
   bool disowned() const { return disowned_; }
@@ -130,6 +137,7 @@ class Region {
   int change_size_locked(uint64_t new_size);
   int verify_untracked_writes();
   bool has_dirty_line_from(uint64_t first_line);
+  void reprotect_lines(const std::vector<uint64_t> &lines);  // preload mode: epoch start
 
   // Layout and files.
   std::string path_;
@@ -164,6 +172,7 @@ class Region {
   // so no commit may run until a rollback succeeds (the dirty state is kept for that retry).
   bool rollback_failed_ = false;
   bool disowned_ = false;
+  bool page_protect_ = false;  // preload mode (protect_pages)
   Stats stats_;
 };
 

@@ -4,6 +4,7 @@
 //   famsync check FILE                         exit 0 clean, 1 needs recovery, 2 damaged/error
 //   famsync info FILE                          print the log's header and entry counts
 //   famsync gc DIR                             remove logs in DIR that protect nothing
+//   famsync run -- CMD ARGS...                 run an unmodified program with libfamsync-preload
 // Exit codes: 0 success/clean, 1 recovery needed (check), 2 error, 64 usage.
 // Invariant: only `recover` writes, and it goes through the same recovery code as fams_map.
 #include "error.hpp"
@@ -13,10 +14,16 @@
 
 #include <famsync/famsync.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <elf.h>
+#include <fcntl.h>
 #include <string>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace {
 
@@ -28,6 +35,7 @@ int usage() {
           "       famsync check FILE\n"
           "       famsync info FILE\n"
           "       famsync gc DIR\n"
+          "       famsync run -- CMD [ARGS...]\n"
           "\n"
           "recover  roll FILE back to its last committed state using its log (idempotent). The log\n"
           "         is found through FILE's identity (user.famsync attribute), whatever its name.\n"
@@ -39,6 +47,9 @@ int usage() {
           "gc       remove logs in DIR that hold nothing to recover and that no process uses\n"
           "         (logs of deleted files, of processes killed with nothing pending); exit 1 if\n"
           "         some log holds an interrupted commit (it is named, and kept).\n"
+          "run      run an unmodified, dynamically linked program with libfamsync-preload.so\n"
+          "         (LD_PRELOAD): its msync/fsync/munmap/exit of tracked mappings commit\n"
+          "         failure-atomically (FAMSYNC_PRELOAD_LIB names the library explicitly).\n"
           "Environment: FAMSYNC_LOG_DIR (where logs live), FAMSYNC_BACKEND (auto|pmem|file).\n");
   return kExitUsage;
 }
@@ -161,6 +172,109 @@ int cmd_gc(const char *dir) {
   return r.pending != 0 ? kExitNeedsRecovery : 0;
 }
 
+// ---- famsync run ----------------------------------------------------------------------------
+
+bool is_file(const std::string &p) {
+  struct stat st;
+  return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// The preload library: $FAMSYNC_PRELOAD_LIB, next to this binary (build tree), in ../LIBDIR
+// relative to it (an install tree moved elsewhere), or where it was installed.
+std::string find_preload_library() {
+  if (const char *e = getenv("FAMSYNC_PRELOAD_LIB"); e != nullptr && *e != '\0') return e;
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    std::string dir(exe);
+    dir.resize(dir.rfind('/'));
+    for (const std::string &c : {dir + "/libfamsync-preload.so",
+                                 dir + "/../" FAMSYNC_INSTALL_LIBDIR "/libfamsync-preload.so"})
+      if (is_file(c)) return c;
+  }
+  return FAMSYNC_PRELOAD_INSTALLED;
+}
+
+// CMD as execvp would find it ("" if nowhere).
+std::string resolve_command(const char *cmd) {
+  if (strchr(cmd, '/') != nullptr) return cmd;
+  const char *path = getenv("PATH");
+  std::string list = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(':', start);
+    if (end == std::string::npos) end = list.size();
+    std::string dir = list.substr(start, end - start);
+    std::string c = (dir.empty() ? std::string(".") : dir) + "/" + cmd;
+    if (is_file(c) && access(c.c_str(), X_OK) == 0) return c;
+    start = end + 1;
+  }
+  return {};
+}
+
+// Why LD_PRELOAD cannot reach PATH's program, or nullptr (a script: its interpreter decides).
+const char *unpreloadable_reason(const std::string &path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return nullptr;  // execvp reports it
+  if (st.st_mode & (S_ISUID | S_ISGID))
+    return "it is setuid/setgid: the dynamic loader ignores LD_PRELOAD for such programs";
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  Elf64_Ehdr eh;
+  const char *why = nullptr;
+  if (pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh && memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0) {
+    if (eh.e_ident[EI_CLASS] != ELFCLASS64) {
+      why = "it is not a 64-bit ELF program (the preload library is 64-bit)";
+    } else {
+      bool interp = false;
+      for (int i = 0; i < eh.e_phnum; ++i) {
+        Elf64_Phdr ph;
+        if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
+            (ssize_t)sizeof ph)
+          break;
+        if (ph.p_type == PT_INTERP) interp = true;
+      }
+      if (!interp)
+        why = "it is statically linked (no dynamic loader, so LD_PRELOAD is never read); rebuild "
+              "it with famsync-cc, or link it dynamically";
+    }
+  }
+  close(fd);
+  return why;
+}
+
+int cmd_run(int argc, char **argv, int first) {
+  if (first < argc && strcmp(argv[first], "--") == 0) ++first;
+  if (first >= argc) {
+    fprintf(stderr, "famsync run: no command given (usage: famsync run -- CMD [ARGS...])\n");
+    return kExitUsage;
+  }
+  std::string lib = find_preload_library();
+  if (!is_file(lib)) {
+    fprintf(stderr, "famsync run: the preload library %s is missing (set FAMSYNC_PRELOAD_LIB)\n",
+            lib.c_str());
+    return kExitError;
+  }
+  std::string prog = resolve_command(argv[first]);
+  if (prog.empty()) {
+    fprintf(stderr, "famsync run: %s: command not found\n", argv[first]);
+    return 127;
+  }
+  if (const char *why = unpreloadable_reason(prog)) {
+    fprintf(stderr, "famsync run: cannot preload into %s: %s. Its msync would NOT be "
+            "failure-atomic; not running it.\n", prog.c_str(), why);
+    return kExitError;
+  }
+  std::string preload = lib;
+  if (const char *old = getenv("LD_PRELOAD"); old != nullptr && *old != '\0')
+    preload += std::string(":") + old;
+  setenv("LD_PRELOAD", preload.c_str(), 1);
+  execv(prog.c_str(), argv + first);
+  fprintf(stderr, "famsync run: cannot execute %s: %s\n", prog.c_str(), strerror(errno));
+  return 126;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return usage();
   std::string cmd = argv[1];
@@ -175,6 +289,7 @@ int main(int argc, char **argv) {
     if (i + 1 != argc) return usage();
     return cmd_recover(argv[i], force);
   }
+  if (cmd == "run") return cmd_run(argc, argv, 2);
   if (argc != 3) return usage();
   if (cmd == "check") return cmd_check(argv[2]);
   if (cmd == "info") return cmd_info(argv[2]);
