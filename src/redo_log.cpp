@@ -30,14 +30,14 @@ int RedoLog::make_room(uint64_t n, uint64_t committed_size, bool *poisonous) {
   return 0;
 }
 
-int RedoLog::append_group(const std::vector<uint64_t> &lines, const char *working,
-                          uint64_t new_size) {
+int RedoLog::append_group(const LineImages &images, uint64_t new_size) {
+  const std::vector<uint64_t> &lines = *images.lines;
   uint64_t n = lines.size();
   if (tail_ + n > capacity_)
     return fail(EINVAL, "internal: redo group of %llu entries does not fit", (unsigned long long)n);
   for (uint64_t i = 0; i < n; ++i) {
     LogEntry e;
-    memcpy(e.bytes, working + lines[i] * kLineSize, kLineSize);
+    memcpy(e.bytes, images.bytes(i), kLineSize);
     e.line_offset = lines[i] * kLineSize;
     e.generation = generation_;
     e.sequence = sequence_;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "backend.hpp"
+#include "line_images.hpp"
 #include "log_format.hpp"
 
 #include <cstdint>
@@ -35,10 +36,10 @@ class RedoLog {
   // fit after the tail (an error there sets *POISONOUS).
   int make_room(uint64_t n, uint64_t committed_size, bool *poisonous);
 
-  // Makes the current bytes of LINES (line indices, from WORKING at line * 64) durable in the
-  // log as one group recording NEW_SIZE as the file's committed size: the commit point. Call
+  // Makes the bytes of IMAGES (its lines: line indices, sorted) durable in the log as one group
+  // recording NEW_SIZE as the file's committed size: the commit point. Call
   // make_room(lines.size()) first. Errors: persistence errors (the caller poisons the region).
-  int append_group(const std::vector<uint64_t> &lines, const char *working, uint64_t new_size);
+  int append_group(const LineImages &images, uint64_t new_size);
 
   // Syncs the data file, makes COMMITTED_SIZE the next generation's size (durably, before the
   // generation changes), then retires every group (generation + 1). Also the commit of a size

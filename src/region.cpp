@@ -14,6 +14,8 @@
 #include "window.hpp"
 #include "log_gc.hpp"
 
+#include <sys/single_threaded.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -356,6 +358,12 @@ Region::~Region() {
 
 // Slow path of note_write: the first write to LINE in this epoch.
 [[gnu::noinline]] void Region::log_line(uint64_t line) {
+  gate_.enter();  // waits while a commit is starting the next epoch (epoch_gate.hpp)
+  log_line_inside_gate(line);
+  gate_.leave();
+}
+
+void Region::log_line_inside_gate(uint64_t line) {
   if (!dirty_.try_claim(line)) {  // another thread is logging it: wait until it is safe
     dirty_.wait_logged(line);
     return;
@@ -391,6 +399,7 @@ void Region::note_written(uintptr_t addr, size_t len) {
   uintptr_t lo = addr < base ? base : addr;
   uintptr_t hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;
   if (lo >= hi) return;
+  gate_.enter();
   for (uint64_t line = (lo - base) >> 6, last = (hi - 1 - base) >> 6; line <= last; ++line) {
     if (dirty_.is_logged(line)) continue;
     if (!dirty_.try_claim(line)) {
@@ -403,6 +412,7 @@ void Region::note_written(uintptr_t addr, size_t len) {
     }
     dirty_.set_logged(line);
   }
+  gate_.leave();
 }
 
 // The pages the epoch's (sorted) dirty LINES are on: if they alone exceed the working-set budget,
@@ -457,9 +467,10 @@ void Region::dirty_lines_sorted(uint64_t logged, std::vector<uint64_t> *lines) {
   if (!std::is_sorted(lines->begin(), lines->end())) std::sort(lines->begin(), lines->end());
 }
 
-// Writes the dirty LINES (sorted) from the working copy to the data file, coalesced into runs
-// and clipped at the end of the file.
-int Region::write_back(const std::vector<uint64_t> &lines) {
+// Writes the dirty lines of IMAGES (sorted) to the data file, coalesced into runs and clipped
+// at the end of the file.
+int Region::write_back(const LineImages &images) {
+  const std::vector<uint64_t> &lines = *images.lines;
   size_t i = 0, half = lines.size() / 2;
   bool crashed_mid = false;
   while (i < lines.size()) {
@@ -468,7 +479,7 @@ int Region::write_back(const std::vector<uint64_t> &lines) {
     uint64_t off = lines[i] * kLineSize;
     uint64_t end = std::min<uint64_t>((lines[j - 1] + 1) * kLineSize, data_size_);
     if (off < end) {
-      if (int rc = backend_->write(Medium::data, off, base_ + off, end - off)) return rc;
+      if (int rc = backend_->write(Medium::data, off, images.bytes(i), end - off)) return rc;
       stats_.writeback_bytes += end - off;
       ++stats_.writeback_runs;
     }
@@ -481,8 +492,23 @@ int Region::write_back(const std::vector<uint64_t> &lines) {
   return 0;
 }
 
-void Region::clear_dirty(const std::vector<uint64_t> &lines) {
+// The (sorted) LINES now belong to the commit or rollback in progress (gate closed): their dirty
+// state is cleared first, so a store that comes later takes the slow path, which waits at the
+// gate and lands in the next epoch. No slow path runs (gate), so plain clears lose no bit.
+void Region::clear_line_state(const std::vector<uint64_t> &lines) {
   for (uint64_t line : lines) dirty_.clear(line);
+}
+
+// A commit or rollback failed before its lines were settled: they are dirty again, as before.
+void Region::restore_line_state(const std::vector<uint64_t> &lines) {
+  for (uint64_t line : lines) {
+    dirty_.try_claim(line);
+    dirty_.set_logged(line);
+  }
+}
+
+// The epoch's lists (slots, overflow) start empty; the lines' state was cleared already.
+void Region::start_next_epoch() {
   // A large epoch touched many slot-table pages: give all but the first back (at-rest memory
   // stays O(1) instead of O(largest commit)); small epochs pay nothing.
   const uint64_t slots_per_page = 4096 / sizeof(uint64_t);
@@ -494,6 +520,103 @@ void Region::clear_dirty(const std::vector<uint64_t> &lines) {
   next_slot_.store(0, std::memory_order_relaxed);
   overflow_.clear();
   if (overflow_.capacity() > 4096) overflow_.shrink_to_fit();  // a burst must not pin memory
+}
+
+// Where the commit takes the bytes of LINES from. With other threads in the process a store whose
+// check ran before clear_line_state may still land (DESIGN §1.6): the log and the data file must
+// get the same bytes, so they come from one snapshot. A process that never had a second thread
+// cannot race, and commits straight from the working copy.
+LineImages Region::commit_images(const std::vector<uint64_t> &lines) {
+  if (__libc_single_threaded) return LineImages{base_, false, &lines};
+  commit_image_.resize(lines.size() * kLineSize);
+  for (size_t i = 0; i < lines.size(); ++i)
+    memcpy(&commit_image_[i * kLineSize], base_ + lines[i] * kLineSize, kLineSize);
+  return LineImages{commit_image_.data(), true, &lines};
+}
+
+// After a commit from a snapshot: a line whose working copy differs from what was committed was
+// written while the commit ran. It belongs to the next epoch: listed again, with the committed
+// bytes (now in the data file) as its old bytes, exactly as a line written behind the store path.
+// Returns the number of such lines.
+uint64_t Region::relist_lines_written_meanwhile(const LineImages &images) {
+  if (!images.packed) return 0;
+  const std::vector<uint64_t> &lines = *images.lines;
+  uint64_t relisted = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    uint64_t line = lines[i];
+    if (memcmp(base_ + line * kLineSize, images.bytes(i), kLineSize) == 0) continue;
+    dirty_.try_claim(line);
+    overflow_.push_back(line);
+    dirty_.set_logged(line);
+    ++relisted;
+  }
+  stats_.racing_lines += relisted;
+  return relisted;
+}
+
+// Lines of recent commits that changed without being listed were written by a store whose check
+// ran before the commit cleared them (late_store_watch.hpp): they are listed now, before this
+// commit collects its lines (their committed bytes are in the data file). One that was logged in
+// this epoch meanwhile may have had the late store copied as its "old" bytes by the undo
+// protocol: its entry is rewritten with the committed bytes. *LATE_OUT: lines found.
+// Errors: the log's (an entry that cannot be rewritten fails the commit before anything is
+// published).
+int Region::recheck_watched_lines(uint64_t listed, uint64_t *late_out) {
+  *late_out = 0;
+  if (late_watch_.empty()) return 0;
+  uint64_t late = 0;
+  std::vector<std::pair<uint64_t, const char *>> logged;  // (line, committed bytes), undo only
+  uint64_t end_line = std::min(map_len_, data_size_ + kLineSize - 1) / kLineSize;
+  late_watch_.visit(os::now_ns(), end_line, [&](uint64_t line, const char *committed) {
+    if (dirty_.is_logged(line)) {
+      if (undo_) logged.emplace_back(line, committed);
+    } else if (memcmp(base_ + line * kLineSize, committed, kLineSize) != 0) {
+      dirty_.try_claim(line);
+      overflow_.push_back(line);
+      dirty_.set_logged(line);
+      ++late;
+    }
+    return 0;
+  });
+  if (!logged.empty()) {
+    std::sort(logged.begin(), logged.end());
+    for (uint64_t slot = 0; slot < listed; ++slot) {
+      uint64_t line = slot_line_[slot];
+      auto it = std::lower_bound(logged.begin(), logged.end(),
+                                 std::make_pair(line, static_cast<const char *>(nullptr)));
+      if (it == logged.end() || it->first != line) continue;
+      LogEntry entry;
+      if (undo_->read(slot, &entry) != 0 || memcmp(entry.bytes, it->second, kLineSize) != 0) {
+        // Rewritten before publish(), which flushes it with the others.
+        if (int rc = undo_->append(slot, line * kLineSize, it->second)) return rc;
+        ++late;
+      }
+    }
+  }
+  stats_.racing_lines += late;
+  *late_out = late;
+  return 0;
+}
+
+// After a rollback: as relist_lines_written_meanwhile, comparing with the data file (which holds
+// the committed bytes the rollback copied back). Only with other threads in the process.
+uint64_t Region::relist_lines_written_during_rollback(const std::vector<uint64_t> &lines) {
+  if (__libc_single_threaded) return 0;
+  uint64_t relisted = 0;
+  uint8_t committed[kLineSize];
+  for (uint64_t line : lines) {
+    // A line that cannot be read again was just read: treat it as written, which commits its
+    // current bytes later rather than losing them.
+    bool same = backend_->read(Medium::data, line * kLineSize, committed, kLineSize) == 0 &&
+                memcmp(base_ + line * kLineSize, committed, kLineSize) == 0;
+    if (same) continue;
+    dirty_.try_claim(line);
+    overflow_.push_back(line);
+    dirty_.set_logged(line);
+    ++relisted;
+  }
+  stats_.racing_lines += relisted;
+  return relisted;
 }
 
 int Region::commit() {
@@ -516,22 +639,38 @@ int Region::commit() {
                               "file was mapped; nothing was written (the file keeps its last "
                               "committed state). Unmap it and map it again", path_.c_str(),
                               log_file_.path.c_str()));
+  // From here until the next epoch is ready, first writes wait (epoch_gate.hpp).
+  GateClosed gate(&gate_);
   uint64_t listed = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);
+  uint64_t late = 0;
+  if (int rc = recheck_watched_lines(listed, &late)) return rc;
   if (listed == 0 && overflow_.empty() && data_size_ == committed_size_) {
     ++stats_.empty_commits;
     return 0;
   }
   uint64_t t0 = os::now_ns();
   std::vector<uint64_t> &lines = scratch_lines_;  // reused: no allocation per commit
-  int rc = undo_ ? commit_undo(listed, &lines) : commit_redo(listed, &lines);
-  if (rc != 0) return rc;
+  dirty_lines_sorted(listed, &lines);
+  clear_line_state(lines);
+  // Preload mode: the pages go read-only now, so every later write faults and waits at the gate
+  // (no write can slip between the snapshot and the next epoch).
+  if (page_protect_) reprotect_lines(lines);
+  LineImages images = commit_images(lines);
+  int rc = undo_ ? commit_undo(listed, images) : commit_redo(images);
+  if (rc != 0) {
+    restore_line_state(lines);
+    return rc;
+  }
   note_pending_pages(lines);
   committed_size_ = data_size_;
   // A new epoch begins.
-  clear_dirty(lines);
-  if (page_protect_) reprotect_lines(lines);
-  // Every page is clean now: over the budget, the oldest go back to the page cache.
-  working_set_.after_clean(base_, map_len_, lines);
+  start_next_epoch();
+  uint64_t relisted = relist_lines_written_meanwhile(images);
+  late_watch_.remember(images, os::now_ns());
+  if (commit_image_.capacity() > (1u << 20)) std::vector<char>().swap(commit_image_);
+  // Every page is clean now (unless a racing write was relisted): over the budget, the oldest go
+  // back to the page cache.
+  working_set_.after_clean(base_, map_len_, lines, /*may_give_back=*/relisted == 0);
   ++stats_.commits;
   stats_.dirty_lines += lines.size();
   if (lines.capacity() > 4096) std::vector<uint64_t>().swap(lines);  // don't pin a burst
@@ -540,19 +679,19 @@ int Region::commit() {
 }
 
 // Undo protocol (pmem): publish old bytes, write back, retire. Three ordering points.
-int Region::commit_undo(uint64_t logged, std::vector<uint64_t> *lines) {
+// IMAGES: the epoch's sorted dirty lines (slots [0, LOGGED) and the overflow list).
+int Region::commit_undo(uint64_t logged, const LineImages &images) {
   // 1. Lines not logged at store time are logged now, from the still-untouched data file.
   if (!overflow_.empty()) {
     if (int rc = log_overflow_lines(logged)) return rc;  // nothing published: not poisoned
   }
   uint64_t live = logged + overflow_.size();
-  dirty_lines_sorted(logged, lines);
   crash_point("commit-before-publish");
   // 2. The log side: entries, live_count and the next generation's size durable (drain #1).
   if (int rc = undo_->publish(live, logged, data_size_)) return fail_poisoned(rc);
   crash_point("commit-after-publish");
   // 3. Write back dirty lines, coalesced into runs, and make them durable (#2).
-  if (int rc = write_back(*lines)) return fail_poisoned(rc);
+  if (int rc = write_back(images)) return fail_poisoned(rc);
   if (int rc = backend_->persist(Medium::data)) return fail_poisoned(rc);
   crash_point("commit-after-writeback");
   // 4. Retire the log: generation + 1, durable (#3): the commit point. The new size slot and the
@@ -564,23 +703,23 @@ int Region::commit_undo(uint64_t logged, std::vector<uint64_t> *lines) {
 
 // Redo protocol (file): new bytes durable in the log (one fdatasync: the commit point), then
 // written to the data file without a sync; a checkpoint syncs it later.
-int Region::commit_redo(uint64_t listed, std::vector<uint64_t> *lines) {
-  dirty_lines_sorted(listed, lines);
-  if (lines->empty()) {  // only the size changed: a checkpoint records it (rare; 2-3 syncs)
+int Region::commit_redo(const LineImages &images) {
+  const std::vector<uint64_t> &lines = *images.lines;
+  if (lines.empty()) {  // only the size changed: a checkpoint records it (rare; 2-3 syncs)
     if (int rc = redo_->checkpoint(data_size_)) return fail_poisoned(rc);
     ++stats_.checkpoints;
     return 0;
   }
   uint64_t generation = redo_->generation(), capacity = redo_->capacity();
   bool poisonous = false;
-  int rc = redo_->make_room(lines->size(), committed_size_, &poisonous);
+  int rc = redo_->make_room(lines.size(), committed_size_, &poisonous);
   if (redo_->generation() != generation) ++stats_.checkpoints;
   if (redo_->capacity() != capacity) ++stats_.log_grows;
   if (rc != 0) return poisonous ? fail_poisoned(rc) : rc;  // growing failed: nothing durable yet
-  if (int rc2 = redo_->append_group(*lines, base_, data_size_)) return fail_poisoned(rc2);
-  stats_.log_bytes_at_commit += lines->size() * kLogEntrySize;
+  if (int rc2 = redo_->append_group(images, data_size_)) return fail_poisoned(rc2);
+  stats_.log_bytes_at_commit += lines.size() * kLogEntrySize;
   crash_point("commit-after-publish");
-  if (int rc = write_back(*lines)) return fail_poisoned(rc);
+  if (int rc = write_back(images)) return fail_poisoned(rc);
   crash_point("commit-after-writeback");
   return 0;
 }
@@ -628,40 +767,46 @@ int Region::rollback() {
   if (poisoned_)
     return fail(FAMS_EPOISONED, "%s: poisoned mapping; unmap and map again to roll back",
                 path_.c_str());
-  uint64_t listed = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);
-  std::vector<uint64_t> lines;
-  dirty_lines_sorted(listed, &lines);
-  // The data file holds the committed bytes of every dirty line: copy them back, run by run.
-  // A run that cannot be read leaves new bytes among restored ones: that working copy must never
-  // be committed (the C++ destructor unmaps after a rollback, and unmap commits), so commits are
-  // refused until a rollback succeeds. The dirty state is kept whole, so a retry restores every
-  // line; the other runs are restored now, so the program reads as little of the abandoned
-  // state as possible.
-  int read_rc = 0;
-  uint64_t failed_off = 0;
-  char read_msg[512] = "";
-  for (size_t i = 0; i < lines.size();) {
-    size_t j = i + 1;
-    while (j < lines.size() && lines[j] == lines[j - 1] + 1) ++j;
-    uint64_t off = lines[i] * kLineSize, len = (lines[j - 1] + 1) * kLineSize - off;
-    if (int rc = backend_->read(Medium::data, off, base_ + off, len); rc != 0 && read_rc == 0) {
-      read_rc = rc;
-      failed_off = off;
-      snprintf(read_msg, sizeof read_msg, "%s", last_error_message());
+  {
+    GateClosed gate(&gate_);  // first writes wait until the next epoch is ready
+    uint64_t listed = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);
+    std::vector<uint64_t> lines;
+    dirty_lines_sorted(listed, &lines);
+    clear_line_state(lines);
+    // The data file holds the committed bytes of every dirty line: copy them back, run by run.
+    // A run that cannot be read leaves new bytes among restored ones: that working copy must
+    // never be committed (the C++ destructor unmaps after a rollback, and unmap commits), so
+    // commits are refused until a rollback succeeds. The dirty state is kept whole, so a retry
+    // restores every line; the other runs are restored now, so the program reads as little of
+    // the abandoned state as possible.
+    int read_rc = 0;
+    uint64_t failed_off = 0;
+    char read_msg[512] = "";
+    for (size_t i = 0; i < lines.size();) {
+      size_t j = i + 1;
+      while (j < lines.size() && lines[j] == lines[j - 1] + 1) ++j;
+      uint64_t off = lines[i] * kLineSize, len = (lines[j - 1] + 1) * kLineSize - off;
+      if (int rc = backend_->read(Medium::data, off, base_ + off, len); rc != 0 && read_rc == 0) {
+        read_rc = rc;
+        failed_off = off;
+        snprintf(read_msg, sizeof read_msg, "%s", last_error_message());
+      }
+      i = j;
     }
-    i = j;
+    if (read_rc != 0) {
+      restore_line_state(lines);
+      rollback_failed_ = true;
+      return fail(read_rc, "%s: rollback could not read the committed bytes at %llu back (%s); "
+                  "nothing is committed until a rollback succeeds (retry it, or unmap and map "
+                  "again to get the last committed state)", path_.c_str(),
+                  (unsigned long long)failed_off, read_msg);
+    }
+    rollback_failed_ = false;
+    if (page_protect_) reprotect_lines(lines);
+    start_next_epoch();
+    uint64_t relisted = relist_lines_written_during_rollback(lines);
+    working_set_.after_clean(base_, map_len_, lines, /*may_give_back=*/relisted == 0);
   }
-  if (read_rc != 0) {
-    rollback_failed_ = true;
-    return fail(read_rc, "%s: rollback could not read the committed bytes at %llu back (%s); "
-                "nothing is committed until a rollback succeeds (retry it, or unmap and map "
-                "again to get the last committed state)", path_.c_str(),
-                (unsigned long long)failed_off, read_msg);
-  }
-  rollback_failed_ = false;
-  clear_dirty(lines);
-  if (page_protect_) reprotect_lines(lines);
-  working_set_.after_clean(base_, map_len_, lines);
   // The size is part of the committed state: undo a growth (a shrink is durable at once and
   // cannot be undone; its bytes are gone).
   if (data_size_ > committed_size_) {
@@ -803,6 +948,7 @@ int Region::remap(uint64_t new_length, bool may_move, void **out, bool commit_on
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
       return fail_errno("mmap(shrinking the working copy of %s)", path_.c_str());
     map_len_ = want;
+    nlines_ = map_len_ / kLineSize;
     *out = base_;
     return 0;
   }

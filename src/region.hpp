@@ -10,12 +10,17 @@
 //  - The data file is written only by commit(), checkpoints and recovery (DESIGN.md).
 //  - Once poisoned_ is set (a persistence error after the log was published) no commit succeeds;
 //    while rollback_failed_ is set (a rollback that failed part-way) none runs either.
-// Threading: note_write() from any number of threads; commit/rollback/close under mutex_ and not
-// concurrent with note_write() (the application's duty, as with PMDK transactions).
+// Threading: note_write() from any number of threads; commit/rollback/close under mutex_. Writes
+// that race a commit (against DESIGN §1.6's advice) belong to it or to the next epoch, line by
+// line: first writes wait at gate_ while a commit starts the next epoch, and lines written while
+// a commit copies them are listed again (relist_lines_written_meanwhile).
 #pragma once
 
 #include "backend.hpp"
 #include "dirty_map.hpp"
+#include "epoch_gate.hpp"
+#include "late_store_watch.hpp"
+#include "line_images.hpp"
 #include "log_file.hpp"
 #include "recovery.hpp"
 #include "redo_log.hpp"
@@ -124,10 +129,17 @@ class Region {
 
   void log_line(uint64_t line);  // the store path's slow path (NOINLINE: keeps note_write small)
   int log_overflow_lines(uint64_t first_slot);
-  int commit_undo(uint64_t logged, std::vector<uint64_t> *lines);
-  int commit_redo(uint64_t listed, std::vector<uint64_t> *lines);
-  int write_back(const std::vector<uint64_t> &lines);
-  void clear_dirty(const std::vector<uint64_t> &lines);
+  void log_line_inside_gate(uint64_t line);
+  int commit_undo(uint64_t logged, const LineImages &images);
+  int commit_redo(const LineImages &images);
+  int write_back(const LineImages &images);
+  void clear_line_state(const std::vector<uint64_t> &lines);
+  void restore_line_state(const std::vector<uint64_t> &lines);
+  void start_next_epoch();
+  LineImages commit_images(const std::vector<uint64_t> &lines);
+  uint64_t relist_lines_written_meanwhile(const LineImages &images);
+  uint64_t relist_lines_written_during_rollback(const std::vector<uint64_t> &lines);
+  int recheck_watched_lines(uint64_t listed, uint64_t *late_out);
   void dirty_lines_sorted(uint64_t logged, std::vector<uint64_t> *lines);
   int fail_poisoned(int rc);
   void note_pending_pages(const std::vector<uint64_t> &lines);
@@ -161,6 +173,10 @@ class Region {
   uint64_t slot_line_cap_ = 0;
   std::mutex overflow_mutex_;
   std::vector<uint64_t> overflow_;      // lines dirty but not (yet) in the log
+
+  EpochGate gate_;  // the store path's slow path vs. commit/rollback (epoch_gate.hpp)
+  std::vector<char> commit_image_;  // the commit's snapshot of its lines (commit_images)
+  LateStoreWatch late_watch_;  // recent commits' lines, rechecked by the next commits
 
   WorkingSet working_set_;  // clean private pages, given back over the budget (under mutex_)
 

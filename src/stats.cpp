@@ -52,6 +52,7 @@ void Stats::merge(const Stats &o) {
   writeback_runs += o.writeback_runs;
   log_grows += o.log_grows;
   checkpoints += o.checkpoints;
+  racing_lines += o.racing_lines;
   working_set_pages += o.working_set_pages;
   pages_given_back += o.pages_given_back;
   first_write_pages += o.first_write_pages;
@@ -81,6 +82,7 @@ void Stats::export_to(fams_stat_counters *out) const {
   out->pages_given_back = pages_given_back;
   out->first_write_pages = first_write_pages;
   out->pending_bytes_peak = pending_pages_peak * 4096;
+  out->racing_lines = racing_lines;
 }
 
 }  // namespace famsync

@@ -30,6 +30,8 @@ class LatencyHistogram {
 struct Stats {
   uint64_t commits = 0, empty_commits = 0, rollbacks = 0, dirty_lines = 0, logged_at_commit = 0,
            log_bytes_at_commit = 0, writeback_bytes = 0, writeback_runs = 0, log_grows = 0, checkpoints = 0;
+  // Lines written while a commit or rollback copied them (racing writers): kept for the next epoch.
+  uint64_t racing_lines = 0;
   // Working copy (working_set.hpp): private pages now (a gauge, 0 once unmapped), pages given back
   // over the budget, pages that became private (first writes), the largest epoch in pages.
   uint64_t working_set_pages = 0, pages_given_back = 0, first_write_pages = 0, pending_pages_peak = 0;

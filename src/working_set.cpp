@@ -69,7 +69,8 @@ void WorkingSet::set_queued(uint64_t page, bool on) {
   else queued_bits_[page / 64] &= ~(1ull << (page % 64));
 }
 
-uint64_t WorkingSet::after_clean(char *base, uint64_t map_len, const std::vector<uint64_t> &lines) {
+uint64_t WorkingSet::after_clean(char *base, uint64_t map_len, const std::vector<uint64_t> &lines,
+                                 bool may_give_back) {
   uint64_t last_page = UINT64_MAX, added = 0;
   for (uint64_t line : lines) {
     uint64_t page = line * kLineSize / kPage;
@@ -83,7 +84,7 @@ uint64_t WorkingSet::after_clean(char *base, uint64_t map_len, const std::vector
   first_writes_ += added;
   uint64_t budget_pages = working_set_budget_bytes() / kPage;
   uint64_t total = g_resident_pages.fetch_add(added, std::memory_order_relaxed) + added;
-  if (total <= budget_pages) return 0;
+  if (total <= budget_pages || !may_give_back) return 0;
   // Over budget: give back this region's oldest clean pages, in runs, down to 7/8 of the
   // budget (the slack spares a madvise per commit once the budget is reached).
   uint64_t target = budget_pages - budget_pages / 8, released = 0;

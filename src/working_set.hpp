@@ -32,8 +32,11 @@ class WorkingSet {
   // Records the pages that hold the (sorted) LINES, now clean, as private; then, if the process
   // holds more private pages than the budget, gives back this region's oldest clean pages of
   // BASE (MAP_LEN bytes mapped) down to 7/8 of the budget. Returns the pages given back.
-  // Errors: none (a failed madvise leaves the page resident; it is counted in failures()).
-  uint64_t after_clean(char *base, uint64_t map_len, const std::vector<uint64_t> &lines);
+  // MAY_GIVE_BACK false: some page is dirty again already (a write raced the commit), so
+  // nothing is given back this time. Errors: none (a failed madvise leaves the page resident;
+  // it is counted in failures()).
+  uint64_t after_clean(char *base, uint64_t map_len, const std::vector<uint64_t> &lines,
+                       bool may_give_back = true);
 
   // The region goes away: its pages no longer count.
   void forget_all();

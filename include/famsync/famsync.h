@@ -16,9 +16,10 @@
  * gives the calling thread's detailed message for its last failed call (path, syscall, offset).
  *
  * Threading: any number of threads may write to a region (and call fams_will_write) at once.
- * fams_msync/fams_rollback/fams_unmap must not run concurrently with writes to the same region
- * (the application orders them, as with PMDK transactions); they may be called from any thread
- * and serialise against each other.
+ * fams_msync/fams_rollback/fams_unmap should not run concurrently with writes to the same region
+ * (the application orders them, as with PMDK transactions); writes that race them anyway belong
+ * to that commit or the next, line by line (famsync(7)). They may be called from any thread and
+ * serialise against each other.
  *
  * One process at a time: a file tracked by one process cannot be tracked by another (EBUSY).
  */
@@ -146,6 +147,9 @@ typedef struct fams_stat_counters {
   uint64_t pages_given_back;   /* clean private pages returned to the page cache over the budget */
   uint64_t first_write_pages;  /* pages that became private (a copy-on-write fault each) */
   uint64_t pending_bytes_peak; /* largest set of pages written in one epoch (between commits) */
+  /* Added in 0.3: */
+  uint64_t racing_lines;       /* lines written by other threads while a commit or rollback copied
+                                  them: kept pending for the next commit (see famsync(7)) */
 } fams_stat_counters;
 
 /* Fills OUT with REGION's counters, or with the process totals when REGION is NULL (including

@@ -1,0 +1,52 @@
+// late_store_watch.hpp — catches stores that land after the commit that cleared their line.
+//
+// Why: the store path checks a line's dirty bit, then stores. A thread descheduled between the
+// two can store after a commit cleared the line and copied it: the line is then clean but no
+// longer equal to the file, and the store would never be committed (DESIGN §1.6). In a process
+// with more than one thread, every commit hands its lines and the bytes it committed to this
+// watch; the next commits compare them with the working copy, and a line that changed without
+// being listed is listed again (its committed bytes are in the data file). A line is watched for
+// kWatchNs after its last commit, which covers a descheduled thread (scheduler latencies are
+// milliseconds) but not one stopped longer (SIGSTOP, a debugger).
+//
+// Invariant: each watched line's bytes are what the data file holds for it (the last commit of
+// that line wrote them), as long as the line lies inside the file.
+// Memory: at most kMaxLines lines (72 bytes each); a commit of more lines is not watched.
+#pragma once
+
+#include "log_format.hpp"
+#include "line_images.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <unordered_map>
+#include <vector>
+
+namespace famsync {
+
+class LateStoreWatch {
+ public:
+  static constexpr uint64_t kWatchNs = 200'000'000;  // 200 ms
+  static constexpr size_t kMaxLines = 16384;          // ~1.2 MiB
+
+  // After a commit from a snapshot (IMAGES packed) at time NOW_NS: watch its lines.
+  void remember(const LineImages &images, uint64_t now_ns);
+
+  // Before a commit at NOW_NS: forgets lines watched too long or now past END_LINE, and calls
+  // VISIT(line, committed bytes) for each remaining line. VISIT returns nonzero to stop (the
+  // value is returned).
+  int visit(uint64_t now_ns, uint64_t end_line,
+            const std::function<int(uint64_t line, const char *committed)> &visit);
+
+  bool empty() const { return lines_.empty(); }
+  void clear() { lines_.clear(); }
+
+ private:
+  struct Watched {
+    uint64_t last_commit_ns;
+    char bytes[kLineSize];
+  };
+  std::unordered_map<uint64_t, Watched> lines_;
+};
+
+}  // namespace famsync
