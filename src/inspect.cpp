@@ -71,7 +71,7 @@ int inspect_log(const std::string &data_path, LogReport *report) {
       ++report->out_of_range;
   };
   if (lf.protocol() == LogProtocol::undo) {
-    for (uint64_t slot = 0; slot < lf.dynamic.live_count; ++slot) {
+    for (uint64_t slot = 0; slot < lf.live(); ++slot) {
       LogEntry e;
       if (int rc = os::pread_full(lf.fd, &e, sizeof e, log_entry_offset(slot), lf.path.c_str())) {
         close_log_file(&lf);

@@ -167,13 +167,18 @@ int validate(LogFile *lf, const struct stat &data_st, const FileIdentity *id) {
   if (h.checksum != static_header_checksum(h))
     return fail(FAMS_ECORRUPT, "log %s: header checksum mismatch", lf->path.c_str());
   uint32_t want_version = lf->legacy ? kLogFormatVersionLegacy : kLogFormatVersion;
+  if (!lf->legacy && h.version == kLogFormatVersionV2) want_version = kLogFormatVersionV2;
   if (h.version != want_version || h.entry_size != kLogEntrySize || h.protocol > 1)
     return fail(FAMS_ECORRUPT, "log %s: format version %u / entry size %u / protocol %u not "
                 "supported (expected version %u)", lf->path.c_str(), h.version, h.entry_size,
                 h.protocol, want_version);
-  if (lf->dynamic.live_count > lf->capacity())
+  if (!live_word_is_plausible(lf->dynamic, h.version))
+    return fail(FAMS_ECORRUPT, "log %s: its live word %#llx names neither this generation nor the "
+                "one before (damaged); nothing was changed", lf->path.c_str(),
+                (unsigned long long)lf->dynamic.live_count);
+  if (lf->live() > lf->capacity())
     return fail(FAMS_ECORRUPT, "log %s: %llu live entries but room for only %llu",
-                lf->path.c_str(), (unsigned long long)lf->dynamic.live_count,
+                lf->path.c_str(), (unsigned long long)lf->live(),
                 (unsigned long long)lf->capacity());
   if (!lf->legacy) {
     memcpy(&lf->identity, page + kLogIdentityOffset, sizeof lf->identity);
@@ -381,7 +386,7 @@ bool log_file_detached(const LogFile &lf) {
 
 int log_has_live_state(const LogFile &lf, bool *live) {
   *live = false;
-  uint64_t n = lf.protocol() == LogProtocol::undo ? std::min(lf.dynamic.live_count, lf.capacity())
+  uint64_t n = lf.protocol() == LogProtocol::undo ? std::min(lf.live(), lf.capacity())
                                                   : 1;
   for (uint64_t slot = 0; slot < n && !*live; ++slot) {
     LogEntry e;

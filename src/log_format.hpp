@@ -25,7 +25,11 @@ inline constexpr size_t kLogHeaderSize = 4096;
 inline constexpr size_t kLogEntrySize = 128;
 // Version 2 added the identity block (below) and names logs by the data file's identity; a
 // version-1 log (PATH.famslog) is still read, for recovery only (DESIGN.md §3, "Old logs").
-inline constexpr uint32_t kLogFormatVersion = 2;
+// Version 3 tags the undo live word with its generation (encode_live) and publishes it only
+// after the entries it covers are durable, so an invalid entry it covers is damage, never a torn
+// write; a version-2 log is still recovered (torn entries skipped, as then) and then replaced.
+inline constexpr uint32_t kLogFormatVersion = 3;
+inline constexpr uint32_t kLogFormatVersionV2 = 2;
 inline constexpr uint32_t kLogFormatVersionLegacy = 1;
 inline constexpr char kLogMagic[8] = {'F', 'A', 'M', 'S', 'L', 'O', 'G', '1'};
 
@@ -47,7 +51,9 @@ static_assert(sizeof(LogStaticHeader) == 64);
 // Header line 1: the words commits write.
 struct LogDynamicHeader {
   uint64_t generation;  // entries are valid only if written under this generation
-  uint64_t live_count;  // entries [0, live_count) belong to the commit in flight; 0 = none
+  // Undo: entries [0, N) belong to the commit in flight; 0 = none. Version 3: the live word,
+  // N | (generation mod 2^32) << 32 (encode_live); a word of another generation names none.
+  uint64_t live_count;
   // The data file's committed size, as a size word (encode_size): committed_size[generation & 1]
   // is the size of the committed state while the generation is current; the other slot is where
   // the next generation's size is prepared. Writing the other slot and making it durable before
@@ -66,6 +72,24 @@ inline constexpr uint64_t decode_size(uint64_t word) { return word & ~kSizeRecor
 // The size word that names the committed size of H's current generation.
 inline constexpr uint64_t current_size_word(const LogDynamicHeader &h) {
   return h.committed_size[h.generation & 1];
+}
+
+// Version 3's live word: COUNT entries (< 2^32) published under GENERATION.
+inline constexpr uint64_t encode_live(uint64_t count, uint64_t generation) {
+  return count | (generation & 0xffffffffull) << 32;
+}
+// The entries live in H (a header of format VERSION).
+inline constexpr uint64_t live_entries(const LogDynamicHeader &h, uint32_t version) {
+  if (version < 3) return h.live_count;
+  return (h.live_count >> 32) == (h.generation & 0xffffffffull) ? h.live_count & 0xffffffffull : 0;
+}
+
+// Version 3: a live word is 0, this generation's, or (its lazy reset after a retire not yet
+// durable) the previous generation's; anything else is damage.
+inline constexpr bool live_word_is_plausible(const LogDynamicHeader &h, uint32_t version) {
+  if (version < 3 || h.live_count == 0) return true;
+  uint64_t tag = h.live_count >> 32;
+  return tag == (h.generation & 0xffffffffull) || tag == ((h.generation - 1) & 0xffffffffull);
 }
 
 enum class LogProtocol : uint32_t { undo = 0, redo = 1 };

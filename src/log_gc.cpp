@@ -31,7 +31,7 @@ bool read_header(LogFile *lf) {
   memcpy(&lf->identity, page + kLogIdentityOffset, sizeof lf->identity);
   const LogStaticHeader &h = lf->fixed;
   return memcmp(h.magic, kLogMagic, sizeof h.magic) == 0 && h.checksum == static_header_checksum(h) &&
-         h.version == kLogFormatVersion && h.protocol <= 1 &&
+         (h.version == kLogFormatVersion || h.version == kLogFormatVersionV2) && h.protocol <= 1 &&
          lf->identity.checksum == identity_checksum(lf->identity, h.salt) &&
          lf->identity.path_len <= kLogPathMax;
 }

@@ -11,6 +11,7 @@
 #include "error.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace famsync {
@@ -31,7 +32,7 @@ int restore_committed_size(Backend *backend, uint64_t data_size, uint64_t commit
 }  // namespace
 
 int recover_entries(Backend *backend, UndoLog *log, uint64_t live_count, uint64_t data_size,
-                    uint64_t size_word, RecoveryReport *report) {
+                    uint64_t size_word, bool torn_is_damage, RecoveryReport *report) {
   *report = RecoveryReport{};
   report->live_count = live_count;
   bool sized = size_is_recorded(size_word);
@@ -45,6 +46,14 @@ int recover_entries(Backend *backend, UndoLog *log, uint64_t live_count, uint64_
     LogEntry e;
     if (int rc = log->read(slot, &e)) return rc;
     if (!entry_is_valid(e, log->salt(), log->generation())) {
+      if (torn_is_damage)
+        return fail(FAMS_ECORRUPT,
+                    "log entry %llu of the interrupted commit is damaged (checksum mismatch; "
+                    "its entries were durable before the commit began writing the file, so "
+                    "this is not a torn write): the file may mix old and new bytes and cannot "
+                    "be restored from this log; nothing was changed. Restore the file from a "
+                    "backup (`famsync inspect` shows the log)",
+                    (unsigned long long)slot);
       ++report->torn;
       continue;
     }
@@ -108,6 +117,26 @@ int recover_redo(Backend *backend, RedoLog *log, uint64_t salt, uint64_t data_si
                             },
                             &groups, &slots);
   if (rc != 0) return rc;
+  // The scan stopped at SLOTS, where group number GROUPS does not verify. An interrupted append
+  // is always the last group: a valid entry of a later group after it means this one was
+  // complete once (its commit returned) and has been damaged since.
+  // The slots after the tail hold an older generation's entries, or zeros in a new log: the
+  // first such slot ends the search (usually the very first one looked at).
+  static const LogEntry kZeroEntry{};
+  for (uint64_t slot = slots; slot < log->capacity(); ++slot) {
+    LogEntry e;
+    if (int rc2 = read(slot, &e)) return rc2;
+    bool older = e.generation < log->generation() && e.checksum == entry_checksum(e, salt);
+    if (older || memcmp(&e, &kZeroEntry, sizeof e) == 0) break;
+    if (entry_is_valid(e, salt, log->generation()) && e.sequence > groups)
+      return fail(FAMS_ECORRUPT,
+                  "redo log group %llu (from slot %llu) is damaged, but commit %llu after it "
+                  "(slot %llu) is intact: the log was damaged after those commits were made, and "
+                  "replaying only part of them could mix states; nothing was changed. Restore "
+                  "the file from a backup (`famsync inspect` shows the log)",
+                  (unsigned long long)groups, (unsigned long long)slots,
+                  (unsigned long long)e.sequence, (unsigned long long)slot);
+  }
   uint64_t word = groups != 0 && size_is_recorded(last_group_size_word) ? last_group_size_word
                                                                         : size_word;
   bool sized = size_is_recorded(word);

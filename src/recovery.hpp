@@ -29,11 +29,14 @@ struct RecoveryReport {
 // Applies the LIVE_COUNT live entries of LOG to the data medium of BACKEND (DATA_SIZE bytes),
 // persists, cuts the file back to the committed size SIZE_WORD names (the header's slot for the
 // log's generation; an unrecorded word leaves the size alone) if it is longer, and retires the
-// log. Entries past the committed size are skipped. Errors: FAMS_ERANGE (an entry inside the
-// committed size but beyond DATA_SIZE, or misaligned; nothing written), EIO and other
+// log. Entries past the committed size are skipped. TORN_IS_DAMAGE (format 3: the live word is
+// published after its entries are durable): a live entry that does not verify is damage and
+// refuses recovery; otherwise (older logs) it is a torn publish and is skipped.
+// Errors: FAMS_ERANGE (an entry inside the committed size but beyond DATA_SIZE, or misaligned;
+// nothing written), FAMS_ECORRUPT (a damaged live entry; nothing written), EIO and other
 // persistence errors.
 int recover_entries(Backend *backend, UndoLog *log, uint64_t live_count, uint64_t data_size,
-                    uint64_t size_word, RecoveryReport *report);
+                    uint64_t size_word, bool torn_is_damage, RecoveryReport *report);
 
 }  // namespace famsync
 
@@ -43,7 +46,9 @@ namespace famsync {
 // (DATA_SIZE bytes), cuts the file back to the committed size (the last complete group's, else
 // SIZE_WORD, the header's slot for the log's generation) if it is longer, then checkpoints (syncs
 // the data, retires the groups). Offsets are validated for all groups before anything is
-// written. Errors: FAMS_ERANGE (nothing written), persistence errors.
+// written. A broken group is the tail of an interrupted append (dropped: that commit never
+// happened) unless a later commit's group follows it: then the log was damaged after the fact
+// and recovery refuses. Errors: FAMS_ERANGE, FAMS_ECORRUPT (nothing written), persistence errors.
 int recover_redo(Backend *backend, RedoLog *log, uint64_t salt, uint64_t data_size,
                  uint64_t size_word, RecoveryReport *report);
 

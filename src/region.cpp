@@ -218,8 +218,11 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool ma
   RecoveryReport *rep = report != nullptr ? report : &local;
   const LogDynamicHeader &dyn = f->log_file.dynamic;
   uint64_t size_word = current_size_word(dyn);
-  int rc = f->undo ? recover_entries(f->backend.get(), f->undo.get(), dyn.live_count, size,
-                                     size_word, rep)
+  // Version 3 publishes the live word after its entries are durable: an invalid entry it
+  // covers is damage. Older logs could hold a torn entry there after a crash.
+  bool torn_is_damage = !f->log_file.legacy && !f->log_file.old_format();
+  int rc = f->undo ? recover_entries(f->backend.get(), f->undo.get(), f->log_file.live(), size,
+                                     size_word, torn_is_damage, rep)
                    : recover_redo(f->backend.get(), f->redo.get(), f->log_file.fixed.salt, size,
                                   size_word, rep);
   if (rc != 0) return rc;
@@ -248,7 +251,7 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool ma
   }
   // A mapping whose backend needs the other protocol (e.g. the file was last used on pmem, now
   // as a plain file) replaces the (clean) log by one of the right protocol.
-  if (mapping && f->log_file.protocol() != wanted) {
+  if (mapping && (f->log_file.protocol() != wanted || f->log_file.old_format())) {
     drop_log_objects(f);
     if (int rc2 = recreate_log_file(f->data_fd, f->st, f->log_file.capacity(), wanted,
                                     &f->log_file))
@@ -687,7 +690,8 @@ int Region::commit_undo(uint64_t logged, const LineImages &images) {
   }
   uint64_t live = logged + overflow_.size();
   crash_point("commit-before-publish");
-  // 2. The log side: entries, live_count and the next generation's size durable (drain #1).
+  // 2. The log side: entries durable, then the live word and the next generation's size (drains
+  //    #1 and #2).
   if (int rc = undo_->publish(live, logged, data_size_)) return fail_poisoned(rc);
   crash_point("commit-after-publish");
   // 3. Write back dirty lines, coalesced into runs, and make them durable (#2).

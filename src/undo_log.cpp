@@ -2,6 +2,7 @@
 #include "undo_log.hpp"
 
 #include "checksum.hpp"
+#include "crash_point.hpp"
 #include "error.hpp"
 
 #include <cstring>
@@ -34,11 +35,17 @@ int UndoLog::publish(uint64_t count, uint64_t staged, uint64_t new_size) {
       return rc;
   }
   // The next generation's slot is never read while this generation is current: any mix of it
-  // and live_count is harmless.
+  // and the live word is harmless.
   if (int rc = backend_->write_word(Medium::log, log_size_slot_offset(generation_ + 1),
                                     encode_size(new_size)))
     return rc;
-  if (int rc = backend_->write_word(Medium::log, kLogLiveCountOffset, count)) return rc;
+  // The entries are durable before the live word that covers them (one more drain): an entry it
+  // covers that does not verify is then damage, which recovery refuses, never a torn publish.
+  if (int rc = backend_->persist(Medium::log)) return rc;
+  crash_point("commit-entries-durable");
+  if (int rc = backend_->write_word(Medium::log, kLogLiveCountOffset,
+                                    encode_live(count, generation_)))
+    return rc;
   return backend_->persist(Medium::log);
 }
 

@@ -87,6 +87,14 @@ int cmd_check(const char *path) {
     printf("%s: consistent (no log)\n", path);
     return 0;
   }
+  // Format 3 publishes the live word after its entries are durable: one that does not verify
+  // was damaged afterwards (recovery refuses it).
+  if (r.torn_live != 0 && !r.log.legacy && !r.log.old_format()) {
+    printf("%s: DAMAGED: %llu of the interrupted commit's %llu log entries do not verify; "
+           "recovery cannot restore the file from this log\n", path,
+           (unsigned long long)r.torn_live, (unsigned long long)r.log.live());
+    return kExitError;
+  }
   if (r.pending == 0 && !r.size_pending()) {
     printf("%s: consistent\n", path);
     return 0;
@@ -145,7 +153,7 @@ int cmd_info(const char *path) {
   printf("  generation:   %llu\n", (unsigned long long)r.log.dynamic.generation);
   if (r.log.protocol() == famsync::LogProtocol::undo)
     printf("  live entries: %llu (%llu valid, %llu torn)\n",
-           (unsigned long long)r.log.dynamic.live_count, (unsigned long long)r.valid_live,
+           (unsigned long long)r.log.live(), (unsigned long long)r.valid_live,
            (unsigned long long)r.torn_live);
   else
     printf("  redo groups:  %llu (%llu entries) since the last checkpoint\n",

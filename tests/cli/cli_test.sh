@@ -115,6 +115,15 @@ g3log=$(logof "$dir/g3")
 [[ -e $g3log ]] || { echo "FAIL setup: no stale log for g3"; failures=$((failures+1)); }
 "$child" poke "$dir/g4" 0 "clean" || { echo "FAIL poke g4"; failures=$((failures+1)); }
 if [[ ! -e $g3log && ! -e $(logof "$dir/g4") ]]; then passes=$((passes+1)); else echo "FAIL map-time gc / clean close left a log"; failures=$((failures+1)); fi
+# A live entry damaged after the crash (issue 12, item 5): check says DAMAGED, recover refuses
+# (exit 2) and leaves the file as it is.
+cp "$dir/original" "$dir/d1"
+(FAMSYNC_CRASH_AT=commit-after-writeback exec "$child" poke "$dir/d1" 0 "damaged-later") 2>/dev/null
+python3 -c 'import sys; f=open(sys.argv[1],"r+b"); f.seek(4096+5); b=f.read(1); f.seek(4096+5); f.write(bytes([b[0]^64]))' "$(logof "$dir/d1")"
+cp "$dir/d1" "$dir/d1.before"
+expect check-damaged 2 "DAMAGED: 1 of the interrupted commit's 1 log entries do not verify" -- "$famsync" check "$dir/d1"
+expect recover-damaged 2 "is damaged" -- "$famsync" recover "$dir/d1"
+if cmp -s "$dir/d1" "$dir/d1.before"; then passes=$((passes+1)); else echo "FAIL recover-damaged changed the file"; failures=$((failures+1)); fi
 unset FAMSYNC_BACKEND
 
 expect missing 2 "No such file" -- "$famsync" check "$dir/missing"

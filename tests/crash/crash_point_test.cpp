@@ -95,7 +95,8 @@ struct Point {
 };
 // Undo (pmem): the commit point is the retire. Redo (file): it is the log group's fdatasync.
 const std::vector<Point> kUndoPoints = {
-    {"commit-before-publish", false}, {"commit-after-publish", false},
+    {"commit-before-publish", false}, {"commit-entries-durable", false},
+    {"commit-after-publish", false},
     {"commit-mid-writeback", false},  {"commit-after-writeback", false},
     {"commit-after-retire", true},
 };

@@ -370,9 +370,9 @@ class Explorer {
   }
 
   static uint64_t live_count_of(const std::vector<uint8_t> &log) {
-    uint64_t v;
-    memcpy(&v, log.data() + kLogLiveCountOffset, sizeof v);
-    return v;
+    LogDynamicHeader h;
+    memcpy(&h, log.data() + kLogGenerationOffset, sizeof h);
+    return live_entries(h, kLogFormatVersion);
   }
 
   // Crash images at one event of SIM. PARENT is null for the workload's backend; for a

@@ -326,6 +326,41 @@ TEST_P(LogIdentityTest, NamesChangeAroundACrashedRecovery) {
   }
 }
 
+// Versions 1 and 2 wrote the undo live word as a plain count (version 3 tags it with the
+// generation).
+void plain_live_count(std::vector<uint8_t> *log) {
+  famsync::LogDynamicHeader d;
+  memcpy(&d, log->data() + famsync::kLogGenerationOffset, sizeof d);
+  d.live_count = famsync::live_entries(d, famsync::kLogFormatVersion);
+  memcpy(log->data() + famsync::kLogGenerationOffset, &d, sizeof d);
+}
+
+// A log of format version 2 (the identity block, but a plain live count) left by a crash is still
+// recovered (torn entries skipped, as version 2 did), then replaced by a log of the current format.
+TEST_P(LogIdentityTest, Version2LogIsRecoveredAndReplaced) {
+  std::string db = dir_.file("db");
+  write_file(db, std::vector<uint8_t>(16 * 1024, 'x'));
+  int status = run_child({backend_env(GetParam()), "FAMSYNC_CRASH_AT=commit-mid-writeback:2"},
+                         {"rename-commit", db, db});
+  ASSERT_TRUE(WIFSIGNALED(status));
+  std::string log = log_path_of(db);
+  auto bytes = read_file(log);
+  famsync::LogStaticHeader h;
+  memcpy(&h, bytes.data(), sizeof h);
+  h.version = famsync::kLogFormatVersionV2;
+  h.checksum = famsync::static_header_checksum(h);
+  memcpy(bytes.data(), &h, sizeof h);
+  plain_live_count(&bytes);
+  write_file(log, bytes);
+  fams_region *r = nullptr;
+  ASSERT_EQ(fams_map(db.c_str(), map_flags(GetParam()), &r), 0) << fams_last_error_message();
+  EXPECT_NE(classify(read_file(db)), "mix") << "the version-2 log was not applied";
+  auto now = read_file(log_path_of(db));
+  memcpy(&h, now.data(), sizeof h);
+  EXPECT_EQ(h.version, famsync::kLogFormatVersion) << "replaced by a log of the current format";
+  EXPECT_EQ(fams_unmap(r), 0);
+}
+
 // A log of format version 1 (FILE.famslog, no identity block) left by a crash is still recovered,
 // then removed; the file then gets an identity and a log of the current format.
 TEST_P(LogIdentityTest, OldFormatLogIsRecoveredAndRemoved) {
@@ -343,6 +378,7 @@ TEST_P(LogIdentityTest, OldFormatLogIsRecoveredAndRemoved) {
   h.version = famsync::kLogFormatVersionLegacy;
   h.checksum = famsync::static_header_checksum(h);
   memcpy(bytes.data(), &h, sizeof h);
+  plain_live_count(&bytes);
   std::fill(bytes.begin() + famsync::kLogIdentityOffset, bytes.begin() + 4096, 0);
   write_file(old, bytes);
   ASSERT_EQ(unlink(log.c_str()), 0);
