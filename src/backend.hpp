@@ -47,6 +47,11 @@ class Backend {
   // the tail and any write to it not yet persisted) and makes the new size durable (fsync) before
   // returning. Errors: errno of ftruncate/fsync (EIO, ENOSPC, EFBIG), ENOMEM (remap).
   virtual int set_data_size(uint64_t new_size) = 0;
+  // Makes sure the data file has storage for [OFF, OFF+LEN) before a commit writes it: a backend
+  // that writes through a shared mapping would otherwise get SIGBUS where the file system has no
+  // room for a hole's page. Called before anything of the commit is durable, so an error loses
+  // nothing. Errors: ENOSPC, EIO, EFBIG (posix_fallocate's).
+  virtual int reserve_data(uint64_t, uint64_t) { return 0; }
 };
 
 // The two real backends. They borrow the descriptors (the caller keeps them open for the

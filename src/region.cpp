@@ -430,6 +430,34 @@ void Region::note_pending_pages(const std::vector<uint64_t> &lines) {
   WorkingSet::note_pending_pages(pages, path_.c_str());
 }
 
+// Another process (or an untracked descriptor) may cut the file while it is mapped. The kernel
+// then drops the working copy's pages past the new end, private copies included: writing them
+// back, or logging them, would raise SIGBUS in the commit. The cut is adopted as a shrink made
+// by someone else (durable, so the log never names bytes past the new end) and this commit is
+// refused with nothing written; pending changes inside the new size stay pending (the next
+// commit writes them), those past it are gone with the bytes the cut removed (commit() skips
+// them). Costs one fstat per commit. Errors: FAMS_ERANGE (truncated), fstat's, a checkpoint's.
+int Region::check_not_truncated() {
+  struct stat st;
+  if (fstat(data_fd_, &st) != 0) return fail_errno("fstat(%s)", path_.c_str());
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (size >= data_size_) return 0;
+  uint64_t mapped = data_size_;
+  if (redo_ && redo_->tail() != 0) {  // its groups name bytes past the new end
+    if (int rc = redo_->checkpoint(size)) return fail_poisoned(rc);
+    ++stats_.checkpoints;
+  } else {
+    int rc = undo_ ? undo_->lower_committed_size(size) : redo_->lower_committed_size(size);
+    if (rc != 0) return fail_poisoned(rc);
+  }
+  data_size_ = committed_size_ = size;
+  return fail(FAMS_ERANGE, "%s was truncated to %llu bytes behind famsync's back (it was %llu); "
+              "nothing was committed this time. Pending changes inside the new size stay pending "
+              "(the next commit writes them); those past it are lost with the bytes the "
+              "truncation removed", path_.c_str(), (unsigned long long)size,
+              (unsigned long long)mapped);
+}
+
 int Region::fail_poisoned(int rc) {
   poisoned_ = true;
   return rc;
@@ -637,6 +665,7 @@ int Region::commit() {
   }
   // A log that was deleted or replaced behind our back protects nothing (recovery would never
   // find it), and its lock no longer keeps other processes out: stop before writing anything.
+  if (int rc = check_not_truncated()) return rc;
   if (log_file_detached(log_file_))
     return fail_poisoned(fail(FAMS_EPOISONED, "%s: its log %s was deleted or replaced while the "
                               "file was mapped; nothing was written (the file keeps its last "
@@ -655,6 +684,10 @@ int Region::commit() {
   std::vector<uint64_t> &lines = scratch_lines_;  // reused: no allocation per commit
   dirty_lines_sorted(listed, &lines);
   clear_line_state(lines);
+  // Lines wholly past the end of the file are not file bytes (written past EOF, or cut off by a
+  // truncation, whose pages the kernel dropped): nothing to write, and nothing to read.
+  uint64_t end_line = (data_size_ + kLineSize - 1) / kLineSize;
+  while (!lines.empty() && lines.back() >= end_line) lines.pop_back();
   // Preload mode: the pages go read-only now, so every later write faults and waits at the gate
   // (no write can slip between the snapshot and the next epoch).
   if (page_protect_) reprotect_lines(lines);
@@ -681,6 +714,24 @@ int Region::commit() {
   return 0;
 }
 
+int Region::reserve_write_back(const LineImages &images) {
+  const std::vector<uint64_t> &lines = *images.lines;
+  for (size_t i = 0; i < lines.size();) {
+    size_t j = i + 1;
+    while (j < lines.size() && lines[j] == lines[j - 1] + 1) ++j;
+    uint64_t off = lines[i] * kLineSize;
+    uint64_t end = std::min<uint64_t>((lines[j - 1] + 1) * kLineSize, data_size_);
+    if (off < end) {
+      if (int rc = backend_->reserve_data(off, end - off)) {
+        std::string why = last_error_message();
+        return fail(rc, "%s: %s", path_.c_str(), why.c_str());
+      }
+    }
+    i = j;
+  }
+  return 0;
+}
+
 // Undo protocol (pmem): publish old bytes, write back, retire. Three ordering points.
 // IMAGES: the epoch's sorted dirty lines (slots [0, LOGGED) and the overflow list).
 int Region::commit_undo(uint64_t logged, const LineImages &images) {
@@ -689,6 +740,9 @@ int Region::commit_undo(uint64_t logged, const LineImages &images) {
     if (int rc = log_overflow_lines(logged)) return rc;  // nothing published: not poisoned
   }
   uint64_t live = logged + overflow_.size();
+  // Storage for the write-back first (a hole's page on a full file system would be a SIGBUS in
+  // the write-back); an error here loses nothing: nothing is published.
+  if (int rc = reserve_write_back(images)) return rc;
   crash_point("commit-before-publish");
   // 2. The log side: entries durable, then the live word and the next generation's size (drains
   //    #1 and #2).

@@ -133,6 +133,7 @@ class Region {
   int commit_undo(uint64_t logged, const LineImages &images);
   int commit_redo(const LineImages &images);
   int write_back(const LineImages &images);
+  int reserve_write_back(const LineImages &images);
   void clear_line_state(const std::vector<uint64_t> &lines);
   void restore_line_state(const std::vector<uint64_t> &lines);
   void start_next_epoch();
@@ -142,6 +143,7 @@ class Region {
   int recheck_watched_lines(uint64_t listed, uint64_t *late_out);
   void dirty_lines_sorted(uint64_t logged, std::vector<uint64_t> *lines);
   int fail_poisoned(int rc);
+  int check_not_truncated();
   void note_pending_pages(const std::vector<uint64_t> &lines);
   void sync_working_set_stats();
   int adopt_committed_size();

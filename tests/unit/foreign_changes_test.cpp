@@ -1,0 +1,175 @@
+// foreign_changes_test.cpp — the environment changes under a mapped file (issue 12, items 6, 7):
+// another process truncates it; its file system fills up under the pmem backend. Expected: a
+// clear error from the commit, never a bus error, and a file that maps again afterwards.
+// Each case runs in a child process, so a SIGBUS fails the test instead of killing the suite.
+#include "../test_util.hpp"
+
+#include <famsync/famsync.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <string>
+#include <cerrno>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+using namespace famsync::test;
+
+namespace {
+
+// Runs BODY in a child; the child's exit code is BODY's number of failures (printed).
+template <typename Body>
+void in_child(const char *what, Body body) {
+  fflush(nullptr);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) _exit(body());
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_FALSE(WIFSIGNALED(status)) << what << ": killed by signal " << WTERMSIG(status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << what << ": see stderr";
+}
+
+#define CHECK(cond)                                                                   \
+  do {                                                                                \
+    if (!(cond)) {                                                                    \
+      fprintf(stderr, "%s:%d: %s failed (%s)\n", __FILE__, __LINE__, #cond,           \
+              fams_last_error_message());                                             \
+      ++failures;                                                                     \
+    }                                                                                 \
+  } while (0)
+
+// ---- Item 6: another process truncates the file while it is mapped ----------------------------
+
+TEST(ForeignChanges, TruncatedBehindTheMappingFailsTheCommitClearly) {
+  for (Medium m : {Medium::shm_pmem, Medium::disk_file}) {
+    TempDir dir(m);
+    std::string path = dir.file("data");
+    write_file(path, std::vector<uint8_t>(16384, 'a'));
+    in_child(medium_name(m), [&] {
+      int failures = 0;
+      fams_region *r = nullptr;
+      if (fams_map(path.c_str(), map_flags(m), &r) != 0) return 1;
+      char *p = static_cast<char *>(fams_region_addr(r));
+      fams_will_write(p + 12000, 4);
+      memcpy(p + 12000, "last", 4);
+      CHECK(fams_msync(r) == 0);
+      fams_will_write(p + 12100, 4);  // pending when the file is cut
+      memcpy(p + 12100, "cut!", 4);
+      // Someone else (another process, a plain truncate) cuts the file under the mapping.
+      CHECK(truncate(path.c_str(), 4096) == 0);
+      fams_will_write(p + 100, 4);
+      memcpy(p + 100, "kept", 4);
+      // (Pages past the new end are gone from the working copy too — the kernel drops even
+      // private copies at a truncation — so touching them raises SIGBUS in the program itself,
+      // as with any file mapping; the commit must not touch them either.)
+      int rc = fams_msync(r);
+      CHECK(rc == FAMS_ERANGE);
+      CHECK(strstr(fams_last_error_message(), "truncated to 4096 bytes") != nullptr);
+      // Nothing was written: the file is what the truncation left.
+      auto expect = std::vector<uint8_t>(4096, 'a');
+      CHECK(read_file(path) == expect);
+      // The change inside the new size stayed pending; the next commit writes it.
+      CHECK(fams_msync(r) == 0);
+      memcpy(&expect[100], "kept", 4);
+      CHECK(read_file(path) == expect);
+      CHECK(fams_unmap(r) == 0);
+      // And the file maps again as it is (nothing to recover, no log naming the cut bytes).
+      struct stat st;
+      CHECK(stat(path.c_str(), &st) == 0 && st.st_size == 4096);
+      CHECK(fams_recover(path.c_str()) == 0);
+      CHECK(fams_map(path.c_str(), map_flags(m), &r) == 0);
+      if (r != nullptr) {
+        CHECK(fams_region_size(r) == 4096);
+        CHECK(fams_unmap(r) == 0);
+      }
+      return failures;
+    });
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// ---- Item 7: the data file system fills up under the pmem backend ------------------------------
+
+// Mounts a fresh 8 MiB ext4 image (loop device) on a new directory (*MNT, image *IMG). "" on
+// success, else why not (the caller skips: not root, no mkfs.ext4, no loop devices here).
+// ext4, not tmpfs: tmpfs allocates a hole's page even on a read fault, so on a full tmpfs a plain
+// mmap program gets SIGBUS just reading; ext4 allocates at the first write through a shared
+// mapping — the write-back's — which is what must not raise SIGBUS.
+std::string mount_small_ext4(std::string *mnt, std::string *img) {
+  if (geteuid() != 0) return "not root: cannot mount a file system to fill up";
+  char templ[] = "/tmp/famsync-full-XXXXXX";
+  if (mkdtemp(templ) == nullptr) return std::string("mkdtemp: ") + strerror(errno);
+  *mnt = templ;
+  *img = *mnt + ".img";
+  std::string cmd = "truncate -s 8M " + *img + " && mkfs.ext4 -q -F " + *img +
+                    " >/dev/null 2>&1 && mount -o loop " + *img + " " + *mnt + " 2>/dev/null";
+  if (system(cmd.c_str()) != 0) {
+    rmdir(mnt->c_str());
+    unlink(img->c_str());
+    return "cannot make and loop-mount an ext4 image here (mkfs.ext4 or loop devices missing)";
+  }
+  return "";
+}
+
+// A sparse data file (a hole is what a commit's write-back must get storage for) on a file system
+// that fills up: the commit fails with ENOSPC before anything is durable, the file keeps its
+// committed state, the changes stay pending, and they commit once there is room.
+TEST(ForeignChanges, FullFileSystemUnderThePmemBackendIsENOSPC) {
+  std::string mnt, img;
+  if (std::string why = mount_small_ext4(&mnt, &img); !why.empty()) GTEST_SKIP() << why;
+  std::string path = mnt + "/data", filler = mnt + "/filler";
+  const size_t size = 128 * 1024;
+  {
+    int fd = open(path.c_str(), O_RDWR | O_CREAT, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(ftruncate(fd, size), 0);  // all hole
+    close(fd);
+  }
+  in_child("pmem on a full ext4", [&] {
+    int failures = 0;
+    fams_region *r = nullptr;
+    if (fams_map(path.c_str(), FAMS_MAP_FORCE_PMEM, &r) != 0) {
+      fprintf(stderr, "map: %s\n", fams_last_error_message());
+      return 1;
+    }
+    // Fill the file system (root may use the reserved blocks too), then free 16 KiB.
+    std::vector<uint8_t> fill(4096, 0xaa);
+    int fd = open(filler.c_str(), O_WRONLY | O_CREAT, 0644);
+    off_t filled = 0;
+    while (write(fd, fill.data(), fill.size()) == static_cast<ssize_t>(fill.size()))
+      filled += static_cast<off_t>(fill.size());
+    close(fd);
+    CHECK(truncate(filler.c_str(), filled - 16384) == 0);
+    auto *img = static_cast<uint8_t *>(fams_region_addr(r));
+    std::vector<uint8_t> next = pattern(size, 9);
+    fams_will_write(img, size);
+    memcpy(img, next.data(), size);
+    int rc = fams_msync(r);
+    CHECK(rc == ENOSPC);
+    // (With a tiny log cap, growing the log runs out of room first: ENOSPC as well.)
+    CHECK(strstr(fams_last_error_message(), "no room") != nullptr ||
+          strstr(fams_last_error_message(), "growing the log") != nullptr);
+    CHECK(read_file(path) == std::vector<uint8_t>(size, 0));
+    // Not poisoned: with room again, the same changes commit.
+    CHECK(unlink(filler.c_str()) == 0);
+    CHECK(fams_msync(r) == 0);
+    CHECK(fams_unmap(r) == 0);
+    CHECK(read_file(path) == next);
+    return failures;
+  });
+  umount2(mnt.c_str(), MNT_DETACH);
+  rmdir(mnt.c_str());
+  unlink(img.c_str());
+}
+
+}  // namespace
