@@ -181,6 +181,34 @@ int commit(Region *r) {
   return rc == 0 ? 0 : set_errno_from(rc);
 }
 
+// A region unmapped with changes pending stays, detached (__fams_munmap); once they are committed
+// it is closed, as that munmap would have closed it then: the file (its lock, its log) is free.
+void close_if_detached_and_clean(int fd) {
+  auto lifetime = registry::lock_lifetimes();  // closing deletes the region: exclusive
+  Region *r = region_for_fd(fd);
+  if (r == nullptr) return;
+  std::lock_guard lock(g_map_mutex);
+  if (r->mapping_refs() != 0 || r->has_pending_changes()) return;  // remapped, or written again
+  famsync::clear_error();
+  if (int rc = Region::close(r, /*commit_first=*/true))  // nothing to commit: a clean close
+    fprintf(stderr, "famsync: closing the unmapped region of descriptor %d: %s\n", fd,
+            famsync::last_error_message());
+}
+
+// fsync/fdatasync of a tracked file commit its region. Returns 0 or -1 (errno set).
+int commit_file_of(int fd) {
+  bool detached = false;
+  {
+    auto pin = registry::pin();
+    Region *r = region_for_fd(fd);
+    if (r == nullptr) return 0;
+    if (commit(r) != 0) return -1;
+    detached = r->mapping_refs() == 0;  // a hint, checked again under the locks
+  }
+  if (detached) close_if_detached_and_clean(fd);
+  return 0;
+}
+
 // pwrite to tracked R (under the pin).
 long pwrite_tracked(Region *r, int fd, const void *buf, unsigned long count, long offset) {
   uint64_t end = static_cast<uint64_t>(offset) + count;
@@ -305,10 +333,12 @@ int __fams_munmap(void *addr, unsigned long len) {
   }
   std::lock_guard lock(g_map_mutex);
   if (r->drop_mapping_ref() > 0) return 0;
-  // FAMSYNC_MUNMAP_COMMIT=0: keep the region, pending changes and all ("detached"); the next
-  // mmap of the file reattaches it, and msync/fsync/exit commit it. For programs that remap in
-  // the middle of an update (gdbm), where committing at munmap would commit half of it.
-  if (!famsync::options().munmap_commit) return 0;
+  // Default (FAMS semantics: a commit is an msync): munmap commits nothing. With changes pending,
+  // the region stays, detached: the next mmap of the file reattaches it, and fsync or exit commit
+  // it (programs such as gdbm unmap and remap in the middle of an update, and committing there
+  // would commit half of it). With nothing pending it is closed, which releases the file (its
+  // lock, its log) as plain munmap would. FAMSYNC_MUNMAP_COMMIT=1 commits at munmap instead.
+  if (!famsync::options().munmap_commit && r->has_pending_changes()) return 0;
   famsync::clear_error();
   int rc = Region::close(r, /*commit_first=*/true);
   return rc == 0 ? 0 : set_errno_from(rc);
@@ -354,19 +384,13 @@ void *__fams_mremap(void *old_addr, unsigned long old_len, unsigned long new_len
 
 int __fams_fsync(int fd) {
   if (registry::empty()) return fsync(fd);
-  auto pin = registry::pin();
-  if (Region *r = region_for_fd(fd)) {
-    if (commit(r) != 0) return -1;
-  }
+  if (commit_file_of(fd) != 0) return -1;
   return fsync(fd);
 }
 
 int __fams_fdatasync(int fd) {
   if (registry::empty()) return fdatasync(fd);
-  auto pin = registry::pin();
-  if (Region *r = region_for_fd(fd)) {
-    if (commit(r) != 0) return -1;
-  }
+  if (commit_file_of(fd) != 0) return -1;
   return fdatasync(fd);
 }
 

@@ -75,8 +75,8 @@ Options parse() {
   o.prefault = env_flag("FAMSYNC_PREFAULT");
   if (const char *e = getenv("FAMSYNC_EXIT_COMMIT"); e != nullptr && strcmp(e, "0") == 0)
     o.exit_commit = false;
-  if (const char *m = getenv("FAMSYNC_MUNMAP_COMMIT"); m != nullptr && strcmp(m, "0") == 0)
-    o.munmap_commit = false;
+  if (const char *m = getenv("FAMSYNC_MUNMAP_COMMIT"); m != nullptr && *m != '\0')
+    o.munmap_commit = strcmp(m, "0") != 0;
   if (const char *v = getenv("FAMSYNC_VERIFY"); v != nullptr && *v != '\0' && strcmp(v, "0") != 0) {
     if (strcmp(v, "warn") == 0) o.verify = Options::Verify::warn;
     else if (strcmp(v, "abort") == 0) o.verify = Options::Verify::abort;

@@ -24,8 +24,10 @@ struct Options {
   bool print_stats = false;          // FAMSYNC_STATS=1: print totals to stderr at exit
   bool prefault = false;             // FAMSYNC_PREFAULT=1: copy the whole working copy into DRAM
                                      // at map time (no copy-on-write fault on first writes)
-  bool munmap_commit = true;         // FAMSYNC_MUNMAP_COMMIT=0: munmap keeps the region and its
-                                     // pending changes (for programs that remap mid-update)
+  bool munmap_commit = false;        // FAMSYNC_MUNMAP_COMMIT=1: munmap commits pending changes.
+                                     // Default: a commit is an msync (FAMS), so munmap keeps the
+                                     // region detached with its pending changes (programs such as
+                                     // gdbm remap mid-update); with nothing pending it closes it
   bool exit_commit = true;           // FAMSYNC_EXIT_COMMIT=0: normal exit discards pending
                                      // changes (rolls back) instead of committing them
   // FAMSYNC_VERIFY: at each commit compare every clean line of the working copy with the file.

@@ -919,6 +919,12 @@ int Region::release_committed_size() {
   return 0;
 }
 
+bool Region::has_pending_changes() {
+  std::lock_guard lock(mutex_);
+  return next_slot_.load(std::memory_order_relaxed) != 0 || !overflow_.empty() ||
+         data_size_ != committed_size_;
+}
+
 bool Region::has_dirty_line_from(uint64_t first_line) {
   std::lock_guard lock(mutex_);
   uint64_t listed = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);

@@ -90,6 +90,8 @@ class Region {
 
   int commit();
   int rollback();
+  // Something is waiting for a commit: a listed line or a size change. Not with concurrent stores.
+  bool has_pending_changes();
   // Commits (if COMMIT_FIRST) and releases everything; the Region is deleted. Returns the
   // commit's error, if any.
   static int close(Region *region, bool commit_first);

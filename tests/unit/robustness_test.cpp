@@ -271,6 +271,7 @@ TEST_F(Issue12Runtime, WriteOnAnAppendDescriptorAppends) {
   ASSERT_EQ(__fams_write(afd, "MORE", 4), 4);
   EXPECT_EQ(lseek(afd, 0, SEEK_CUR), 8200);
   EXPECT_EQ(static_cast<char *>(p)[0], '.') << "an O_APPEND write must not land at offset 0";
+  ASSERT_EQ(__fams_msync(p, 16384, MS_SYNC), 0);
   ASSERT_EQ(__fams_munmap(p, 16384), 0);
   auto f = read_file(path_);
   ASSERT_EQ(f.size(), 8200u);

@@ -73,7 +73,11 @@ TEST_F(RuntimeTest, MsyncAsyncAndSubrangeCommitEverything) {
   EXPECT_EQ(__fams_munmap(p, 8192), 0);
 }
 
-TEST_F(RuntimeTest, MunmapAndFsyncCommit) {
+// Default (issue 12, item 3): a commit is an msync or fsync, never a munmap. Pending changes of
+// an unmapped file stay pending (the region detached) until fsync or exit; then the region is
+// closed and the file released. With nothing pending, munmap closes it at once.
+TEST_F(RuntimeTest, MunmapKeepsPendingChangesUntilFsync) {
+  if (getenv("FAMSYNC_MUNMAP_COMMIT") != nullptr) GTEST_SKIP() << "default munmap only";
   char *p = map_tracked();
   __fams_store2(p + 100);
   memcpy(p + 100, "xy", 2);
@@ -82,7 +86,31 @@ TEST_F(RuntimeTest, MunmapAndFsyncCommit) {
   __fams_store2(p + 200);
   memcpy(p + 200, "uv", 2);
   ASSERT_EQ(__fams_munmap(p, 8192), 0);
+  EXPECT_EQ(read_file(path_)[200], '.') << "munmap is not a commit";
+  EXPECT_NE(fams_region_of(p), nullptr) << "detached with its pending change";
+  ASSERT_EQ(__fams_fsync(fd_), 0);
   EXPECT_EQ(read_file(path_)[200], 'u');
+  EXPECT_EQ(fams_region_of(p), nullptr) << "committed: the detached region is closed";
+  // Nothing pending: munmap releases the file at once.
+  p = map_tracked();
+  __fams_store1(p);
+  p[0] = 'z';
+  ASSERT_EQ(__fams_msync(p, 8192, MS_SYNC), 0);
+  ASSERT_EQ(__fams_munmap(p, 8192), 0);
+  EXPECT_EQ(fams_region_of(p), nullptr);
+  EXPECT_EQ(read_file(path_)[0], 'z');
+}
+
+// FAMSYNC_MUNMAP_COMMIT=1 (ctest unit_tests_munmap_commit): munmap commits, as before 0.3.
+TEST_F(RuntimeTest, MunmapCommitsWhenAskedTo) {
+  const char *m = getenv("FAMSYNC_MUNMAP_COMMIT");
+  if (m == nullptr || strcmp(m, "1") != 0) GTEST_SKIP() << "needs FAMSYNC_MUNMAP_COMMIT=1";
+  char *p = map_tracked();
+  __fams_store2(p + 200);
+  memcpy(p + 200, "uv", 2);
+  ASSERT_EQ(__fams_munmap(p, 8192), 0);
+  EXPECT_EQ(read_file(path_)[200], 'u');
+  EXPECT_EQ(fams_region_of(p), nullptr);
 }
 
 TEST_F(RuntimeTest, FdIoIsCoherentWithTheWorkingCopy) {
@@ -113,6 +141,7 @@ TEST_F(RuntimeTest, SecondMapOfSameFileSharesTheWorkingCopy) {
   EXPECT_EQ(__fams_munmap(b, 8192), 0);
   __fams_store1(a);
   a[0] = '!';  // still mapped: one reference left
+  EXPECT_EQ(__fams_msync(a, 8192, MS_SYNC), 0);
   EXPECT_EQ(__fams_munmap(a, 8192), 0);
   EXPECT_EQ(read_file(path_)[0], '!');
 }
@@ -307,10 +336,10 @@ TEST_F(RuntimeTest, BytesWrittenPastEofInTheLastPageAreCommittedOnceTheFileGrows
 namespace {
 
 TEST_F(RuntimeTest, MunmapWithoutCommitDetachesAndReattaches) {
-  // Run by the ctest `unit_tests_munmap_detached` with FAMSYNC_MUNMAP_COMMIT=0 (gdbm's pattern:
-  // munmap + a larger mmap in the middle of an update must not commit half of it).
+  // The default (gdbm's pattern: munmap + a larger mmap in the middle of an update must not
+  // commit half of it).
   const char *m = getenv("FAMSYNC_MUNMAP_COMMIT");
-  if (m == nullptr || strcmp(m, "0") != 0) GTEST_SKIP() << "needs FAMSYNC_MUNMAP_COMMIT=0";
+  if (m != nullptr && strcmp(m, "0") != 0) GTEST_SKIP() << "FAMSYNC_MUNMAP_COMMIT=1 commits";
   char *p = map_tracked(8192);
   __fams_store1(p + 5);
   p[5] = 'h';
@@ -327,10 +356,14 @@ TEST_F(RuntimeTest, MunmapWithoutCommitDetachesAndReattaches) {
   auto f = read_file(path_);
   EXPECT_EQ(f[5], 'h');
   EXPECT_EQ(f[7 << 20], 'i');
+  // Written again, then unmapped: detached, with the change pending.
+  __fams_store1(q + 6);
+  q[6] = 'j';
   ASSERT_EQ(__fams_munmap(q, 8 << 20), 0);
   fams_region *r = fams_region_of(q);
   ASSERT_NE(r, nullptr) << "detached, not gone";
-  EXPECT_EQ(fams_unmap(r), 0);  // the explicit API still ends it
+  EXPECT_EQ(fams_unmap(r), 0);  // the explicit API still ends it (committing)
+  EXPECT_EQ(read_file(path_)[6], 'j');
 }
 
 }  // namespace
