@@ -71,19 +71,17 @@ bool want_pmem(unsigned flags, int fd, uint64_t size) {
   return file_is_dax(fd, size);
 }
 
-// Everything recovery and mapping share: data file, locked log, backend, the log protocol's
-// object (exactly one of undo/redo), recovered.
+// Everything recovery and mapping share: data file, locked log, backend, the log's commit
+// protocol, recovered.
 struct OpenedFile {
   int data_fd = -1;
   struct stat st {};
   LogFile log_file;
   std::unique_ptr<Backend> backend;
-  std::unique_ptr<UndoLog> undo;
-  std::unique_ptr<RedoLog> redo;
+  std::unique_ptr<CommitProtocol> protocol;  // of the log's protocol (pmem: undo, file: redo)
 
   ~OpenedFile() {
-    undo.reset();
-    redo.reset();
+    protocol.reset();
     backend.reset();
     close_log_file(&log_file);
     if (data_fd >= 0) ::close(data_fd);
@@ -101,15 +99,7 @@ int make_backend(OpenedFile *f, bool pmem, uint64_t map_bytes) {
 }
 
 void make_log_object(OpenedFile *f) {
-  const LogFile &lf = f->log_file;
-  f->undo.reset();
-  f->redo.reset();
-  if (lf.protocol() == LogProtocol::undo)
-    f->undo = std::make_unique<UndoLog>(f->backend.get(), lf.fixed.salt, lf.dynamic.generation,
-                                        lf.capacity());
-  else
-    f->redo = std::make_unique<RedoLog>(f->backend.get(), lf.fixed.salt, lf.dynamic.generation,
-                                        lf.capacity(), lf.dynamic.committed_size);
+  f->protocol = make_commit_protocol(f->backend.get(), f->log_file);
 }
 
 enum class LogOpenMode {
@@ -119,8 +109,7 @@ enum class LogOpenMode {
 
 // Cleans up F's log objects and backend (the log file itself stays open).
 void drop_log_objects(OpenedFile *f) {
-  f->undo.reset();
-  f->redo.reset();
+  f->protocol.reset();
   f->backend.reset();
 }
 
@@ -218,13 +207,7 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool ma
   RecoveryReport *rep = report != nullptr ? report : &local;
   const LogDynamicHeader &dyn = f->log_file.dynamic;
   uint64_t size_word = current_size_word(dyn);
-  // Version 3 publishes the live word after its entries are durable: an invalid entry it
-  // covers is damage. Older logs could hold a torn entry there after a crash.
-  bool torn_is_damage = !f->log_file.legacy && !f->log_file.old_format();
-  int rc = f->undo ? recover_entries(f->backend.get(), f->undo.get(), f->log_file.live(), size,
-                                     size_word, torn_is_damage, rep)
-                   : recover_redo(f->backend.get(), f->redo.get(), f->log_file.fixed.salt, size,
-                                  size_word, rep);
+  int rc = f->protocol->recover(f->log_file, size, size_word, rep);
   if (rc != 0) return rc;
   if (rep->size_before != 0) {  // cut back to the committed size
     if (fstat(f->data_fd, &f->st) != 0) return fail_errno("fstat(%s)", path);
@@ -313,8 +296,7 @@ int Region::open(const char *path, unsigned flags, Region **out, uint64_t map_le
   r->log_file_ = f.log_file;
   f.log_file.fd = -1;
   r->backend_ = std::move(f.backend);
-  r->undo_ = std::move(f.undo);
-  r->redo_ = std::move(f.redo);
+  r->protocol_ = std::move(f.protocol);
   if (int rc = r->adopt_committed_size()) {
     window::release(slot, r->slot_len_);
     r->base_ = nullptr;
@@ -345,15 +327,14 @@ int Region::adopt_committed_size() {
   LogDynamicHeader dyn;
   if (int rc = backend_->read(Medium::log, kLogGenerationOffset, &dyn, sizeof dyn)) return rc;
   if (current_size_word(dyn) == encode_size(data_size_)) return 0;
-  return undo_ ? undo_->lower_committed_size(data_size_) : redo_->lower_committed_size(data_size_);
+  return protocol_->lower_committed_size(data_size_);
 }
 
 Region::~Region() {
   working_set_.forget_all();
   if (base_ != nullptr) window::release(reinterpret_cast<uintptr_t>(base_), slot_len_);
   if (slot_line_ != nullptr) munmap(slot_line_, slot_line_cap_ * sizeof(uint64_t));
-  undo_.reset();
-  redo_.reset();
+  protocol_.reset();
   backend_.reset();
   close_log_file(&log_file_);
   if (data_fd_ >= 0) ::close(data_fd_);
@@ -381,12 +362,11 @@ void Region::log_line_inside_gate(uint64_t line) {
   bool listed = false;
   if (slot < slot_line_cap_) {
     slot_line_[slot] = line;
-    // Undo: log the committed bytes now; the working copy's line is still clean, i.e. holds
-    // them. Redo logs the new bytes at commit, so the slot is just the dirty-list entry.
-    listed = undo_ == nullptr || undo_->append(slot, line * kLineSize, base_ + line * kLineSize) == 0;
+    listed = protocol_->record_first_write(slot, line, base_ + line * kLineSize);
   }
   if (listed) {
-    if (undo_ != nullptr) stats_.logged_at_store.fetch_add(1, std::memory_order_relaxed);
+    if (protocol_->records_at_first_write())
+      stats_.logged_at_store.fetch_add(1, std::memory_order_relaxed);
   } else {
     // Log full (or the staging write failed): the data file still holds the committed bytes,
     // so the line is logged from there at commit. The store path never fails.
@@ -443,12 +423,12 @@ int Region::check_not_truncated() {
   uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size >= data_size_) return 0;
   uint64_t mapped = data_size_;
-  if (redo_ && redo_->tail() != 0) {  // its groups name bytes past the new end
-    if (int rc = redo_->checkpoint(size)) return fail_poisoned(rc);
-    ++stats_.checkpoints;
+  if (protocol_->has_unsettled_commits()) {  // its groups name bytes past the new end
+    bool checkpointed = false;
+    if (int rc = protocol_->settle(size, &checkpointed)) return fail_poisoned(rc);
+    if (checkpointed) ++stats_.checkpoints;
   } else {
-    int rc = undo_ ? undo_->lower_committed_size(size) : redo_->lower_committed_size(size);
-    if (rc != 0) return fail_poisoned(rc);
+    if (int rc = protocol_->lower_committed_size(size)) return fail_poisoned(rc);
   }
   data_size_ = committed_size_ = size;
   return fail(FAMS_ERANGE, "%s was truncated to %llu bytes behind famsync's back (it was %llu); "
@@ -463,30 +443,17 @@ int Region::fail_poisoned(int rc) {
   return rc;
 }
 
-// Logs the overflow lines into slots [FIRST_SLOT, ...) from the data file's committed bytes.
-int Region::log_overflow_lines(uint64_t first_slot) {
-  uint64_t need = first_slot + overflow_.size();
-  if (need > undo_->capacity()) {
-    if (int rc = undo_->grow(need)) return rc;  // ENOSPC here loses nothing: not yet published
-    ++stats_.log_grows;
-    uint64_t new_cap = undo_->capacity();
-    void *p = mremap(slot_line_, slot_line_cap_ * sizeof(uint64_t), new_cap * sizeof(uint64_t),
-                     MREMAP_MAYMOVE);
-    if (p == MAP_FAILED) return fail_errno("growing the slot table");
-    slot_line_ = static_cast<uint64_t *>(p);
-    slot_line_cap_ = new_cap;
-  }
-  uint64_t slot = first_slot;
-  for (uint64_t line : overflow_) {
-    uint8_t old[kLineSize];
-    if (int rc = backend_->read(Medium::data, line * kLineSize, old, sizeof old)) return rc;
-    if (int rc = undo_->append_at_commit(slot, line * kLineSize, old)) return rc;
-    slot_line_[slot++] = line;
-  }
-  stats_.logged_at_commit += overflow_.size();
-  stats_.log_bytes_at_commit += overflow_.size() * kLogEntrySize;
+int Region::grow_slot_table(uint64_t capacity) {
+  if (capacity <= slot_line_cap_) return 0;
+  void *p = mremap(slot_line_, slot_line_cap_ * sizeof(uint64_t), capacity * sizeof(uint64_t),
+                   MREMAP_MAYMOVE);
+  if (p == MAP_FAILED) return fail_errno("growing the slot table");
+  slot_line_ = static_cast<uint64_t *>(p);
+  slot_line_cap_ = capacity;
   return 0;
 }
+
+void Region::set_slot_line(uint64_t slot, uint64_t line) { slot_line_[slot] = line; }
 
 void Region::dirty_lines_sorted(uint64_t logged, std::vector<uint64_t> *lines) {
   lines->clear();
@@ -596,11 +563,13 @@ int Region::recheck_watched_lines(uint64_t listed, uint64_t *late_out) {
   *late_out = 0;
   if (late_watch_.empty()) return 0;
   uint64_t late = 0;
-  std::vector<std::pair<uint64_t, const char *>> logged;  // (line, committed bytes), undo only
+  // (line, committed bytes): lines recorded at first write this epoch, whose record may hold a
+  // late store as "old" bytes (undo)
+  std::vector<std::pair<uint64_t, const char *>> logged;
   uint64_t end_line = std::min(map_len_, data_size_ + kLineSize - 1) / kLineSize;
   late_watch_.visit(os::now_ns(), end_line, [&](uint64_t line, const char *committed) {
     if (dirty_.is_logged(line)) {
-      if (undo_) logged.emplace_back(line, committed);
+      if (protocol_->records_at_first_write()) logged.emplace_back(line, committed);
     } else if (memcmp(base_ + line * kLineSize, committed, kLineSize) != 0) {
       dirty_.try_claim(line);
       overflow_.push_back(line);
@@ -616,12 +585,9 @@ int Region::recheck_watched_lines(uint64_t listed, uint64_t *late_out) {
       auto it = std::lower_bound(logged.begin(), logged.end(),
                                  std::make_pair(line, static_cast<const char *>(nullptr)));
       if (it == logged.end() || it->first != line) continue;
-      LogEntry entry;
-      if (undo_->read(slot, &entry) != 0 || memcmp(entry.bytes, it->second, kLineSize) != 0) {
-        // Rewritten before publish(), which flushes it with the others.
-        if (int rc = undo_->append(slot, line * kLineSize, it->second)) return rc;
-        ++late;
-      }
+      bool rewritten = false;
+      if (int rc = protocol_->correct_first_write(slot, line, it->second, &rewritten)) return rc;
+      if (rewritten) ++late;
     }
   }
   stats_.racing_lines += late;
@@ -692,10 +658,11 @@ int Region::commit() {
   // (no write can slip between the snapshot and the next epoch).
   if (page_protect_) reprotect_lines(lines);
   LineImages images = commit_images(lines);
-  int rc = undo_ ? commit_undo(listed, images) : commit_redo(images);
-  if (rc != 0) {
+  EpochToCommit epoch{&images, listed, &overflow_, data_size_, committed_size_};
+  bool poisonous = false;
+  if (int rc = protocol_->commit(epoch, this, &stats_, &poisonous)) {
     restore_line_state(lines);
-    return rc;
+    return poisonous ? fail_poisoned(rc) : rc;
   }
   note_pending_pages(lines);
   committed_size_ = data_size_;
@@ -729,56 +696,6 @@ int Region::reserve_write_back(const LineImages &images) {
     }
     i = j;
   }
-  return 0;
-}
-
-// Undo protocol (pmem): publish old bytes, write back, retire. Three ordering points.
-// IMAGES: the epoch's sorted dirty lines (slots [0, LOGGED) and the overflow list).
-int Region::commit_undo(uint64_t logged, const LineImages &images) {
-  // 1. Lines not logged at store time are logged now, from the still-untouched data file.
-  if (!overflow_.empty()) {
-    if (int rc = log_overflow_lines(logged)) return rc;  // nothing published: not poisoned
-  }
-  uint64_t live = logged + overflow_.size();
-  // Storage for the write-back first (a hole's page on a full file system would be a SIGBUS in
-  // the write-back); an error here loses nothing: nothing is published.
-  if (int rc = reserve_write_back(images)) return rc;
-  crash_point("commit-before-publish");
-  // 2. The log side: entries durable, then the live word and the next generation's size (drains
-  //    #1 and #2).
-  if (int rc = undo_->publish(live, logged, data_size_)) return fail_poisoned(rc);
-  crash_point("commit-after-publish");
-  // 3. Write back dirty lines, coalesced into runs, and make them durable (#2).
-  if (int rc = write_back(images)) return fail_poisoned(rc);
-  if (int rc = backend_->persist(Medium::data)) return fail_poisoned(rc);
-  crash_point("commit-after-writeback");
-  // 4. Retire the log: generation + 1, durable (#3): the commit point. The new size slot and the
-  //    written-back data stand from now on.
-  if (int rc = undo_->retire()) return fail_poisoned(rc);
-  crash_point("commit-after-retire");
-  return 0;
-}
-
-// Redo protocol (file): new bytes durable in the log (one fdatasync: the commit point), then
-// written to the data file without a sync; a checkpoint syncs it later.
-int Region::commit_redo(const LineImages &images) {
-  const std::vector<uint64_t> &lines = *images.lines;
-  if (lines.empty()) {  // only the size changed: a checkpoint records it (rare; 2-3 syncs)
-    if (int rc = redo_->checkpoint(data_size_)) return fail_poisoned(rc);
-    ++stats_.checkpoints;
-    return 0;
-  }
-  uint64_t generation = redo_->generation(), capacity = redo_->capacity();
-  bool poisonous = false;
-  int rc = redo_->make_room(lines.size(), committed_size_, &poisonous);
-  if (redo_->generation() != generation) ++stats_.checkpoints;
-  if (redo_->capacity() != capacity) ++stats_.log_grows;
-  if (rc != 0) return poisonous ? fail_poisoned(rc) : rc;  // growing failed: nothing durable yet
-  if (int rc2 = redo_->append_group(images, data_size_)) return fail_poisoned(rc2);
-  stats_.log_bytes_at_commit += lines.size() * kLogEntrySize;
-  crash_point("commit-after-publish");
-  if (int rc = write_back(images)) return fail_poisoned(rc);
-  crash_point("commit-after-writeback");
   return 0;
 }
 
@@ -880,10 +797,13 @@ int Region::close(Region *region, bool commit_first) {
     rc = region->commit();
     // Redo: leave the data file complete and durable and the log empty, so a cleanly closed
     // file needs no log at all.
-    if (rc == 0 && region->redo_ && region->redo_->tail() != 0) {
+    if (rc == 0 && region->protocol_->has_unsettled_commits()) {
       std::lock_guard lock(region->mutex_);
-      if (int c = region->redo_->checkpoint(region->committed_size_)) rc = region->fail_poisoned(c);
-      else ++region->stats_.checkpoints;
+      bool checkpointed = false;
+      if (int c = region->protocol_->settle(region->committed_size_, &checkpointed))
+        rc = region->fail_poisoned(c);
+      else if (checkpointed)
+        ++region->stats_.checkpoints;
     }
   }
   if (rc == 0) rc = region->release_committed_size();
@@ -904,14 +824,12 @@ int Region::close(Region *region, bool commit_first) {
 int Region::release_committed_size() {
   std::lock_guard lock(mutex_);
   if (disowned_ || poisoned_ || data_size_ != committed_size_) return 0;
-  if (redo_ && redo_->tail() != 0) return 0;  // closed without committing: groups still pending
+  if (protocol_->has_unsettled_commits()) return 0;  // closed without committing: groups pending
   // The file is exactly its committed state and durable: it needs no log. Clear the size record
   // first, so that a log that survives (its removal failed, or was lost in a power failure)
   // holds nothing recovery would apply, then remove it.
-  int rc = undo_ ? undo_->clear_committed_size() : redo_->clear_committed_size();
-  if (rc != 0) return fail_poisoned(rc);
-  undo_.reset();
-  redo_.reset();
+  if (int rc = protocol_->clear_committed_size()) return fail_poisoned(rc);
+  protocol_.reset();
   backend_.reset();
   // A failed removal loses nothing: the clean log is collected by the next map in its directory
   // or `famsync gc`.
@@ -947,19 +865,17 @@ int Region::resize_file(uint64_t new_size) {
   }
   std::lock_guard lock(mutex_);
   if (poisoned_) return fail(FAMS_EPOISONED, "%s: poisoned mapping", path_.c_str());
-  if (shrinking && redo_ && redo_->tail() != 0) {  // no group may name lines past the new end
-    if (int rc = redo_->checkpoint(committed_size_)) return fail_poisoned(rc);
-    ++stats_.checkpoints;
-  }
-  if (shrinking && undo_) {
-    // Make the last retire's lazy live_count = 0 durable: entries of this generation left by a
-    // rollback must not become live past the new end (recovery would refuse them).
-    if (int rc = backend_->persist(Medium::log)) return fail_poisoned(rc);
+  if (shrinking) {
+    // No log record may name lines past the new end: redo checkpoints its groups; undo makes the
+    // last retire's lazy live-word reset durable (entries of this generation left by a rollback
+    // must not become live past the new end: recovery would refuse them).
+    bool checkpointed = false;
+    if (int rc = protocol_->settle(committed_size_, &checkpointed)) return fail_poisoned(rc);
+    if (checkpointed) ++stats_.checkpoints;
   }
   if (int rc = change_size_locked(new_size)) return rc;
   if (new_size < committed_size_) {  // a shrink is committed at once: the bytes are gone
-    int rc = undo_ ? undo_->lower_committed_size(new_size) : redo_->lower_committed_size(new_size);
-    if (rc != 0) return fail_poisoned(rc);
+    if (int rc = protocol_->lower_committed_size(new_size)) return fail_poisoned(rc);
     committed_size_ = new_size;
   }
   return 0;

@@ -1,4 +1,5 @@
-// region.hpp — one tracked mapping: DRAM working copy + data file + undo log + dirty state.
+// region.hpp — one tracked mapping: DRAM working copy + data file + log (through its commit
+// protocol) + dirty state.
 //
 // Invariants:
 //  - A line of the working copy that is clean (DirtyMap) holds exactly the file's committed bytes.
@@ -17,15 +18,14 @@
 #pragma once
 
 #include "backend.hpp"
+#include "commit_protocol.hpp"
 #include "dirty_map.hpp"
 #include "epoch_gate.hpp"
 #include "late_store_watch.hpp"
 #include "line_images.hpp"
 #include "log_file.hpp"
 #include "recovery.hpp"
-#include "redo_log.hpp"
 #include "stats.hpp"
-#include "undo_log.hpp"
 #include "working_set.hpp"
 
 #include <atomic>
@@ -38,7 +38,7 @@
 
 namespace famsync {
 
-class Region {
+class Region final : private CommitHost {
  public:
   // Opens PATH (recovering it first) and maps its working copy. FLAGS: FAMS_MAP_*.
   // MAP_LENGTH 0 maps the whole (non-empty) file; otherwise exactly MAP_LENGTH bytes (rounded up
@@ -130,12 +130,12 @@ class Region {
   Region() = default;
 
   void log_line(uint64_t line);  // the store path's slow path (NOINLINE: keeps note_write small)
-  int log_overflow_lines(uint64_t first_slot);
   void log_line_inside_gate(uint64_t line);
-  int commit_undo(uint64_t logged, const LineImages &images);
-  int commit_redo(const LineImages &images);
-  int write_back(const LineImages &images);
-  int reserve_write_back(const LineImages &images);
+  // CommitHost: what the commit protocol reaches the region through.
+  int write_back(const LineImages &images) override;
+  int reserve_write_back(const LineImages &images) override;
+  int grow_slot_table(uint64_t capacity) override;
+  void set_slot_line(uint64_t slot, uint64_t line) override;
   void clear_line_state(const std::vector<uint64_t> &lines);
   void restore_line_state(const std::vector<uint64_t> &lines);
   void start_next_epoch();
@@ -161,8 +161,7 @@ class Region {
   int data_fd_ = -1;
   LogFile log_file_;
   std::unique_ptr<Backend> backend_;
-  std::unique_ptr<UndoLog> undo_;  // pmem backend: undo protocol
-  std::unique_ptr<RedoLog> redo_;  // file backend: redo protocol
+  std::unique_ptr<CommitProtocol> protocol_;  // undo (pmem backend) or redo (file backend)
   char *base_ = nullptr;   // working copy, inside the window
   uint64_t map_len_ = 0;   // bytes mapped (page multiple; may exceed the file)
   uint64_t slot_len_ = 0;  // bytes of window slot reserved for it (>= map_len_)

@@ -1,0 +1,86 @@
+// redo_protocol.cpp — the redo commit protocol (file backend) behind CommitProtocol: a commit's
+// new bytes go to the log as one group (one fdatasync: the commit point), then to the data file
+// without a sync; a checkpoint syncs the data file and retires the groups (DESIGN.md §4.2).
+// Invariant: every commit since the last checkpoint is a complete group in the log.
+#include "commit_protocol.hpp"
+
+#include "crash_point.hpp"
+#include "log_file.hpp"
+#include "redo_log.hpp"
+
+namespace famsync {
+namespace {
+
+class RedoProtocol final : public CommitProtocol {
+ public:
+  RedoProtocol(Backend *backend, const LogFile &lf)
+      : backend_(backend), salt_(lf.fixed.salt),
+        log_(backend, lf.fixed.salt, lf.dynamic.generation, lf.capacity(),
+             lf.dynamic.committed_size) {}
+
+  LogProtocol kind() const override { return LogProtocol::redo; }
+  uint64_t capacity() const override { return log_.capacity(); }
+
+  // The slot is only the dirty-list entry: the new bytes are logged at commit.
+  bool record_first_write(uint64_t, uint64_t, const char *) override { return true; }
+  bool records_at_first_write() const override { return false; }
+  int correct_first_write(uint64_t, uint64_t, const char *, bool *rewritten) override {
+    *rewritten = false;  // nothing was recorded
+    return 0;
+  }
+
+  int commit(const EpochToCommit &epoch, CommitHost *host, Stats *stats,
+             bool *poisonous) override {
+    *poisonous = false;
+    const std::vector<uint64_t> &lines = *epoch.images->lines;
+    if (lines.empty()) {  // only the size changed: a checkpoint records it (rare; 2-3 syncs)
+      *poisonous = true;
+      if (int rc = log_.checkpoint(epoch.new_size)) return rc;
+      ++stats->checkpoints;
+      *poisonous = false;
+      return 0;
+    }
+    uint64_t generation = log_.generation(), capacity = log_.capacity();
+    int rc = log_.make_room(lines.size(), epoch.committed_size, poisonous);
+    if (log_.generation() != generation) ++stats->checkpoints;
+    if (log_.capacity() != capacity) ++stats->log_grows;
+    if (rc != 0) return rc;  // *POISONOUS false: growing failed, nothing durable yet
+    *poisonous = true;
+    if (int rc2 = log_.append_group(*epoch.images, epoch.new_size)) return rc2;
+    stats->log_bytes_at_commit += lines.size() * kLogEntrySize;
+    crash_point("commit-after-publish");
+    if (int rc2 = host->write_back(*epoch.images)) return rc2;
+    crash_point("commit-after-writeback");
+    *poisonous = false;
+    return 0;
+  }
+
+  int lower_committed_size(uint64_t size) override { return log_.lower_committed_size(size); }
+  int clear_committed_size() override { return log_.clear_committed_size(); }
+  bool has_unsettled_commits() const override { return log_.tail() != 0; }
+  int settle(uint64_t committed_size, bool *checkpointed) override {
+    *checkpointed = false;
+    if (log_.tail() == 0) return 0;
+    if (int rc = log_.checkpoint(committed_size)) return rc;
+    *checkpointed = true;
+    return 0;
+  }
+
+  int recover(const LogFile &, uint64_t data_size, uint64_t size_word,
+              RecoveryReport *report) override {
+    return recover_redo(backend_, &log_, salt_, data_size, size_word, report);
+  }
+
+ private:
+  Backend *backend_;
+  uint64_t salt_;
+  RedoLog log_;
+};
+
+}  // namespace
+
+std::unique_ptr<CommitProtocol> make_redo_protocol(Backend *backend, const LogFile &lf) {
+  return std::make_unique<RedoProtocol>(backend, lf);
+}
+
+}  // namespace famsync
