@@ -23,6 +23,7 @@
 #include "epoch_gate.hpp"
 #include "late_store_watch.hpp"
 #include "line_images.hpp"
+#include "lines.hpp"
 #include "log_file.hpp"
 #include "recovery.hpp"
 #include "stats.hpp"
@@ -82,7 +83,7 @@ class Region final : private CommitHost {
     uintptr_t lo = addr < base ? base : addr;
     uintptr_t hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;
     if (lo >= hi) return;
-    for (uint64_t line = (lo - base) >> 6, last = (hi - 1 - base) >> 6; line <= last; ++line)
+    for (uint64_t line = line_of(lo - base), last = line_of(hi - 1 - base); line <= last; ++line)
       if (!dirty_.is_logged(line)) [[unlikely]] log_line(line);
   }
   // [addr, addr+len) HAS been written by code that could not announce it first.

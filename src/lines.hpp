@@ -1,0 +1,35 @@
+// lines.hpp — the one place for line and page arithmetic: famsync tracks 64-byte lines inside
+// pages of the system's page size.
+// Invariant: every line/page round-up and conversion in the engine goes through these helpers
+// (no literal `>> 6`, `/ 64` or 4096 elsewhere).
+#pragma once
+
+#include "log_format.hpp"  // kLineSize: the line is also the log's unit
+
+#include <cstdint>
+#include <unistd.h>
+
+namespace famsync {
+
+// The system's page size (sysconf; 4096 on x86-64).
+inline uint64_t page_size() {
+  static const uint64_t size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  return size;
+}
+
+// X rounded up to a multiple of ALIGN (a power of two, or any positive value).
+inline constexpr uint64_t round_up(uint64_t x, uint64_t align) {
+  return (x + align - 1) / align * align;
+}
+inline uint64_t page_round_up(uint64_t bytes) { return round_up(bytes, page_size()); }
+
+// The line holding byte offset OFF, and the number of lines that cover BYTES bytes.
+inline constexpr uint64_t line_of(uint64_t off) { return off / kLineSize; }
+inline constexpr uint64_t lines_covering(uint64_t bytes) {
+  return (bytes + kLineSize - 1) / kLineSize;
+}
+inline constexpr uint64_t line_offset(uint64_t line) { return line * kLineSize; }
+// The page (of page_size()) holding LINE.
+inline uint64_t page_of_line(uint64_t line) { return line_offset(line) / page_size(); }
+
+}  // namespace famsync

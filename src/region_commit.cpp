@@ -1,0 +1,206 @@
+// region_commit.cpp — committing and rolling back a region's epoch (region.hpp). The protocol
+// steps live behind CommitProtocol (undo_protocol.cpp, redo_protocol.cpp; DESIGN.md §4); this file
+// collects the epoch, writes the data file for the protocol and starts the next epoch.
+// Invariant: a failed commit leaves every line listed (or poisons the region once its log was
+// durable); a successful one leaves every committed line clean and equal to the file.
+#include "region.hpp"
+
+#include "crash_point.hpp"
+#include "error.hpp"
+#include "lines.hpp"
+#include "options.hpp"
+#include "os.hpp"
+
+#include <sys/single_threaded.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace famsync {
+
+// The pages the epoch's (sorted) dirty LINES are on: if they alone exceed the working-set budget,
+// say so once (they cannot be given back before this commit), and keep the peak for stats.
+void Region::note_pending_pages(const std::vector<uint64_t> &lines) {
+  uint64_t pages = 0, last = UINT64_MAX;
+  for (uint64_t line : lines) {
+    uint64_t page = line * kLineSize / page_size();
+    if (page != last) ++pages, last = page;
+  }
+  stats_.pending_pages_peak = std::max(stats_.pending_pages_peak, pages);
+  WorkingSet::note_pending_pages(pages, path_.c_str());
+}
+
+int Region::fail_poisoned(int rc) {
+  poisoned_ = true;
+  return rc;
+}
+
+// Writes the dirty lines of IMAGES (sorted) to the data file, coalesced into runs and clipped
+// at the end of the file.
+int Region::write_back(const LineImages &images) {
+  const std::vector<uint64_t> &lines = *images.lines;
+  size_t i = 0, half = lines.size() / 2;
+  bool crashed_mid = false;
+  while (i < lines.size()) {
+    size_t j = i + 1;
+    while (j < lines.size() && lines[j] == lines[j - 1] + 1) ++j;
+    uint64_t off = lines[i] * kLineSize;
+    uint64_t end = std::min<uint64_t>((lines[j - 1] + 1) * kLineSize, data_size_);
+    if (off < end) {
+      if (int rc = backend_->write(Medium::data, off, images.bytes(i), end - off)) return rc;
+      stats_.writeback_bytes += end - off;
+      ++stats_.writeback_runs;
+    }
+    if (!crashed_mid && j > half) {
+      crashed_mid = true;
+      crash_point("commit-mid-writeback");
+    }
+    i = j;
+  }
+  return 0;
+}
+
+int Region::commit() {
+  std::lock_guard lock(mutex_);
+  if (disowned_) return fail(FAMS_ENOTTRACKED, "%s: region inherited across fork()", path_.c_str());
+  if (poisoned_)
+    return fail(FAMS_EPOISONED, "%s: an earlier persistence error poisoned this mapping; unmap "
+                "and map again to recover the last committed state", path_.c_str());
+  if (rollback_failed_)
+    return fail(FAMS_EPOISONED, "%s: the last rollback failed part-way, so the working copy "
+                "mixes committed and abandoned bytes; nothing is committed until a rollback "
+                "succeeds (or unmap and map again)", path_.c_str());
+  if (options().verify != Options::Verify::off) {
+    if (int rc = verify_untracked_writes()) return rc;
+  }
+  // A log that was deleted or replaced behind our back protects nothing (recovery would never
+  // find it), and its lock no longer keeps other processes out: stop before writing anything.
+  if (int rc = check_not_truncated()) return rc;
+  if (log_file_detached(log_file_))
+    return fail_poisoned(fail(FAMS_EPOISONED, "%s: its log %s was deleted or replaced while the "
+                              "file was mapped; nothing was written (the file keeps its last "
+                              "committed state). Unmap it and map it again", path_.c_str(),
+                              log_file_.path.c_str()));
+  // From here until the next epoch is ready, first writes wait (epoch_gate.hpp).
+  GateClosed gate(&gate_);
+  uint64_t listed = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);
+  uint64_t late = 0;
+  if (int rc = recheck_watched_lines(listed, &late)) return rc;
+  if (listed == 0 && overflow_.empty() && data_size_ == committed_size_) {
+    ++stats_.empty_commits;
+    return 0;
+  }
+  uint64_t t0 = os::now_ns();
+  std::vector<uint64_t> &lines = scratch_lines_;  // reused: no allocation per commit
+  dirty_lines_sorted(listed, &lines);
+  clear_line_state(lines);
+  // Lines wholly past the end of the file are not file bytes (written past EOF, or cut off by a
+  // truncation, whose pages the kernel dropped): nothing to write, and nothing to read.
+  uint64_t end_line = lines_covering(data_size_);
+  while (!lines.empty() && lines.back() >= end_line) lines.pop_back();
+  // Preload mode: the pages go read-only now, so every later write faults and waits at the gate
+  // (no write can slip between the snapshot and the next epoch).
+  if (page_protect_) reprotect_lines(lines);
+  LineImages images = commit_images(lines);
+  EpochToCommit epoch{&images, listed, &overflow_, data_size_, committed_size_};
+  bool poisonous = false;
+  if (int rc = protocol_->commit(epoch, this, &stats_, &poisonous)) {
+    restore_line_state(lines);
+    return poisonous ? fail_poisoned(rc) : rc;
+  }
+  note_pending_pages(lines);
+  committed_size_ = data_size_;
+  // A new epoch begins.
+  start_next_epoch();
+  uint64_t relisted = relist_lines_written_meanwhile(images);
+  late_watch_.remember(images, os::now_ns());
+  if (commit_image_.capacity() > (1u << 20)) std::vector<char>().swap(commit_image_);
+  // Every page is clean now (unless a racing write was relisted): over the budget, the oldest go
+  // back to the page cache.
+  working_set_.after_clean(base_, map_len_, lines, /*may_give_back=*/relisted == 0);
+  ++stats_.commits;
+  stats_.dirty_lines += lines.size();
+  if (lines.capacity() > 4096) std::vector<uint64_t>().swap(lines);  // don't pin a burst
+  stats_.latency.add(os::now_ns() - t0);
+  return 0;
+}
+
+int Region::reserve_write_back(const LineImages &images) {
+  const std::vector<uint64_t> &lines = *images.lines;
+  for (size_t i = 0; i < lines.size();) {
+    size_t j = i + 1;
+    while (j < lines.size() && lines[j] == lines[j - 1] + 1) ++j;
+    uint64_t off = lines[i] * kLineSize;
+    uint64_t end = std::min<uint64_t>((lines[j - 1] + 1) * kLineSize, data_size_);
+    if (off < end) {
+      if (int rc = backend_->reserve_data(off, end - off)) {
+        std::string why = last_error_message();
+        return fail(rc, "%s: %s", path_.c_str(), why.c_str());
+      }
+    }
+    i = j;
+  }
+  return 0;
+}
+
+int Region::rollback() {
+  std::lock_guard lock(mutex_);
+  if (disowned_) return fail(FAMS_ENOTTRACKED, "%s: region inherited across fork()", path_.c_str());
+  if (poisoned_)
+    return fail(FAMS_EPOISONED, "%s: poisoned mapping; unmap and map again to roll back",
+                path_.c_str());
+  {
+    GateClosed gate(&gate_);  // first writes wait until the next epoch is ready
+    uint64_t listed = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);
+    std::vector<uint64_t> lines;
+    dirty_lines_sorted(listed, &lines);
+    clear_line_state(lines);
+    // The data file holds the committed bytes of every dirty line: copy them back, run by run.
+    // A run that cannot be read leaves new bytes among restored ones: that working copy must
+    // never be committed (the C++ destructor unmaps after a rollback, and unmap commits), so
+    // commits are refused until a rollback succeeds. The dirty state is kept whole, so a retry
+    // restores every line; the other runs are restored now, so the program reads as little of
+    // the abandoned state as possible.
+    int read_rc = 0;
+    uint64_t failed_off = 0;
+    char read_msg[512] = "";
+    for (size_t i = 0; i < lines.size();) {
+      size_t j = i + 1;
+      while (j < lines.size() && lines[j] == lines[j - 1] + 1) ++j;
+      uint64_t off = lines[i] * kLineSize, len = (lines[j - 1] + 1) * kLineSize - off;
+      if (int rc = backend_->read(Medium::data, off, base_ + off, len); rc != 0 && read_rc == 0) {
+        read_rc = rc;
+        failed_off = off;
+        snprintf(read_msg, sizeof read_msg, "%s", last_error_message());
+      }
+      i = j;
+    }
+    if (read_rc != 0) {
+      restore_line_state(lines);
+      rollback_failed_ = true;
+      return fail(read_rc, "%s: rollback could not read the committed bytes at %llu back (%s); "
+                  "nothing is committed until a rollback succeeds (retry it, or unmap and map "
+                  "again to get the last committed state)", path_.c_str(),
+                  (unsigned long long)failed_off, read_msg);
+    }
+    rollback_failed_ = false;
+    if (page_protect_) reprotect_lines(lines);
+    start_next_epoch();
+    uint64_t relisted = relist_lines_written_during_rollback(lines);
+    working_set_.after_clean(base_, map_len_, lines, /*may_give_back=*/relisted == 0);
+  }
+  // The size is part of the committed state: undo a growth (a shrink is durable at once and
+  // cannot be undone; its bytes are gone).
+  if (data_size_ > committed_size_) {
+    if (int rc = change_size_locked(committed_size_)) return rc;
+  }
+  ++stats_.rollbacks;
+  return 0;
+}
+
+}  // namespace famsync

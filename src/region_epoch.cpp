@@ -1,0 +1,151 @@
+// region_epoch.cpp — a region's epoch: the store path's slow path (first write to a line), the
+// dirty list (slot table + overflow list) and starting the next epoch (region.hpp).
+// Invariant: every line written since the last commit is listed exactly once, in the slot table
+// below next_slot_ or in the overflow list; the slow path runs only inside the epoch gate.
+#include "region.hpp"
+
+#include "crash_point.hpp"
+#include "error.hpp"
+#include "lines.hpp"
+#include "options.hpp"
+#include "os.hpp"
+
+#include <sys/single_threaded.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace famsync {
+
+// Slow path of note_write: the first write to LINE in this epoch.
+[[gnu::noinline]] void Region::log_line(uint64_t line) {
+  gate_.enter();  // waits while a commit is starting the next epoch (epoch_gate.hpp)
+  log_line_inside_gate(line);
+  gate_.leave();
+}
+
+void Region::log_line_inside_gate(uint64_t line) {
+  if (!dirty_.try_claim(line)) {  // another thread is logging it: wait until it is safe
+    dirty_.wait_logged(line);
+    return;
+  }
+  // Take a slot only while there is one: next_slot_ never passes the capacity, so every slot
+  // below it was handed out in this epoch (a plain fetch_add could pass it, and a commit retried
+  // after the log grew would then count slots that nobody wrote).
+  uint64_t slot = next_slot_.load(std::memory_order_relaxed);
+  while (slot < slot_line_cap_ &&
+         !next_slot_.compare_exchange_weak(slot, slot + 1, std::memory_order_relaxed)) {
+  }
+  bool listed = false;
+  if (slot < slot_line_cap_) {
+    slot_line_[slot] = line;
+    listed = protocol_->record_first_write(slot, line, base_ + line * kLineSize);
+  }
+  if (listed) {
+    if (protocol_->records_at_first_write())
+      stats_.logged_at_store.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    // Log full (or the staging write failed): the data file still holds the committed bytes,
+    // so the line is logged from there at commit. The store path never fails.
+    if (slot < slot_line_cap_) slot_line_[slot] = UINT64_MAX;  // hole: skipped at commit
+    std::lock_guard lock(overflow_mutex_);
+    overflow_.push_back(line);
+  }
+  dirty_.set_logged(line);
+}
+
+void Region::note_written(uintptr_t addr, size_t len) {
+  uintptr_t base = reinterpret_cast<uintptr_t>(base_);
+  uintptr_t lo = addr < base ? base : addr;
+  uintptr_t hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;
+  if (lo >= hi) return;
+  gate_.enter();
+  for (uint64_t line = line_of(lo - base), last = line_of(hi - 1 - base); line <= last; ++line) {
+    if (dirty_.is_logged(line)) continue;
+    if (!dirty_.try_claim(line)) {
+      dirty_.wait_logged(line);
+      continue;
+    }
+    {  // the working copy already holds new bytes: log from the data file at commit
+      std::lock_guard lock(overflow_mutex_);
+      overflow_.push_back(line);
+    }
+    dirty_.set_logged(line);
+  }
+  gate_.leave();
+}
+
+int Region::grow_slot_table(uint64_t capacity) {
+  if (capacity <= slot_line_cap_) return 0;
+  void *p = mremap(slot_line_, slot_line_cap_ * sizeof(uint64_t), capacity * sizeof(uint64_t),
+                   MREMAP_MAYMOVE);
+  if (p == MAP_FAILED) return fail_errno("growing the slot table");
+  slot_line_ = static_cast<uint64_t *>(p);
+  slot_line_cap_ = capacity;
+  return 0;
+}
+
+void Region::set_slot_line(uint64_t slot, uint64_t line) { slot_line_[slot] = line; }
+
+void Region::dirty_lines_sorted(uint64_t logged, std::vector<uint64_t> *lines) {
+  lines->clear();
+  lines->reserve(logged + overflow_.size());
+  for (uint64_t s = 0; s < logged; ++s)
+    if (slot_line_[s] != UINT64_MAX) lines->push_back(slot_line_[s]);
+  lines->insert(lines->end(), overflow_.begin(), overflow_.end());
+  // First-write order is often address order already (sequential writers, one-line commits).
+  if (!std::is_sorted(lines->begin(), lines->end())) std::sort(lines->begin(), lines->end());
+}
+
+// The (sorted) LINES now belong to the commit or rollback in progress (gate closed): their dirty
+// state is cleared first, so a store that comes later takes the slow path, which waits at the
+// gate and lands in the next epoch. No slow path runs (gate), so plain clears lose no bit.
+void Region::clear_line_state(const std::vector<uint64_t> &lines) {
+  for (uint64_t line : lines) dirty_.clear(line);
+}
+
+// A commit or rollback failed before its lines were settled: they are dirty again, as before.
+void Region::restore_line_state(const std::vector<uint64_t> &lines) {
+  for (uint64_t line : lines) {
+    dirty_.try_claim(line);
+    dirty_.set_logged(line);
+  }
+}
+
+// The epoch's lists (slots, overflow) start empty; the lines' state was cleared already.
+void Region::start_next_epoch() {
+  // A large epoch touched many slot-table pages: give all but the first back (at-rest memory
+  // stays O(1) instead of O(largest commit)); small epochs pay nothing.
+  const uint64_t page = page_size(), slots_per_page = page / sizeof(uint64_t);
+  uint64_t used = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);
+  if (used > slots_per_page) {
+    uint64_t end = page_round_up(used * sizeof(uint64_t));
+    madvise(reinterpret_cast<char *>(slot_line_) + page, end - page, MADV_DONTNEED);
+  }
+  next_slot_.store(0, std::memory_order_relaxed);
+  overflow_.clear();
+  if (overflow_.capacity() > 4096) overflow_.shrink_to_fit();  // a burst must not pin memory
+}
+
+bool Region::has_pending_changes() {
+  std::lock_guard lock(mutex_);
+  return next_slot_.load(std::memory_order_relaxed) != 0 || !overflow_.empty() ||
+         data_size_ != committed_size_;
+}
+
+bool Region::has_dirty_line_from(uint64_t first_line) {
+  std::lock_guard lock(mutex_);
+  uint64_t listed = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);
+  for (uint64_t s = 0; s < listed; ++s)
+    if (slot_line_[s] != UINT64_MAX && slot_line_[s] >= first_line) return true;
+  for (uint64_t line : overflow_)
+    if (line >= first_line) return true;
+  return false;
+}
+
+}  // namespace famsync
