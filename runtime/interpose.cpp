@@ -157,7 +157,7 @@ Region *region_for_fd(int fd) {
 Region *region_at(void *addr) {
   auto a = reinterpret_cast<uintptr_t>(addr);
   if (!famsync::window::in_window(a)) return nullptr;
-  return famsync::window::lookup_in_window(a);
+  return famsync::region_in_window(a);
 }
 
 // Converts a famsync error into errno for a libc-shaped return.
@@ -179,6 +179,28 @@ int commit(Region *r) {
   famsync::clear_error();
   int rc = r->commit();
   return rc == 0 ? 0 : set_errno_from(rc);
+}
+
+// A read-only MAP_SHARED mapping (from offset 0, not MAP_FIXED) of a file with a live region in
+// this process gets that region's working copy (grown if needed), counted as one more mapping;
+// nullptr if there is none (then the kernel maps it as usual).
+void *share_working_copy_read_only(void *addr, unsigned long len, int flags, int fd, long offset) {
+  if (fd < 0 || !(flags & MAP_SHARED) || (flags & (MAP_ANONYMOUS | MAP_FIXED)) || len == 0 ||
+      offset != 0 || registry::empty())
+    return nullptr;
+  (void)addr;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
+  auto pin = registry::pin();
+  std::lock_guard lock(g_map_mutex);
+  Region *r = Region::find_by_file(st.st_dev, st.st_ino);
+  if (r == nullptr || r->disowned()) return nullptr;
+  if (len > r->mapped_length()) {
+    void *grown = nullptr;
+    if (r->remap(len, /*may_move=*/r->mapping_refs() == 0, &grown) != 0) return nullptr;
+  }
+  r->add_mapping_ref();
+  return r->addr();
 }
 
 // A region unmapped with changes pending stays, detached (__fams_munmap); once they are committed
@@ -266,6 +288,12 @@ void *__fams_mmap(void *addr, unsigned long len, int prot, int flags, int fd, lo
                          (prot & PROT_WRITE) && len != 0;
   struct stat st;
   if (!writable_shared || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    // A read-only shared mapping of a file this process tracks must show the working copy, as
+    // the kernel shows every mapping of a file the same bytes: its pending changes included
+    // (e.g. a region munmap left detached with changes, then mapped read-only to read them back,
+    // as Kyoto Cabinet does after reorganizing a database).
+    if (void *shared = share_working_copy_read_only(addr, len, flags, fd, offset))
+      return shared;
     if (fd >= 0 && !(flags & MAP_ANONYMOUS) && !disable) recover_before_untracked_map(fd);
     return mmap(addr, len, prot, flags, fd, offset);  // not a writable shared file mapping
   }

@@ -86,7 +86,7 @@ struct sigaction g_prog_segv;  // the program's SIGSEGV disposition (as it belie
 // not such a page (the fault is not ours).
 bool record_page(uintptr_t addr) {
   if (!famsync::window::in_window(addr)) return false;
-  Region *r = famsync::window::lookup_in_window(addr);
+  Region *r = famsync::region_in_window(addr);
   if (r == nullptr || !r->page_protected() || !r->contains(addr)) return false;
   uintptr_t page = addr & ~(g_page - 1);
   // A region inherited across fork() never commits (the parent owns its log): no logging.
@@ -129,7 +129,7 @@ void prepare_kernel_write(void *buf, size_t len) {
 
 void protect_if_tracked(void *addr) {
   if (addr == MAP_FAILED || !famsync::window::in_window(reinterpret_cast<uintptr_t>(addr))) return;
-  Region *r = famsync::window::lookup_in_window(reinterpret_cast<uintptr_t>(addr));
+  Region *r = famsync::region_in_window(reinterpret_cast<uintptr_t>(addr));
   if (r != nullptr && !r->disowned()) {
     if (int rc = r->protect_pages())
       fprintf(stderr, "famsync-preload: mprotect of a tracked mapping failed: %s\n", strerror(rc));

@@ -3,13 +3,14 @@
 // Cost on the path that matters: instrumented code has already checked the window inline, so a
 // hook that lands here for a clean-or-logged line does: one subtract+compare (repeated, because
 // the always-call mode skips the inline check), one table load, the region's bounds, one bitmap
-// load and bit test per line. The first write to a line in an epoch takes Region::log_line,
-// which is out of line on purpose so this stays a small leaf.
+// load and bit test per line. The first write to a line in an epoch takes StoreTarget::log_line,
+// which is out of line on purpose so this stays a small leaf. Includes only the lean store-path
+// header: no log, backend or recovery code is visible here.
 // Invariant: hooks never fail and never block except to wait for another thread's logging of the
 // same line; addresses outside live regions (or outside the window) are ignored.
 #include <famsync/abi.h>
 
-#include "../src/region.hpp"
+#include "../src/store_path.hpp"
 #include "../src/window.hpp"
 
 namespace {
@@ -17,7 +18,7 @@ namespace {
 inline void note(void *addr, unsigned long size) {
   auto a = reinterpret_cast<uintptr_t>(addr);
   if (!famsync::window::in_window(a)) [[unlikely]] return;
-  famsync::Region *r = famsync::window::lookup_in_window(a);
+  famsync::StoreTarget *r = famsync::window::lookup_in_window(a);
   if (r == nullptr) [[unlikely]] return;
   r->note_write(a, size);
 }
@@ -35,7 +36,7 @@ void for_each_region_piece(void *addr, unsigned long size, Fn fn) {
     uintptr_t granule_end = ((lo >> famsync::window::kGranuleShift) + 1)
                             << famsync::window::kGranuleShift;
     uintptr_t piece_end = end < granule_end ? end : granule_end;
-    if (famsync::Region *r = famsync::window::lookup_in_window(lo)) fn(r, lo, piece_end - lo);
+    if (famsync::StoreTarget *r = famsync::window::lookup_in_window(lo)) fn(r, lo, piece_end - lo);
     lo = granule_end;
   }
 }
@@ -56,12 +57,12 @@ void __fams_store_n(void *addr, unsigned long size) { note(addr, size); }
 
 void __fams_write_range(void *addr, unsigned long size) {
   for_each_region_piece(addr, size,
-                        [](famsync::Region *r, uintptr_t lo, size_t len) { r->note_write(lo, len); });
+                        [](famsync::StoreTarget *r, uintptr_t lo, size_t len) { r->note_write(lo, len); });
 }
 
 void __fams_wrote_range(void *addr, unsigned long size) {
   for_each_region_piece(
-      addr, size, [](famsync::Region *r, uintptr_t lo, size_t len) { r->note_written(lo, len); });
+      addr, size, [](famsync::StoreTarget *r, uintptr_t lo, size_t len) { r->note_written(lo, len); });
 }
 
 }  // extern "C"

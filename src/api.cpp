@@ -50,7 +50,7 @@ int lookup(const fams_region *handle, const char *fn, Region **out) {
 Region *region_of(const void *addr) {
   auto a = reinterpret_cast<uintptr_t>(addr);
   if (!window::in_window(a)) return nullptr;
-  return window::lookup_in_window(a);
+  return famsync::region_in_window(a);
 }
 
 }  // namespace

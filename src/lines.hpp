@@ -4,12 +4,14 @@
 // (no literal `>> 6`, `/ 64` or 4096 elsewhere).
 #pragma once
 
-#include "log_format.hpp"  // kLineSize: the line is also the log's unit
-
+#include <cstddef>
 #include <cstdint>
 #include <unistd.h>
 
 namespace famsync {
+
+// Tracking granularity: one cache line. Also the log's unit (an entry holds one line).
+inline constexpr size_t kLineSize = 64;
 
 // The system's page size (sysconf; 4096 on x86-64).
 inline uint64_t page_size() {

@@ -15,12 +15,13 @@
 // file is created under a temporary name and renamed into place, with its own checksum.
 #pragma once
 
+#include "lines.hpp"  // kLineSize
+
 #include <cstddef>
 #include <cstdint>
 
 namespace famsync {
 
-inline constexpr size_t kLineSize = 64;
 inline constexpr size_t kLogHeaderSize = 4096;
 inline constexpr size_t kLogEntrySize = 128;
 // Version 2 added the identity block (below) and names logs by the data file's identity; a

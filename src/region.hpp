@@ -20,6 +20,7 @@
 #include "backend.hpp"
 #include "commit_protocol.hpp"
 #include "dirty_map.hpp"
+#include "store_path.hpp"
 #include "epoch_gate.hpp"
 #include "late_store_watch.hpp"
 #include "line_images.hpp"
@@ -39,7 +40,7 @@
 
 namespace famsync {
 
-class Region final : private CommitHost {
+class Region final : public StoreTarget, private CommitHost {
  public:
   // Opens PATH (recovering it first) and maps its working copy. FLAGS: FAMS_MAP_*.
   // MAP_LENGTH 0 maps the whole (non-empty) file; otherwise exactly MAP_LENGTH bytes (rounded up
@@ -77,17 +78,7 @@ class Region final : private CommitHost {
   static int recover_file(const char *path, bool force_identity = false,
                           struct RecoveryReport *report = nullptr);
 
-  // Store path: [addr, addr+len) is about to be written (clipped to the region).
-  void note_write(uintptr_t addr, size_t len) {
-    uintptr_t base = reinterpret_cast<uintptr_t>(base_);
-    uintptr_t lo = addr < base ? base : addr;
-    uintptr_t hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;
-    if (lo >= hi) return;
-    for (uint64_t line = line_of(lo - base), last = line_of(hi - 1 - base); line <= last; ++line)
-      if (!dirty_.is_logged(line)) [[unlikely]] log_line(line);
-  }
-  // [addr, addr+len) HAS been written by code that could not announce it first.
-  void note_written(uintptr_t addr, size_t len);
+  // The store path (note_write, note_written) is StoreTarget's: store_path.hpp.
 
   int commit();
   int rollback();
@@ -107,9 +98,6 @@ class Region final : private CommitHost {
   int drop_mapping_ref() { return --mapping_refs_; }
   int mapping_refs() const { return mapping_refs_; }
   size_t size() const { return data_size_; }
-  bool contains(uintptr_t addr) const {
-    return addr - reinterpret_cast<uintptr_t>(base_) < map_len_;
-  }
   int stats(fams_stat_counters *out);
   void merge_stats_into(Stats *total);
   const struct stat &file_stat() const { return st_; }
@@ -130,8 +118,10 @@ class Region final : private CommitHost {
  private:
   Region() = default;
 
-  void log_line(uint64_t line);  // the store path's slow path (NOINLINE: keeps note_write small)
-  void log_line_inside_gate(uint64_t line);
+  friend class StoreTarget;  // its slow paths are the region's
+  void first_write(uint64_t line);  // the store path's slow path (StoreTarget::log_line)
+  void first_write_inside_gate(uint64_t line);
+  void written_behind(uintptr_t addr, size_t len);  // StoreTarget::note_written
   // CommitHost: what the commit protocol reaches the region through.
   int write_back(const LineImages &images) override;
   int reserve_write_back(const LineImages &images) override;
@@ -163,15 +153,13 @@ class Region final : private CommitHost {
   LogFile log_file_;
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<CommitProtocol> protocol_;  // undo (pmem backend) or redo (file backend)
-  char *base_ = nullptr;   // working copy, inside the window
-  uint64_t map_len_ = 0;   // bytes mapped (page multiple; may exceed the file)
+  // base_, map_len_, dirty_: StoreTarget's.
   uint64_t slot_len_ = 0;  // bytes of window slot reserved for it (>= map_len_)
   uint64_t data_size_ = 0; // the file's size now
   uint64_t committed_size_ = 0;  // the file's size as of the last commit (what the log names)
   uint64_t nlines_ = 0;
 
   // Dirty state of the current epoch.
-  DirtyMap dirty_;
   std::atomic<uint64_t> next_slot_{0};  // next log slot to hand out on the store path
   uint64_t *slot_line_ = nullptr;       // slot -> line index (DRAM, lazily touched)
   uint64_t slot_line_cap_ = 0;
@@ -195,5 +183,8 @@ class Region final : private CommitHost {
   bool page_protect_ = false;  // preload mode (protect_pages)
   Stats stats_;
 };
+
+// The region covering ADDR (inside the window), or nullptr.
+Region *region_in_window(uintptr_t addr);
 
 }  // namespace famsync

@@ -9,6 +9,7 @@
 #include "lines.hpp"
 #include "options.hpp"
 #include "os.hpp"
+#include "window.hpp"
 
 #include <sys/single_threaded.h>
 
@@ -22,14 +23,24 @@
 
 namespace famsync {
 
+Region *region_in_window(uintptr_t addr) {
+  return static_cast<Region *>(window::lookup_in_window(addr));
+}
+
+// The store path's slow paths (store_path.hpp) are the region's.
+void StoreTarget::log_line(uint64_t line) { static_cast<Region *>(this)->first_write(line); }
+void StoreTarget::note_written(uintptr_t addr, size_t len) {
+  static_cast<Region *>(this)->written_behind(addr, len);
+}
+
 // Slow path of note_write: the first write to LINE in this epoch.
-[[gnu::noinline]] void Region::log_line(uint64_t line) {
+void Region::first_write(uint64_t line) {
   gate_.enter();  // waits while a commit is starting the next epoch (epoch_gate.hpp)
-  log_line_inside_gate(line);
+  first_write_inside_gate(line);
   gate_.leave();
 }
 
-void Region::log_line_inside_gate(uint64_t line) {
+void Region::first_write_inside_gate(uint64_t line) {
   if (!dirty_.try_claim(line)) {  // another thread is logging it: wait until it is safe
     dirty_.wait_logged(line);
     return;
@@ -59,7 +70,7 @@ void Region::log_line_inside_gate(uint64_t line) {
   dirty_.set_logged(line);
 }
 
-void Region::note_written(uintptr_t addr, size_t len) {
+void Region::written_behind(uintptr_t addr, size_t len) {
   uintptr_t base = reinterpret_cast<uintptr_t>(base_);
   uintptr_t lo = addr < base ? base : addr;
   uintptr_t hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;

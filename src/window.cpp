@@ -24,7 +24,7 @@ constexpr uint64_t kGranule = 1ull << kGranuleShift;
 
 std::mutex g_mutex;                        // guards g_free and reservation
 std::map<uint64_t, uint64_t> g_free;       // offset -> length of free slots (granule multiples)
-std::atomic<Region *> *g_table = nullptr;  // one entry per granule
+std::atomic<StoreTarget *> *g_table = nullptr;  // one entry per granule
 bool g_failed_at_start = false;            // under g_mutex: reserve_at_start() failed
 bool g_instrumented = false;               // under g_mutex: an instrumented module initialised
 bool g_floating = false;                   // under g_mutex: the window is not at the fixed address
@@ -99,13 +99,13 @@ int reserve() {
     if (!floating)
       mmap(reinterpret_cast<void *>(base + size), (1ull << FAMS_WINDOW_CHECK_SHIFT) - size,
            PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
-    void *table = mmap(nullptr, (size / kGranule) * sizeof(std::atomic<Region *>),
+    void *table = mmap(nullptr, (size / kGranule) * sizeof(std::atomic<StoreTarget *>),
                        PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (table == MAP_FAILED) {
       munmap(p, floating ? size + kGranule : size);
       break;
     }
-    g_table = static_cast<std::atomic<Region *> *>(table);
+    g_table = static_cast<std::atomic<StoreTarget *> *>(table);
     g_free[0] = size;
     // Publish size last: instrumented code tests base and size; size == 0 means "no window".
     __atomic_store_n(&__fams_window_base, base, __ATOMIC_RELEASE);
@@ -194,13 +194,13 @@ uint64_t free_bytes() {
   return total;
 }
 
-void publish(uintptr_t addr, size_t len, Region *region) {
+void publish(uintptr_t addr, size_t len, StoreTarget *region) {
   uint64_t first = (addr - __fams_window_base) >> kGranuleShift;
   uint64_t last = (addr + len - 1 - __fams_window_base) >> kGranuleShift;
   for (uint64_t g = first; g <= last; ++g) g_table[g].store(region, std::memory_order_release);
 }
 
-Region *lookup_in_window(uintptr_t addr) {
+StoreTarget *lookup_in_window(uintptr_t addr) {
   return g_table[(addr - __fams_window_base) >> kGranuleShift].load(std::memory_order_acquire);
 }
 

@@ -18,7 +18,7 @@
 
 namespace famsync {
 
-class Region;
+class StoreTarget;  // store_path.hpp: what of a region the table points to
 
 namespace window {
 
@@ -44,10 +44,11 @@ int release(uintptr_t addr, size_t len);
 // Bytes in the free pool (tests).
 uint64_t free_bytes();
 
-void publish(uintptr_t addr, size_t len, Region *region);  // region == nullptr unpublishes
+void publish(uintptr_t addr, size_t len, StoreTarget *region);  // nullptr unpublishes
 
-// The region covering ADDR, or nullptr. ADDR must be inside the window.
-Region *lookup_in_window(uintptr_t addr);
+// The region covering ADDR, or nullptr. ADDR must be inside the window. (region.hpp's
+// region_in_window gives the whole Region.)
+StoreTarget *lookup_in_window(uintptr_t addr);
 
 inline bool in_window(uintptr_t addr) {
   return addr - __fams_window_base < __fams_window_size;

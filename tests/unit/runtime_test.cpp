@@ -101,6 +101,27 @@ TEST_F(RuntimeTest, MunmapKeepsPendingChangesUntilFsync) {
   EXPECT_EQ(read_file(path_)[0], 'z');
 }
 
+// Found by Kyoto Cabinet's reorganize (a temporary database written through a mapping, closed
+// with munmap and no msync, renamed over the database and opened read-only): a read-only mapping
+// of a file whose region holds pending changes must show them, as the kernel would.
+TEST_F(RuntimeTest, ReadOnlyMapSeesPendingChangesOfADetachedRegion) {
+  if (getenv("FAMSYNC_MUNMAP_COMMIT") != nullptr) GTEST_SKIP() << "default munmap only";
+  char *p = map_tracked();
+  __fams_store2(p + 300);
+  memcpy(p + 300, "RO", 2);
+  ASSERT_EQ(__fams_munmap(p, 8192), 0);  // detached, pending
+  int ro = open(path_.c_str(), O_RDONLY);
+  ASSERT_GE(ro, 0);
+  void *v = __fams_mmap(nullptr, 8192, PROT_READ, MAP_SHARED, ro, 0);
+  ASSERT_NE(v, MAP_FAILED);
+  EXPECT_EQ(memcmp(static_cast<char *>(v) + 300, "RO", 2), 0) << "the pending change is visible";
+  EXPECT_EQ(read_file(path_)[300], '.') << "and still not committed";
+  EXPECT_EQ(__fams_munmap(v, 8192), 0);
+  ASSERT_EQ(__fams_fsync(ro), 0);
+  EXPECT_EQ(read_file(path_)[300], 'R');
+  close(ro);
+}
+
 // FAMSYNC_MUNMAP_COMMIT=1 (ctest unit_tests_munmap_commit): munmap commits, as before 0.3.
 TEST_F(RuntimeTest, MunmapCommitsWhenAskedTo) {
   const char *m = getenv("FAMSYNC_MUNMAP_COMMIT");
