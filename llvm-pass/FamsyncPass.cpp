@@ -119,63 +119,13 @@ static cl::opt<bool> ClStats(
     cl::desc("Print a one-line instrumentation summary per module to stderr"),
     cl::Hidden, cl::init(false));
 
-STATISTIC(NumStoresInstrumented, "Number of stores instrumented");
-STATISTIC(NumAtomicsInstrumented, "Number of atomicrmw/cmpxchg instrumented");
-STATISTIC(NumMemIntrinsicsInstrumented,
-          "Number of memcpy/memmove/memset intrinsics instrumented");
-STATISTIC(NumMaskedInstrumented,
-          "Number of masked vector stores/scatters instrumented");
-STATISTIC(NumLibcWritersInstrumented,
-          "Number of libc writer calls given a pre-write range hook");
-STATISTIC(NumLibcWritersPostHooked,
-          "Number of libc writer calls given a post-write range hook");
-STATISTIC(NumLibcWritersUnhandled,
-          "Number of writes the pass cannot describe (readv, preadv, "
-          "recvmsg, scanf, scalable-vector scatters, ...)");
-STATISTIC(NumLibcProtoMismatch,
-          "Number of calls to libc names with an unexpected prototype");
-STATISTIC(NumCallsRedirected, "Number of libc calls redirected to __fams_*");
-STATISTIC(NumSkippedNonEscapingAlloca,
-          "Number of writes skipped: alloca (non-escaping only with "
-          "-famsync-skip-all-allocas=false)");
-STATISTIC(NumSkippedInternalArg,
-          "Number of writes skipped: argument of an internal function that "
-          "only gets memory outside the window");
-STATISTIC(NumSkippedGlobal, "Number of writes skipped: global variable");
-STATISTIC(NumSkippedHeap, "Number of writes skipped: malloc/new memory");
-STATISTIC(NumSkippedAddrSpace,
-          "Number of writes skipped: non-default address space");
-STATISTIC(NumSkippedNoSanitize,
-          "Number of writes skipped: !nosanitize instrumentation code");
-STATISTIC(NumSkippedZeroSize, "Number of writes skipped: zero-sized type");
-STATISTIC(NumStoresGrouped,
-          "Number of stores covered by a grouped check (also counted as "
-          "instrumented)");
-STATISTIC(NumGroupedChecks, "Number of grouped checks emitted");
-STATISTIC(NumSkippedFunctions, "Number of functions skipped (runtime code, "
-                               "disable_sanitizer_instrumentation)");
+#define FAMSYNC_COUNTER(Name, Description) STATISTIC(Num##Name, Description);
+#include "FamsyncCounters.def"
 
 // Indexed by famsync::Counter.
 static Statistic *const Stats[NumCounters] = {
-    &NumStoresInstrumented,
-    &NumAtomicsInstrumented,
-    &NumMemIntrinsicsInstrumented,
-    &NumMaskedInstrumented,
-    &NumLibcWritersInstrumented,
-    &NumLibcWritersPostHooked,
-    &NumLibcWritersUnhandled,
-    &NumLibcProtoMismatch,
-    &NumCallsRedirected,
-    &NumSkippedNonEscapingAlloca,
-    &NumSkippedGlobal,
-    &NumSkippedAddrSpace,
-    &NumSkippedNoSanitize,
-    &NumSkippedZeroSize,
-    &NumSkippedHeap,
-    &NumSkippedFunctions,
-    &NumStoresGrouped,
-    &NumGroupedChecks,
-    &NumSkippedInternalArg,
+#define FAMSYNC_COUNTER(Name, Description) &Num##Name,
+#include "FamsyncCounters.def"
 };
 
 /// Named metadata that marks a module as already instrumented, so a second

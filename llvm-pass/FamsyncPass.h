@@ -56,25 +56,8 @@ struct FamsyncPass : llvm::PassInfoMixin<FamsyncPass> {
 /// STATISTIC of the same meaning; the STATISTICs are compiled out in release
 /// builds of LLVM (Debian's LLVM 14 has assertions off), these are not.
 enum Counter : unsigned {
-  CntStoresInstrumented,
-  CntAtomicsInstrumented,
-  CntMemIntrinsicsInstrumented,
-  CntMaskedInstrumented,
-  CntLibcWritersInstrumented,
-  CntLibcWritersPostHooked,
-  CntLibcWritersUnhandled,
-  CntLibcProtoMismatch,
-  CntCallsRedirected,
-  CntSkippedNonEscapingAlloca,
-  CntSkippedGlobal,
-  CntSkippedAddrSpace,
-  CntSkippedNoSanitize,
-  CntSkippedZeroSize,
-  CntSkippedHeap,
-  CntSkippedFunctions,
-  CntStoresGrouped,
-  CntGroupedChecks,
-  CntSkippedInternalArg,
+#define FAMSYNC_COUNTER(Name, Description) Cnt##Name,
+#include "FamsyncCounters.def"
   NumCounters
 };
 

@@ -170,7 +170,7 @@ int set_errno_from(int rc) {
 // The part of [off, off+count) that the working copy of REGION serves: from OFF up to the end of
 // the file or of the mapping, whichever comes first (0 if OFF is past either).
 size_t working_copy_part(Region *r, uint64_t off, unsigned long count) {
-  uint64_t limit = std::min<uint64_t>(r->size(), r->mapped_length());
+  uint64_t limit = std::min<uint64_t>(r->file_size(), r->mapped_length());
   if (off >= limit) return 0;
   return static_cast<size_t>(count < limit - off ? count : limit - off);
 }
@@ -234,7 +234,7 @@ int commit_file_of(int fd) {
 // pwrite to tracked R (under the pin).
 long pwrite_tracked(Region *r, int fd, const void *buf, unsigned long count, long offset) {
   uint64_t end = static_cast<uint64_t>(offset) + count;
-  if (end > r->size()) {
+  if (end > r->file_size()) {
     // Extending the file: grow it first, durably (the region must know the size before any
     // commit logs lines in the new area), so the mapped part of the bytes can go into the
     // working copy and be committed like any other change. Never shrinks (concurrent appenders).
@@ -243,7 +243,7 @@ long pwrite_tracked(Region *r, int fd, const void *buf, unsigned long count, lon
   size_t in_copy = working_copy_part(r, static_cast<uint64_t>(offset), count);
   if (in_copy != 0) {  // the mapped part goes into the working copy: committed atomically later
     char *dst = static_cast<char *>(r->addr()) + offset;
-    r->note_write(reinterpret_cast<uintptr_t>(dst), in_copy);
+    r->before_write(reinterpret_cast<uintptr_t>(dst), in_copy);
     memcpy(dst, buf, in_copy);
   }
   if (in_copy == count) return static_cast<long>(count);

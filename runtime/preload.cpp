@@ -10,7 +10,7 @@
 // Writes are discovered by page protection instead of store hooks: a tracked mapping's working
 // copy is PROT_READ at the start of each epoch (Region::protect_pages; commit and rollback
 // re-protect the pages they cleaned). The first write to a page raises SIGSEGV; the handler logs
-// every line of the page (note_write: the page is still unmodified, so the undo protocol logs
+// every line of the page (before_write: the page is still unmodified, so the undo protocol logs
 // committed bytes) and makes the page writable; the write then re-executes.
 //
 // Invariants:
@@ -90,7 +90,7 @@ bool record_page(uintptr_t addr) {
   if (r == nullptr || !r->page_protected() || !r->contains(addr)) return false;
   uintptr_t page = addr & ~(g_page - 1);
   // A region inherited across fork() never commits (the parent owns its log): no logging.
-  if (!r->disowned()) r->note_write(page, g_page);
+  if (!r->disowned()) r->before_write(page, g_page);
   return mprotect(reinterpret_cast<void *>(page), g_page, PROT_READ | PROT_WRITE) == 0;
 }
 

@@ -20,7 +20,7 @@ inline void note(void *addr, unsigned long size) {
   if (!famsync::window::in_window(a)) [[unlikely]] return;
   famsync::StoreTarget *r = famsync::window::lookup_in_window(a);
   if (r == nullptr) [[unlikely]] return;
-  r->note_write(a, size);
+  r->before_write(a, size);
 }
 
 // Calls FN(region, lo, len) for each piece of [addr, addr+size) inside a live region. A range may
@@ -57,12 +57,12 @@ void __fams_store_n(void *addr, unsigned long size) { note(addr, size); }
 
 void __fams_write_range(void *addr, unsigned long size) {
   for_each_region_piece(addr, size,
-                        [](famsync::StoreTarget *r, uintptr_t lo, size_t len) { r->note_write(lo, len); });
+                        [](famsync::StoreTarget *r, uintptr_t lo, size_t len) { r->before_write(lo, len); });
 }
 
 void __fams_wrote_range(void *addr, unsigned long size) {
   for_each_region_piece(
-      addr, size, [](famsync::StoreTarget *r, uintptr_t lo, size_t len) { r->note_written(lo, len); });
+      addr, size, [](famsync::StoreTarget *r, uintptr_t lo, size_t len) { r->after_write(lo, len); });
 }
 
 }  // extern "C"

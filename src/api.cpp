@@ -82,7 +82,7 @@ void *fams_region_addr(const fams_region *region) {
 size_t fams_region_size(const fams_region *region) {
   auto pin = registry::pin();
   Region *r;
-  return lookup(region, "fams_region_size", &r) != 0 ? 0 : r->size();
+  return lookup(region, "fams_region_size", &r) != 0 ? 0 : r->file_size();
 }
 
 fams_region *fams_region_of(const void *addr) {
@@ -99,7 +99,7 @@ int fams_will_write(void *addr, size_t len) {
   if (r == nullptr || a + len < a || !r->contains(a + len - 1))
     return famsync::fail(FAMS_ENOTTRACKED,
                          "fams_will_write: [%p, +%zu) is not inside one tracked region", addr, len);
-  r->note_write(a, len);
+  r->before_write(a, len);
   return 0;
 }
 

@@ -11,7 +11,7 @@
 //  - The data file is written only by commit(), checkpoints and recovery (DESIGN.md).
 //  - Once poisoned_ is set (a persistence error after the log was published) no commit succeeds;
 //    while rollback_failed_ is set (a rollback that failed part-way) none runs either.
-// Threading: note_write() from any number of threads; commit/rollback/close under mutex_. Writes
+// Threading: before_write() from any number of threads; commit/rollback/close under mutex_. Writes
 // that race a commit (against DESIGN §1.6's advice) belong to it or to the next epoch, line by
 // line: first writes wait at gate_ while a commit starts the next epoch, and lines written while
 // a commit copies them are listed again (relist_lines_written_meanwhile).
@@ -78,7 +78,7 @@ class Region final : public StoreTarget, private CommitHost {
   static int recover_file(const char *path, bool force_identity = false,
                           struct RecoveryReport *report = nullptr);
 
-  // The store path (note_write, note_written) is StoreTarget's: store_path.hpp.
+  // The store path (before_write, after_write) is StoreTarget's: store_path.hpp.
 
   int commit();
   int rollback();
@@ -97,7 +97,8 @@ class Region final : public StoreTarget, private CommitHost {
   int add_mapping_ref() { return ++mapping_refs_; }
   int drop_mapping_ref() { return --mapping_refs_; }
   int mapping_refs() const { return mapping_refs_; }
-  size_t size() const { return data_size_; }
+  // The data file's size now (not the mapping's length: mapped_length()).
+  uint64_t file_size() const { return data_size_; }
   int stats(fams_stat_counters *out);
   void merge_stats_into(Stats *total);
   const struct stat &file_stat() const { return st_; }
@@ -121,7 +122,7 @@ class Region final : public StoreTarget, private CommitHost {
   friend class StoreTarget;  // its slow paths are the region's
   void first_write(uint64_t line);  // the store path's slow path (StoreTarget::log_line)
   void first_write_inside_gate(uint64_t line);
-  void written_behind(uintptr_t addr, size_t len);  // StoreTarget::note_written
+  void list_written_lines(uintptr_t addr, size_t len);  // StoreTarget::after_write
   // CommitHost: what the commit protocol reaches the region through.
   int write_back(const LineImages &images) override;
   int reserve_write_back(const LineImages &images) override;
@@ -134,7 +135,8 @@ class Region final : public StoreTarget, private CommitHost {
   uint64_t relist_lines_written_meanwhile(const LineImages &images);
   uint64_t relist_lines_written_during_rollback(const std::vector<uint64_t> &lines);
   int recheck_watched_lines(uint64_t listed, uint64_t *late_out);
-  void dirty_lines_sorted(uint64_t logged, std::vector<uint64_t> *lines);
+  // The epoch's dirty lines, sorted: slot table [0, SLOTS) (holes skipped) + overflow list.
+  void dirty_lines_sorted(uint64_t slots, std::vector<uint64_t> *lines);
   int fail_poisoned(int rc);
   int check_not_truncated();
   void note_pending_pages(const std::vector<uint64_t> &lines);

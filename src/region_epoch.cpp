@@ -29,11 +29,11 @@ Region *region_in_window(uintptr_t addr) {
 
 // The store path's slow paths (store_path.hpp) are the region's.
 void StoreTarget::log_line(uint64_t line) { static_cast<Region *>(this)->first_write(line); }
-void StoreTarget::note_written(uintptr_t addr, size_t len) {
-  static_cast<Region *>(this)->written_behind(addr, len);
+void StoreTarget::after_write(uintptr_t addr, size_t len) {
+  static_cast<Region *>(this)->list_written_lines(addr, len);
 }
 
-// Slow path of note_write: the first write to LINE in this epoch.
+// Slow path of before_write: the first write to LINE in this epoch.
 void Region::first_write(uint64_t line) {
   gate_.enter();  // waits while a commit is starting the next epoch (epoch_gate.hpp)
   first_write_inside_gate(line);
@@ -70,7 +70,7 @@ void Region::first_write_inside_gate(uint64_t line) {
   dirty_.set_logged(line);
 }
 
-void Region::written_behind(uintptr_t addr, size_t len) {
+void Region::list_written_lines(uintptr_t addr, size_t len) {
   uintptr_t base = reinterpret_cast<uintptr_t>(base_);
   uintptr_t lo = addr < base ? base : addr;
   uintptr_t hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;
@@ -103,10 +103,10 @@ int Region::grow_slot_table(uint64_t capacity) {
 
 void Region::set_slot_line(uint64_t slot, uint64_t line) { slot_line_[slot] = line; }
 
-void Region::dirty_lines_sorted(uint64_t logged, std::vector<uint64_t> *lines) {
+void Region::dirty_lines_sorted(uint64_t slots, std::vector<uint64_t> *lines) {
   lines->clear();
-  lines->reserve(logged + overflow_.size());
-  for (uint64_t s = 0; s < logged; ++s)
+  lines->reserve(slots + overflow_.size());
+  for (uint64_t s = 0; s < slots; ++s)
     if (slot_line_[s] != UINT64_MAX) lines->push_back(slot_line_[s]);
   lines->insert(lines->end(), overflow_.begin(), overflow_.end());
   // First-write order is often address order already (sequential writers, one-line commits).

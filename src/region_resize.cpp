@@ -108,7 +108,7 @@ int Region::change_size_locked(uint64_t new_size) {
     // committed bytes, logged from the file, are the zeros the growth just created).
     uint64_t end = std::min({new_size, page_end, map_len_});
     if (old_size < end)
-      note_written(reinterpret_cast<uintptr_t>(base_) + old_size, end - old_size);
+      after_write(reinterpret_cast<uintptr_t>(base_) + old_size, end - old_size);
   }
   return 0;
 }

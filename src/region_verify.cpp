@@ -50,7 +50,7 @@ int Region::verify_untracked_writes() {
   if (mode == Options::Verify::abort) abort();
   if (mode == Options::Verify::warn) {  // adopt them: the file still holds their committed bytes
     for (uint64_t line : untracked)
-      note_written(reinterpret_cast<uintptr_t>(base_ + line * kLineSize), kLineSize);
+      after_write(reinterpret_cast<uintptr_t>(base_ + line * kLineSize), kLineSize);
     return 0;
   }
   return fail(FAMS_EVERIFY, "%s: %zu lines changed without an instrumented write (see stderr); "

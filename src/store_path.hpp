@@ -3,7 +3,7 @@
 // backend or recovery header): a write to a line already dirty in this epoch costs a bounds
 // check and one bit test here; the first write goes out of line to the region's slow path
 // (Region::first_write, region_epoch.cpp).
-// Invariant: a store lands only after note_write() returned for its bytes, and note_write()
+// Invariant: a store lands only after before_write() returned for its bytes, and before_write()
 // returns for a line only once it is listed in the epoch (DESIGN.md §2, "Dirty tracking").
 #pragma once
 
@@ -18,7 +18,7 @@ namespace famsync {
 class StoreTarget {
  public:
   // [addr, addr+len) is about to be written (clipped to the region).
-  void note_write(uintptr_t addr, size_t len) {
+  void before_write(uintptr_t addr, size_t len) {
     uintptr_t base = reinterpret_cast<uintptr_t>(base_);
     uintptr_t lo = addr < base ? base : addr;
     uintptr_t hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;
@@ -28,7 +28,7 @@ class StoreTarget {
   }
   // [addr, addr+len) HAS been written by code that could not announce it first (its committed
   // bytes are still in the data file). Out of line.
-  void note_written(uintptr_t addr, size_t len);
+  void after_write(uintptr_t addr, size_t len);
 
   bool contains(uintptr_t addr) const {
     return addr - reinterpret_cast<uintptr_t>(base_) < map_len_;
@@ -38,7 +38,7 @@ class StoreTarget {
   StoreTarget() = default;
   ~StoreTarget() = default;
 
-  // The first write to LINE in this epoch (out of line, so note_write stays a small leaf).
+  // The first write to LINE in this epoch (out of line, so before_write stays a small leaf).
   [[gnu::noinline]] void log_line(uint64_t line);
 
   char *base_ = nullptr;  // working copy, inside the window

@@ -40,12 +40,12 @@ class UndoProtocol final : public CommitProtocol {
   int commit(const EpochToCommit &epoch, CommitHost *host, Stats *stats,
              bool *poisonous) override {
     *poisonous = false;
-    uint64_t logged = epoch.slots;
+    uint64_t staged = epoch.slots;  // entries written at first write, not yet flushed
     // 1. Lines not logged at first write are logged now, from the still-untouched data file.
     if (!epoch.overflow->empty()) {
-      if (int rc = log_overflow_lines(logged, *epoch.overflow, host, stats)) return rc;
+      if (int rc = log_overflow_lines(staged, *epoch.overflow, host, stats)) return rc;
     }
-    uint64_t live = logged + epoch.overflow->size();
+    uint64_t live = staged + epoch.overflow->size();
     // Storage for the write-back first (a hole's page on a full file system would be a SIGBUS in
     // the write-back); an error here loses nothing: nothing is published.
     if (int rc = host->reserve_write_back(*epoch.images)) return rc;
@@ -53,7 +53,7 @@ class UndoProtocol final : public CommitProtocol {
     *poisonous = true;
     // 2. The log side: entries durable, then the live word and the next generation's size
     //    (drains #1 and #2).
-    if (int rc = log_.publish(live, logged, epoch.new_size)) return rc;
+    if (int rc = log_.publish(live, staged, epoch.new_size)) return rc;
     crash_point("commit-after-publish");
     // 3. Write back dirty lines, coalesced into runs, and make them durable (#3).
     if (int rc = host->write_back(*epoch.images)) return rc;
