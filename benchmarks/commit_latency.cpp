@@ -17,6 +17,7 @@
 // medians, fault counts per rep (getrusage) and, for files, the device's write requests, KiB
 // written and flushes per rep (medians; they include other processes' I/O).
 // Usage: commit_latency [SHM_DIR [DISK_DIR]] [--quick] [--pmem-only|--file-only] [--sizes=N,...]
+//                       [--nt-isa=avx512f|avx|sse2]
 // (defaults /dev/shm, /var/tmp: the harness's). --quick: fewer reps, well under a minute.
 #include <famsync/famsync.h>
 #include <fcntl.h>
@@ -203,6 +204,14 @@ PmemRow measure_pmem(const std::string &dir, size_t n, bool scattered, int trial
                      bare.clear();  // the commit's bookkeeping, not timed
                    }});
   }
+  // The floor really wrote every line (a broken NT-copy variant would make it look cheap).
+  for (size_t i = 0; i < n; ++i) {
+    if (memcmp(floor_dst + i * stride, src + i * stride, 64) != 0) {
+      fprintf(stderr, "commit_latency: the %s floor did not copy line %zu\n",
+              famsync::bench::nt_isa_name(), i);
+      exit(1);
+    }
+  }
   fams_unmap(r);
   pmem_unmap(floor_dst, mapped);
   pmem_unmap(rec, rec_mapped);
@@ -321,10 +330,16 @@ int main(int argc, char **argv) {
         sizes.push_back(v);
         p = *end == ',' ? end + 1 : end;
       }
+    } else if (strncmp(argv[i], "--nt-isa=", 9) == 0) {  // compare the NT-store variants
+      if (!famsync::bench::force_nt_isa(argv[i] + 9)) {
+        fprintf(stderr, "commit_latency: --nt-isa=%s: unknown or not supported here\n",
+                argv[i] + 9);
+        return 2;
+      }
     } else if (argv[i][0] == '-') {
       fprintf(stderr,
               "usage: commit_latency [SHM_DIR [DISK_DIR]] [--quick] [--pmem-only|--file-only] "
-              "[--sizes=N,N,...]\n");
+              "[--sizes=N,N,...] [--nt-isa=avx512f|avx|sse2]\n");
       return 2;
     } else if (positional++ == 0) {
       shm_dir = argv[i];

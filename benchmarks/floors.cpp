@@ -81,8 +81,8 @@ struct Dispatch {
   }
 };
 
-const Dispatch &dispatch() {
-  static const Dispatch d;
+Dispatch &dispatch() {
+  static Dispatch d;
   return d;
 }
 
@@ -90,6 +90,20 @@ const Dispatch &dispatch() {
 
 const char *nt_isa_name() { return dispatch().copy_name; }
 const char *flush_isa_name() { return dispatch().flush_name; }
+
+bool force_nt_isa(const char *name) {
+  Dispatch &d = dispatch();
+  if (strcmp(name, "avx512f") == 0 && __builtin_cpu_supports("avx512f")) {
+    d.copy = nt_copy_avx512, d.copy_name = "avx512f";
+  } else if (strcmp(name, "avx") == 0 && __builtin_cpu_supports("avx")) {
+    d.copy = nt_copy_avx, d.copy_name = "avx";
+  } else if (strcmp(name, "sse2") == 0) {
+    d.copy = nt_copy_sse2, d.copy_name = "sse2";
+  } else {
+    return false;
+  }
+  return true;
+}
 
 void nt_copy_lines(char *dst, const char *src, size_t n, size_t stride) {
   dispatch().copy(dst, src, n, stride);

@@ -25,6 +25,9 @@ namespace famsync::bench {
 // "clflush").
 const char *nt_isa_name();
 const char *flush_isa_name();
+// Forces the NT-store variant ("avx512f", "avx", "sse2") for comparison; false (and nothing
+// changed) if the name is unknown or the CPU lacks it.
+bool force_nt_isa(const char *name);
 
 // Copies line i (64 bytes) from SRC + i*STRIDE to DST + i*STRIDE for i < N with non-temporal
 // stores. SRC, DST and STRIDE are 64-byte aligned. No fence.
