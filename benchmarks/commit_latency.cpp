@@ -19,24 +19,26 @@
 // Usage: commit_latency [SHM_DIR [DISK_DIR]] [--quick] [--pmem-only|--file-only] [--sizes=N,...]
 //                       [--nt-isa=avx512f|avx|sse2]
 // (defaults /dev/shm, /var/tmp: the harness's). --quick: fewer reps, well under a minute.
+#include "floors.hpp"
+
 #include <famsync/famsync.h>
-#include <fcntl.h>
-#include <immintrin.h>
+
 #include <libpmem.h>
-#include <sys/mman.h>
-#include <unistd.h>
+
+#include <immintrin.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <functional>
 #include <numeric>
 #include <string>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <vector>
-
-#include "floors.hpp"
 
 namespace {
 
