@@ -5,19 +5,19 @@
 // so the binary runs on any x86-64 CI machine.
 #include "floors.hpp"
 
-#include <fcntl.h>
 #include <immintrin.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
 
 namespace famsync::bench {
 namespace {
