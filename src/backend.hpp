@@ -52,6 +52,10 @@ class Backend {
   // room for a hole's page. Called before anything of the commit is durable, so an error loses
   // nothing. Errors: ENOSPC, EIO, EFBIG (posix_fallocate's).
   virtual int reserve_data(uint64_t, uint64_t) { return 0; }
+  // Clean bytes between two dirty runs of the data file that a write-back may write too, to make
+  // one write of the two: worth it where each write is a system call (file: up to a page; the
+  // clean bytes equal the file's). 0: never (pmem: bandwidth, not calls, is the cost).
+  virtual uint64_t write_merge_gap() const { return 0; }
 };
 
 // The two real backends. They borrow the descriptors (the caller keeps them open for the

@@ -32,6 +32,9 @@ class FileBackend final : public Backend {
   ~FileBackend() override { munmap(mirror_, log_size_); }
 
   const char *name() const override { return "file"; }
+  // A pwrite costs 1-2 us here whatever its size below a few KiB, and the page cache writes whole
+  // pages back anyway: lines on one page or two neighbouring ones go out in one call.
+  uint64_t write_merge_gap() const override { return 4096; }
 
   int write(Medium m, uint64_t off, const void *src, size_t len) override {
     if (m == Medium::data) return os::pwrite_all(data_fd_, src, len, off, "data file");

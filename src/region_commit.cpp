@@ -41,14 +41,22 @@ int Region::fail_poisoned(int rc) {
 }
 
 // Writes the dirty lines of IMAGES (sorted) to the data file, coalesced into runs and clipped
-// at the end of the file.
+// at the end of the file. Committing straight from the working copy, runs less than the
+// backend's merge gap apart become one write: the clean lines between them hold exactly the
+// committed bytes (region.hpp's first invariant), so writing them changes nothing in the file,
+// before or after a crash, and they lie on pages the dirty lines already made private.
 int Region::write_back(const LineImages &images) {
   const std::vector<uint64_t> &lines = *images.lines;
+  const uint64_t merge_gap_lines = images.packed ? 0 : backend_->write_merge_gap() / kLineSize;
   size_t i = 0, half = lines.size() / 2;
   bool crashed_mid = false;
   while (i < lines.size()) {
     size_t j = i + 1;
-    while (j < lines.size() && lines[j] == lines[j - 1] + 1) ++j;
+    // Consecutive lines always; with a merge gap of G lines, lines up to G apart (fewer than G
+    // clean lines, i.e. less than a page, between them).
+    while (j < lines.size() &&
+           (lines[j] == lines[j - 1] + 1 || lines[j] - lines[j - 1] <= merge_gap_lines))
+      ++j;
     uint64_t off = lines[i] * kLineSize;
     uint64_t end = std::min<uint64_t>((lines[j - 1] + 1) * kLineSize, data_size_);
     if (off < end) {
