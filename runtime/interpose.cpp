@@ -194,7 +194,7 @@ void *share_working_copy_read_only(void *addr, unsigned long len, int flags, int
   auto pin = registry::pin();
   std::lock_guard lock(g_map_mutex);
   Region *r = Region::find_by_file(st.st_dev, st.st_ino);
-  if (r == nullptr || r->disowned()) return nullptr;
+  if (r == nullptr || r->disowned() || r->adopt_own_truncation() != 0) return nullptr;
   if (len > r->mapped_length()) {
     void *grown = nullptr;
     if (r->remap(len, /*may_move=*/r->mapping_refs() == 0, &grown) != 0) return nullptr;
@@ -314,6 +314,10 @@ void *__fams_mmap(void *addr, unsigned long len, int prot, int flags, int fd, lo
   auto pin = registry::pin();
   std::lock_guard lock(g_map_mutex);
   if (Region *r = Region::find_by_file(st.st_dev, st.st_ino)) {  // mapped again: share the copy
+    if (int rc = r->adopt_own_truncation()) {
+      set_errno_from(rc);
+      return MAP_FAILED;
+    }
     if (len > r->mapped_length()) {
       // A longer mapping grows the one copy; it may move only if nobody holds the old address
       // (a region detached by munmap under FAMSYNC_MUNMAP_COMMIT=0).

@@ -80,8 +80,12 @@ class Region final : public StoreTarget, private CommitHost {
 
   // The store path (before_write, after_write) is StoreTarget's: store_path.hpp.
 
+  // Commits the epoch (group commit: see region_commit.cpp). Errors: see fams_msync.
   int commit();
   int rollback();
+  // The program itself acts on the file again (mmap, ftruncate, pwrite past EOF): a truncation it
+  // made meanwhile behind famsync's back (open with O_TRUNC) is adopted quietly. Errors: fstat's.
+  int adopt_own_truncation();
   // Something is waiting for a commit: a listed line or a size change. Not with concurrent stores.
   bool has_pending_changes();
   // Commits (if COMMIT_FIRST) and releases everything; the Region is deleted. Returns the
@@ -138,7 +142,9 @@ class Region final : public StoreTarget, private CommitHost {
   // The epoch's dirty lines, sorted: slot table [0, SLOTS) (holes skipped) + overflow list.
   void dirty_lines_sorted(uint64_t slots, std::vector<uint64_t> *lines);
   int fail_poisoned(int rc);
+  int commit_locked();
   int check_not_truncated();
+  int adopt_truncation(bool *truncated);
   void note_pending_pages(const std::vector<uint64_t> &lines);
   void sync_working_set_stats();
   int adopt_committed_size();
@@ -167,6 +173,10 @@ class Region final : public StoreTarget, private CommitHost {
   uint64_t slot_line_cap_ = 0;
   std::mutex overflow_mutex_;
   std::vector<uint64_t> overflow_;      // lines dirty but not (yet) in the log
+  // While a commit writes its snapshot (commit()): first writes are listed here instead, for the
+  // next epoch (under overflow_mutex_).
+  std::atomic<bool> defer_first_writes_{false};
+  std::vector<uint64_t> next_epoch_lines_;
 
   EpochGate gate_;  // the store path's slow path vs. commit/rollback (epoch_gate.hpp)
   std::vector<char> commit_image_;  // the commit's snapshot of its lines (commit_images)
@@ -175,6 +185,8 @@ class Region final : public StoreTarget, private CommitHost {
   WorkingSet working_set_;  // clean private pages, given back over the budget (under mutex_)
 
   std::mutex mutex_;  // commit / rollback / close / stats
+  std::atomic<uint64_t> commit_tickets_{0};  // commit() calls so far (group commit)
+  uint64_t committed_through_ = 0;  // tickets covered by the last successful commit (mutex_)
   std::vector<uint64_t> scratch_lines_;  // the commit's sorted dirty lines, reused
   int mapping_refs_ = 1;  // guarded by the interposer's mutex
   bool poisoned_ = false;

@@ -73,8 +73,26 @@ int Region::write_back(const LineImages &images) {
   return 0;
 }
 
+// Group commit: a caller takes a ticket when it arrives. A commit that starts (under the lock)
+// after ticket T was taken covers everything written before T was taken: the caller wrote, then
+// took T (seq_cst), and the commit reads the ticket count before it collects the epoch's lines.
+// So a caller that finds, once it has the lock, that a successful commit covering its ticket has
+// finished returns at once: threads that commit while a commit is in flight are served by the
+// next commit together (one flush for all of them).
 int Region::commit() {
+  uint64_t ticket = commit_tickets_.fetch_add(1, std::memory_order_seq_cst) + 1;
   std::lock_guard lock(mutex_);
+  if (committed_through_ >= ticket && !disowned_ && !poisoned_ && !rollback_failed_) {
+    ++stats_.joined_commits;
+    return 0;
+  }
+  uint64_t covers = commit_tickets_.load(std::memory_order_seq_cst);
+  int rc = commit_locked();
+  if (rc == 0) committed_through_ = covers;
+  return rc;
+}
+
+int Region::commit_locked() {
   if (disowned_) return fail(FAMS_ENOTTRACKED, "%s: region inherited across fork()", path_.c_str());
   if (poisoned_)
     return fail(FAMS_EPOISONED, "%s: an earlier persistence error poisoned this mapping; unmap "
@@ -115,17 +133,35 @@ int Region::commit() {
   // (no write can slip between the snapshot and the next epoch).
   if (page_protect_) reprotect_lines(lines);
   LineImages images = commit_images(lines);
+  // With a snapshot, the commit's bytes are fixed: first writes need not wait for the log and
+  // the write-back. They are listed for the next epoch on the side (their committed bytes are
+  // in the data file once this commit is done, or still are if it fails) and the gate opens
+  // until the epoch switch. This is what lets threads that write and commit while a commit is
+  // in flight be served together by the next one (group commit, commit()).
+  if (images.packed) {
+    defer_first_writes_.store(true, std::memory_order_relaxed);
+    gate_.open();
+  }
   EpochToCommit epoch{&images, listed, &overflow_, data_size_, committed_size_};
   bool poisonous = false;
-  if (int rc = protocol_->commit(epoch, this, &stats_, &poisonous)) {
+  int rc = protocol_->commit(epoch, this, &stats_, &poisonous);
+  uint64_t deferred = 0;
+  if (images.packed) {
+    gate_.close();
+    defer_first_writes_.store(false, std::memory_order_relaxed);
+    deferred = next_epoch_lines_.size();
+  }
+  if (rc != 0) {
     restore_line_state(lines);
+    overflow_.insert(overflow_.end(), next_epoch_lines_.begin(), next_epoch_lines_.end());
+    next_epoch_lines_.clear();
     return poisonous ? fail_poisoned(rc) : rc;
   }
   note_pending_pages(lines);
   committed_size_ = data_size_;
-  // A new epoch begins.
+  // A new epoch begins (with the lines first written meanwhile).
   start_next_epoch();
-  uint64_t relisted = relist_lines_written_meanwhile(images);
+  uint64_t relisted = relist_lines_written_meanwhile(images) + deferred;
   late_watch_.remember(images, os::now_ns());
   if (commit_image_.capacity() > (1u << 20)) std::vector<char>().swap(commit_image_);
   // Every page is clean now (unless a racing write was relisted): over the budget, the oldest go

@@ -45,6 +45,16 @@ void Region::first_write_inside_gate(uint64_t line) {
     dirty_.wait_logged(line);
     return;
   }
+  if (defer_first_writes_.load(std::memory_order_relaxed)) {
+    // A commit is writing its snapshot: the slots are its own. Listed for the next epoch on the
+    // side; its committed bytes will be in the data file (logged from there, like overflow).
+    {
+      std::lock_guard lock(overflow_mutex_);
+      next_epoch_lines_.push_back(line);
+    }
+    dirty_.set_logged(line);
+    return;
+  }
   // Take a slot only while there is one: next_slot_ never passes the capacity, so every slot
   // below it was handed out in this epoch (a plain fetch_add could pass it, and a commit retried
   // after the log grew would then count slots that nobody wrote).
@@ -84,7 +94,8 @@ void Region::list_written_lines(uintptr_t addr, size_t len) {
     }
     {  // the working copy already holds new bytes: log from the data file at commit
       std::lock_guard lock(overflow_mutex_);
-      overflow_.push_back(line);
+      (defer_first_writes_.load(std::memory_order_relaxed) ? next_epoch_lines_ : overflow_)
+          .push_back(line);
     }
     dirty_.set_logged(line);
   }
@@ -111,6 +122,8 @@ void Region::dirty_lines_sorted(uint64_t slots, std::vector<uint64_t> *lines) {
   lines->insert(lines->end(), overflow_.begin(), overflow_.end());
   // First-write order is often address order already (sequential writers, one-line commits).
   if (!std::is_sorted(lines->begin(), lines->end())) std::sort(lines->begin(), lines->end());
+  // A line can be listed twice: first written while a commit that then failed wrote it.
+  lines->erase(std::unique(lines->begin(), lines->end()), lines->end());
 }
 
 // The (sorted) LINES now belong to the commit or rollback in progress (gate closed): their dirty
@@ -141,6 +154,7 @@ void Region::start_next_epoch() {
   next_slot_.store(0, std::memory_order_relaxed);
   overflow_.clear();
   if (overflow_.capacity() > 4096) overflow_.shrink_to_fit();  // a burst must not pin memory
+  overflow_.swap(next_epoch_lines_);  // first written while the commit wrote its snapshot
 }
 
 bool Region::has_pending_changes() {

@@ -44,6 +44,7 @@ uint64_t Region::relist_lines_written_meanwhile(const LineImages &images) {
   uint64_t relisted = 0;
   for (size_t i = 0; i < lines.size(); ++i) {
     uint64_t line = lines[i];
+    if (dirty_.is_logged(line)) continue;  // first written meanwhile: listed already
     if (memcmp(base_ + line * kLineSize, images.bytes(i), kLineSize) == 0) continue;
     dirty_.try_claim(line);
     overflow_.push_back(line);

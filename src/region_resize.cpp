@@ -31,11 +31,26 @@ namespace famsync {
 // commit writes them), those past it are gone with the bytes the cut removed (commit() skips
 // them). Costs one fstat per commit. Errors: FAMS_ERANGE (truncated), fstat's, a checkpoint's.
 int Region::check_not_truncated() {
+  uint64_t mapped = data_size_;
+  bool truncated = false;
+  if (int rc = adopt_truncation(&truncated)) return rc;
+  if (!truncated) return 0;
+  uint64_t size = data_size_;
+  return fail(FAMS_ERANGE, "%s was truncated to %llu bytes behind famsync's back (it was %llu); "
+              "nothing was committed this time. Pending changes inside the new size stay pending "
+              "(the next commit writes them); those past it are lost with the bytes the "
+              "truncation removed", path_.c_str(), (unsigned long long)size,
+              (unsigned long long)mapped);
+}
+
+// Adopts a truncation made behind famsync's back (see check_not_truncated) without failing.
+// Errors: fstat's, a checkpoint's (poisons).
+int Region::adopt_truncation(bool *truncated) {
+  *truncated = false;
   struct stat st;
   if (fstat(data_fd_, &st) != 0) return fail_errno("fstat(%s)", path_.c_str());
   uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size >= data_size_) return 0;
-  uint64_t mapped = data_size_;
   if (protocol_->has_unsettled_commits()) {  // its groups name bytes past the new end
     bool checkpointed = false;
     if (int rc = protocol_->settle(size, &checkpointed)) return fail_poisoned(rc);
@@ -44,17 +59,26 @@ int Region::check_not_truncated() {
     if (int rc = protocol_->lower_committed_size(size)) return fail_poisoned(rc);
   }
   data_size_ = committed_size_ = size;
-  return fail(FAMS_ERANGE, "%s was truncated to %llu bytes behind famsync's back (it was %llu); "
-              "nothing was committed this time. Pending changes inside the new size stay pending "
-              "(the next commit writes them); those past it are lost with the bytes the "
-              "truncation removed", path_.c_str(), (unsigned long long)size,
-              (unsigned long long)mapped);
+  *truncated = true;
+  return 0;
+}
+
+// The program itself acts on the file again (mmap of it, ftruncate, pwrite past EOF): a truncation
+// it made meanwhile without famsync seeing it (open with O_TRUNC, e.g. Kyoto Cabinet recreating
+// a database it closed with changes pending) is the program's own: adopted without an error, as
+// the kernel would (the pending changes past the new end go with the bytes it removed).
+int Region::adopt_own_truncation() {
+  std::lock_guard lock(mutex_);
+  if (disowned_ || poisoned_) return 0;
+  bool truncated = false;
+  return adopt_truncation(&truncated);
 }
 
 int Region::resize_file(uint64_t new_size) {
   // The file belongs to the parent: a child that changed its size would change the parent's
   // committed state behind its back (found while writing famsync(3)).
   if (disowned_) return fail(FAMS_ENOTTRACKED, "%s: region inherited across fork()", path_.c_str());
+  if (int rc = adopt_own_truncation()) return rc;
   bool shrinking = new_size < data_size_;
   // A pending line past the new end would put a log entry past EOF into the next commit, which
   // recovery refuses: commit such changes first (rare: programs shrink what they no longer use).
@@ -83,6 +107,8 @@ int Region::extend_file(uint64_t min_size) {
   std::lock_guard lock(mutex_);
   if (disowned_) return fail(FAMS_ENOTTRACKED, "%s: region inherited across fork()", path_.c_str());
   if (poisoned_) return fail(FAMS_EPOISONED, "%s: poisoned mapping", path_.c_str());
+  bool truncated = false;  // (adopt_own_truncation, under the lock already held)
+  if (int rc = adopt_truncation(&truncated)) return rc;
   if (min_size <= data_size_) return 0;  // another writer got there first
   return change_size_locked(min_size);
 }

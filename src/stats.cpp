@@ -53,6 +53,7 @@ void Stats::merge(const Stats &o) {
   log_grows += o.log_grows;
   checkpoints += o.checkpoints;
   racing_lines += o.racing_lines;
+  joined_commits += o.joined_commits;
   working_set_pages += o.working_set_pages;
   pages_given_back += o.pages_given_back;
   first_write_pages += o.first_write_pages;
@@ -83,6 +84,7 @@ void Stats::export_to(fams_stat_counters *out) const {
   out->first_write_pages = first_write_pages;
   out->pending_bytes_peak = pending_pages_peak * 4096;
   out->racing_lines = racing_lines;
+  out->joined_commits = joined_commits;
 }
 
 }  // namespace famsync

@@ -32,6 +32,8 @@ struct Stats {
            log_bytes_at_commit = 0, writeback_bytes = 0, writeback_runs = 0, log_grows = 0, checkpoints = 0;
   // Lines written while a commit or rollback copied them (racing writers): kept for the next epoch.
   uint64_t racing_lines = 0;
+  // Commit calls served by a commit that another thread ran meanwhile (group commit).
+  uint64_t joined_commits = 0;
   // Working copy (working_set.hpp): private pages now (a gauge, 0 once unmapped), pages given back
   // over the budget, pages that became private (first writes), the largest epoch in pages.
   uint64_t working_set_pages = 0, pages_given_back = 0, first_write_pages = 0, pending_pages_peak = 0;

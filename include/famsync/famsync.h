@@ -150,6 +150,8 @@ typedef struct fams_stat_counters {
   /* Added in 0.3: */
   uint64_t racing_lines;       /* lines written by other threads while a commit or rollback copied
                                   them: kept pending for the next commit (see famsync(7)) */
+  uint64_t joined_commits;     /* commit calls served by a commit another thread ran meanwhile
+                                  (group commit: one flush for all of them) */
 } fams_stat_counters;
 
 /* Fills OUT with REGION's counters, or with the process totals when REGION is NULL (including

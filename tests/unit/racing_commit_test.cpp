@@ -139,3 +139,44 @@ TEST(RacingCommit, PmemBackendNeverHangsAndLosesNothing) {
 }
 
 }  // namespace
+
+namespace {
+
+// Group commit (issue 14, item 6): threads that commit at once may be served by one commit; each
+// must still find its own write durable in the file when its fams_msync returns.
+TEST(GroupCommit, EveryCallerFindsItsWriteInTheFileWhenItsCommitReturns) {
+  for (Medium m : {Medium::disk_file, Medium::shm_pmem}) {
+    TempDir dir(m);
+    std::string path = dir.file("data");
+    write_file(path, std::vector<uint8_t>(4 * 4096, 0));
+    fams_region *r = nullptr;
+    ASSERT_EQ(fams_map(path.c_str(), map_flags(m), &r), 0) << fams_last_error_message();
+    auto *words = static_cast<uint64_t *>(fams_region_addr(r));
+    int fd = open(path.c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    std::atomic<int> missing{0}, errors{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&, t] {
+        uint64_t *mine = &words[t * 512];  // one page each
+        for (uint64_t v = 1; v <= 50; ++v) {
+          fams_will_write(mine, 8);
+          __atomic_store_n(mine, v, __ATOMIC_RELAXED);
+          if (fams_msync(r) != 0) errors.fetch_add(1);
+          uint64_t in_file = 0;
+          if (pread(fd, &in_file, 8, t * 4096) != 8 || in_file < v) missing.fetch_add(1);
+        }
+      });
+    for (auto &t : threads) t.join();
+    EXPECT_EQ(errors.load(), 0) << medium_name(m);
+    EXPECT_EQ(missing.load(), 0) << medium_name(m) << ": a write was not durable when its commit "
+                                    "returned";
+    fams_stat_counters s{};
+    ASSERT_EQ(fams_stats(r, &s), 0);
+    EXPECT_EQ(s.commits + s.empty_commits + s.joined_commits, 200u) << "every call accounted for";
+    close(fd);
+    EXPECT_EQ(fams_unmap(r), 0);
+  }
+}
+
+}  // namespace

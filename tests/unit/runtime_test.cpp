@@ -122,6 +122,34 @@ TEST_F(RuntimeTest, ReadOnlyMapSeesPendingChangesOfADetachedRegion) {
   close(ro);
 }
 
+// Found by Kyoto Cabinet (closing a database with changes pending, then recreating it with
+// O_TRUNC): the program's own truncation of a file whose region munmap left detached is adopted
+// when the program acts on the file again (ftruncate, mmap), as the kernel would: the pending
+// changes go with the bytes it removed, and nothing fails.
+TEST_F(RuntimeTest, OwnTruncationOfADetachedRegionIsAdopted) {
+  if (getenv("FAMSYNC_MUNMAP_COMMIT") != nullptr) GTEST_SKIP() << "default munmap only";
+  char *p = map_tracked();
+  __fams_store2(p + 500);
+  memcpy(p + 500, "zz", 2);
+  ASSERT_EQ(__fams_munmap(p, 8192), 0);  // detached, pending
+  int fd = open(path_.c_str(), O_RDWR | O_TRUNC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(__fams_ftruncate(fd, 8192), 0) << fams_last_error_message();
+  void *v = __fams_mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  ASSERT_NE(v, MAP_FAILED);
+  char *q = static_cast<char *>(v);
+  EXPECT_EQ(q[500], 0) << "the truncation removed the pending change, as in the kernel";
+  __fams_store1(q + 7);
+  q[7] = 'n';
+  ASSERT_EQ(__fams_msync(q, 8192, MS_SYNC), 0) << fams_last_error_message();
+  auto f = read_file(path_);
+  ASSERT_EQ(f.size(), 8192u);
+  EXPECT_EQ(f[7], 'n');
+  EXPECT_EQ(f[500], 0);
+  EXPECT_EQ(__fams_munmap(q, 8192), 0);
+  close(fd);
+}
+
 // FAMSYNC_MUNMAP_COMMIT=1 (ctest unit_tests_munmap_commit): munmap commits, as before 0.3.
 TEST_F(RuntimeTest, MunmapCommitsWhenAskedTo) {
   const char *m = getenv("FAMSYNC_MUNMAP_COMMIT");
