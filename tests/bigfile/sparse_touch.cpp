@@ -15,6 +15,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,6 +84,12 @@ void report(const char *phase, const std::string &path, uint64_t ns) {
          phase, ns / 1e6, status_kb("RssAnon"), status_kb("VmPTE"), status_kb("VmSize") >> 10,
          l.bytes, l.allocated);
   print_anon_mappings();
+}
+
+long minor_faults() {
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_minflt;
 }
 
 uint64_t word_of(uint64_t page, uint64_t seed) { return (page + 1) * 0x9e3779b97f4a7c15ull ^ seed; }
@@ -171,6 +178,7 @@ int main(int argc, char **argv) {
   char *base = static_cast<char *>(fams_region_addr(r));
   if (getenv("SPARSE_TOUCH_MADV_RANDOM") != nullptr) madvise(base, size, MADV_RANDOM);
   uint64_t write_ns = 0, commit_ns = 0, commits = 0, peak_anon = 0;
+  long faults0 = minor_faults();
   for (uint64_t i = 0; i < touch; ++i) {
     uint64_t page = order[i];
     uint64_t off = page * 4096 + (word_of(page, seed) % 512) * 8;
@@ -193,11 +201,12 @@ int main(int argc, char **argv) {
   }
   fams_stat_counters st;
   fams_stats(r, &st);
+  double faults = static_cast<double>(minor_faults() - faults0) / touch;
   report("updated", path, write_ns + commit_ns);
-  printf("per_update_us=%.3f per_commit_ms=%.3f commits=%" PRIu64 " peak_rss_anon_kb=%" PRIu64
-         " first_write_pages=%" PRIu64 " working_set_kb=%" PRIu64 " given_back=%" PRIu64
+  printf("per_update_us=%.3f faults_per_update=%.2f per_commit_ms=%.3f commits=%" PRIu64
+         " peak_rss_anon_kb=%" PRIu64 " first_write_pages=%" PRIu64 " working_set_kb=%" PRIu64 " given_back=%" PRIu64
          " log_grows=%" PRIu64 " checkpoints=%" PRIu64 "\n",
-         write_ns / 1e3 / touch, commit_ns / 1e6 / commits, commits, peak_anon,
+         write_ns / 1e3 / touch, faults, commit_ns / 1e6 / commits, commits, peak_anon,
          st.first_write_pages, st.working_set_bytes >> 10, st.pages_given_back, st.log_grows,
          st.checkpoints);
   t0 = now_ns();
