@@ -5,6 +5,7 @@
 #include "log_format.hpp"
 #include "options.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -118,18 +119,20 @@ uint64_t WorkingSet::after_clean(char *base, uint64_t map_len, const std::vector
 // Counts the dirty-map pages the (sorted) LINES are on — in both of its arrays — and gives the
 // map back once they exceed its share (header). A file up to 256 MiB has a map of at most 1 MiB
 // and never pays this; a sparse writer to a large file pays two zero-page faults per first
-// write to a line instead of keeping the map resident.
+// write to a line instead of keeping the map resident. The floor is 1 MiB, or 1/16 of a budget
+// below 16 MiB (the tests' tiny budgets give the map back at every commit that touched it).
 void WorkingSet::note_dirty_map_pages(const std::vector<uint64_t> &lines, bool may_give_back) {
   constexpr uint64_t kLinesPerMapPage = kPage * 8;  // one bit per line in each array
-  constexpr uint64_t kFloorPages = (1 << 20) / kPage;
-  if (dirty_map_ == nullptr || dirty_map_->footprint() <= kFloorPages * kPage) return;
+  const uint64_t floor_pages = std::min<uint64_t>((1 << 20) / kPage,
+                                                  working_set_budget_bytes() / kPage / 16);
+  if (dirty_map_ == nullptr || dirty_map_->footprint() <= floor_pages * kPage) return;
   uint64_t last = UINT64_MAX;
   for (uint64_t line : lines) {
     if (line / kLinesPerMapPage == last) continue;
     last = line / kLinesPerMapPage;
     dirty_map_pages_ += 2;
   }
-  if (!may_give_back || dirty_map_pages_ <= std::max(kFloorPages, queue_.size() / 8)) return;
+  if (!may_give_back || dirty_map_pages_ <= std::max(floor_pages, queue_.size() / 8)) return;
   if (dirty_map_->give_back_clean()) ++dirty_map_give_backs_;
   else ++failures_;
   dirty_map_pages_ = 0;

@@ -17,8 +17,9 @@
 //    pages of the epoch in flight; it is an estimate of what MADV_DONTNEED can give back, not RSS.
 //  - The region's dirty map (2 bits per line, one page of it per 2 MiB of mapping and array) is
 //    given back whole once the pages commits touched in it since the last time exceed
-//    max(1 MiB, 1/8 of the region's queued pages): random writes to a large file would otherwise
-//    keep up to two map pages per written page, up to 0.4% of the file, never given back. Only
+//    max(1 MiB, 1/8 of the region's queued pages) (the 1 MiB is less under a budget < 16 MiB):
+//    random writes to a large file would otherwise keep up to two map pages per written page,
+//    up to 0.4% of the file, never given back. Only
 //    from after_clean with MAY_GIVE_BACK: every line is clean then and the region's EpochGate is
 //    closed (commit, rollback), so no bit can be set meanwhile (dirty_map.hpp give_back_clean).
 #pragma once
