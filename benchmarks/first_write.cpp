@@ -87,7 +87,8 @@ int main(int argc, char **argv) {
   {  // allocated and in the page cache: first writes measure faults, not I/O
     std::vector<char> buf(1 << 20, 'x');
     for (uint64_t off = 0; off < len; off += buf.size())
-      if (pwrite(fd, buf.data(), std::min<uint64_t>(buf.size(), len - off), static_cast<off_t>(off)) < 0)
+      if (pwrite(fd, buf.data(), std::min<uint64_t>(buf.size(), len - off),
+                 static_cast<off_t>(off)) < 0)
         return perror("pwrite"), 2;
     fdatasync(fd);
   }
@@ -158,8 +159,10 @@ int main(int argc, char **argv) {
       {"shared", mmap_file(MAP_SHARED), writes_in_runs(UINT64_MAX >> 1), plain_unmap},
       {"private", mmap_file(MAP_PRIVATE), writes_in_runs(1) /* populate of 1 page: see below */,
        [&](char *p) { munmap(p, len); }},
-      {"private+pw 16", mmap_file(MAP_PRIVATE), writes_in_runs(16), [&](char *p) { munmap(p, len); }},
-      {"private+pw 512", mmap_file(MAP_PRIVATE), writes_in_runs(512), [&](char *p) { munmap(p, len); }},
+      {"private+pw 16", mmap_file(MAP_PRIVATE), writes_in_runs(16),
+       [&](char *p) { munmap(p, len); }},
+      {"private+pw 512", mmap_file(MAP_PRIVATE), writes_in_runs(512),
+       [&](char *p) { munmap(p, len); }},
       {"private+pop", mmap_file(MAP_PRIVATE | MAP_POPULATE),
        [&](char *b, uint64_t v) { store_pages(b, 0, pages, v); }, [&](char *p) { munmap(p, len); },
        true},
@@ -196,7 +199,8 @@ int main(int argc, char **argv) {
       faults[v].push_back(static_cast<double>(f1 - f0) / pages);
     }
   }
-  if (!g_populate_write_ok) printf("MADV_POPULATE_WRITE: EINVAL (kernel < 5.14): +pw rows = no madvise\n");
+  if (!g_populate_write_ok)
+    printf("MADV_POPULATE_WRITE: EINVAL (kernel < 5.14): +pw rows = no madvise\n");
   double shared = median(ns[0]);
   printf("%-16s %12s %14s %10s\n", "variant", "ns/page", "faults/page", "vs shared");
   for (size_t v = 0; v < variants.size(); ++v)

@@ -45,7 +45,8 @@ uint64_t status_kb(const char *key) {
   std::string line;
   size_t n = strlen(key);
   while (std::getline(in, line))
-    if (line.compare(0, n, key) == 0 && line[n] == ':') return std::strtoull(line.c_str() + n + 1, nullptr, 10);
+    if (line.compare(0, n, key) == 0 && line[n] == ':')
+      return std::strtoull(line.c_str() + n + 1, nullptr, 10);
   return 0;
 }
 
@@ -69,10 +70,11 @@ void print_anon_mappings() {
   std::ifstream in("/proc/self/smaps");
   std::string line, head;
   while (std::getline(in, line)) {
-    if (!line.empty() && isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') != std::string::npos &&
-        line.find(':') > line.find(' '))
+    if (!line.empty() && isxdigit(static_cast<unsigned char>(line[0])) &&
+        line.find('-') != std::string::npos && line.find(':') > line.find(' '))
       head = line;
-    else if (line.compare(0, 10, "Anonymous:") == 0 && std::strtoull(line.c_str() + 10, nullptr, 10) > 512)
+    else if (line.compare(0, 10, "Anonymous:") == 0 &&
+             std::strtoull(line.c_str() + 10, nullptr, 10) > 512)
       printf("  %s | %s\n", head.c_str(), line.c_str());
   }
 }
@@ -204,8 +206,8 @@ int main(int argc, char **argv) {
   double faults = static_cast<double>(minor_faults() - faults0) / touch;
   report("updated", path, write_ns + commit_ns);
   printf("per_update_us=%.3f faults_per_update=%.2f per_commit_ms=%.3f commits=%" PRIu64
-         " peak_rss_anon_kb=%" PRIu64 " first_write_pages=%" PRIu64 " working_set_kb=%" PRIu64 " given_back=%" PRIu64
-         " log_grows=%" PRIu64 " checkpoints=%" PRIu64 "\n",
+         " peak_rss_anon_kb=%" PRIu64 " first_write_pages=%" PRIu64 " working_set_kb=%" PRIu64
+         " given_back=%" PRIu64 " log_grows=%" PRIu64 " checkpoints=%" PRIu64 "\n",
          write_ns / 1e3 / touch, faults, commit_ns / 1e6 / commits, commits, peak_anon,
          st.first_write_pages, st.working_set_bytes >> 10, st.pages_given_back, st.log_grows,
          st.checkpoints);
