@@ -84,6 +84,17 @@ class DirtyMap {
     l.store(l.load(std::memory_order_relaxed) & mask, std::memory_order_relaxed);
   }
 
+  // Gives the map's memory back: MADV_DONTNEED pages read as zeros, i.e. every line clean. Only
+  // while every line IS clean and no thread can claim one (a commit or rollback, its EpochGate
+  // closed, nothing relisted): a bit set meanwhile would be lost. A large mapping touched sparsely
+  // would otherwise keep a page of this map per few written pages, for good (working_set.hpp).
+  // Returns false if madvise failed (nothing is lost: the pages stay).
+  bool give_back_clean() {
+    if (words_ == 0) return true;
+    bool ok = madvise(claimed_, words_ * 8, MADV_DONTNEED) == 0;
+    return madvise(logged_, words_ * 8, MADV_DONTNEED) == 0 && ok;
+  }
+
   // Bytes of DRAM this map can occupy (for the memory report).
   size_t footprint() const { return words_ * 8 * 2; }
 

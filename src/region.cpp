@@ -262,6 +262,7 @@ int Region::open(const char *path, unsigned flags, Region **out, uint64_t map_le
                  << window::kGranuleShift;
   r->nlines_ = r->map_len_ / kLineSize;
   if (!r->dirty_.init(r->nlines_)) return fail(ENOMEM, "allocating dirty state for %s", path);
+  r->working_set_.attach_dirty_map(&r->dirty_);  // sparse writers to a large file: given back
   r->slot_line_cap_ = f.log_file.capacity();
   void *sl = mmap(nullptr, r->slot_line_cap_ * sizeof(uint64_t), PROT_READ | PROT_WRITE,
                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -275,10 +276,19 @@ int Region::open(const char *path, unsigned flags, Region **out, uint64_t map_le
   // FAMSYNC_PREFAULT: MAP_POPULATE on a private writable mapping breaks copy-on-write for every
   // page now (one copy of the file up front) instead of at each page's first write.
   int populate = options().prefault ? MAP_POPULATE : 0;
+  // MAP_NORESERVE: a writable private mapping is charged in full against the overcommit limit,
+  // so a file larger than RAM + swap could not be mapped at all (ENOMEM under the default
+  // heuristic), though only written pages ever take memory and the working-set budget bounds
+  // those (DESIGN §2, "Budget"). Strict overcommit (vm.overcommit_memory=2) still charges it.
   void *p = mmap(reinterpret_cast<void *>(slot), r->map_len_, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_FIXED | populate, f.data_fd, 0);
+                 MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE | populate, f.data_fd, 0);
   if (p == MAP_FAILED) {
-    int rc = fail_errno("mmap(working copy of %s)", path);
+    int rc = errno == ENOMEM
+                 ? fail_errno("mmap(working copy of %s, %llu MiB): the kernel refused to commit "
+                              "memory for it (vm.overcommit_memory=2 charges the whole private "
+                              "mapping; map less of the file or allow overcommit)",
+                              path, (unsigned long long)(r->map_len_ >> 20))
+                 : fail_errno("mmap(working copy of %s)", path);
     window::release(slot, r->slot_len_);
     return rc;
   }

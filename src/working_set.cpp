@@ -1,9 +1,11 @@
 // working_set.cpp — see working_set.hpp.
 #include "working_set.hpp"
 
+#include "dirty_map.hpp"
 #include "log_format.hpp"
 #include "options.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -82,6 +84,7 @@ uint64_t WorkingSet::after_clean(char *base, uint64_t map_len, const std::vector
     ++added;
   }
   first_writes_ += added;
+  note_dirty_map_pages(lines, may_give_back);
   uint64_t budget_pages = working_set_budget_bytes() / kPage;
   uint64_t total = g_resident_pages.fetch_add(added, std::memory_order_relaxed) + added;
   if (total <= budget_pages || !may_give_back) return 0;
@@ -111,6 +114,28 @@ uint64_t WorkingSet::after_clean(char *base, uint64_t map_len, const std::vector
   }
   g_resident_pages.fetch_sub(released, std::memory_order_relaxed);
   return released;
+}
+
+// Counts the dirty-map pages the (sorted) LINES are on — in both of its arrays — and gives the
+// map back once they exceed its share (header). A file up to 256 MiB has a map of at most 1 MiB
+// and never pays this; a sparse writer to a large file pays two zero-page faults per first
+// write to a line instead of keeping the map resident. The floor is 1 MiB, or 1/16 of a budget
+// below 16 MiB (the tests' tiny budgets give the map back at every commit that touched it).
+void WorkingSet::note_dirty_map_pages(const std::vector<uint64_t> &lines, bool may_give_back) {
+  constexpr uint64_t kLinesPerMapPage = kPage * 8;  // one bit per line in each array
+  const uint64_t floor_pages = std::min<uint64_t>((1 << 20) / kPage,
+                                                  working_set_budget_bytes() / kPage / 16);
+  if (dirty_map_ == nullptr || dirty_map_->footprint() <= floor_pages * kPage) return;
+  uint64_t last = UINT64_MAX;
+  for (uint64_t line : lines) {
+    if (line / kLinesPerMapPage == last) continue;
+    last = line / kLinesPerMapPage;
+    dirty_map_pages_ += 2;
+  }
+  if (!may_give_back || dirty_map_pages_ <= std::max(floor_pages, queue_.size() / 8)) return;
+  if (dirty_map_->give_back_clean()) ++dirty_map_give_backs_;
+  else ++failures_;
+  dirty_map_pages_ = 0;
 }
 
 void WorkingSet::forget_all() {
