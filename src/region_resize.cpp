@@ -181,7 +181,8 @@ int Region::remap(uint64_t new_length, bool may_move, void **out, bool commit_on
       window::publish(base, slot_len_, this);
     }
     // The added range: more of the same private file mapping, at the next file offset.
-    if (mmap(base_ + map_len_, want - map_len_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+    if (mmap(base_ + map_len_, want - map_len_, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE,
              data_fd_, static_cast<off_t>(map_len_)) == MAP_FAILED)
       return fail_errno("mmap(growing the working copy of %s)", path_.c_str());
     map_len_ = want;

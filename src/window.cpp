@@ -152,8 +152,13 @@ int allocate(size_t len, uintptr_t *out) {
     *out = __fams_window_base + off;
     return 0;
   }
+  if (__fams_window_size >= (1ull << 40))
+    return fail(ENOMEM, "the famsync address window (%llu GiB, the most there is) has no free "
+                "%llu-byte slot: all tracked mappings of a process must fit in 1 TiB together "
+                "(unmap some, or map smaller files)", (unsigned long long)(__fams_window_size >> 30),
+                (unsigned long long)need);
   return fail(ENOMEM, "the famsync address window (%llu GiB) has no free %llu-byte slot; raise "
-              "FAMSYNC_WINDOW_GB", (unsigned long long)(__fams_window_size >> 30),
+              "FAMSYNC_WINDOW_GB (at most 1024)", (unsigned long long)(__fams_window_size >> 30),
               (unsigned long long)need);
 }
 
