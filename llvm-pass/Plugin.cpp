@@ -8,7 +8,7 @@
 //    have removed most stack traffic and after inlining (fewer, cheaper
 //    checks). In LLVM 14 buildO0DefaultPipeline runs the OptimizerLast
 //    callbacks too, so -O0 is covered without a second registration (checked
-//    by tests/lit/clang-O0.c); isRequired() keeps the pass on optnone code.
+//    by tests/lit/clang-c.c, RUN at -O0); isRequired() keeps the pass on optnone code.
 //  * opt -load-pass-plugin=libfamsync-pass.so -passes=famsync.
 //
 // Invariant: the pass is added exactly once per pipeline (a second run on an
