@@ -17,6 +17,7 @@
 
 #include "error.hpp"
 #include "os.hpp"
+#include "pmem_lib.hpp"
 
 #include <libpmem.h>
 
@@ -46,9 +47,9 @@ void *map_shared(int fd, uint64_t size) {
 
 class PmemBackend final : public Backend {
  public:
-  PmemBackend(int data_fd, int log_fd, char *data, uint64_t data_size, uint64_t data_mapped,
-              char *log, uint64_t log_size)
-      : data_fd_(data_fd), log_fd_(log_fd), data_(data), data_size_(data_size),
+  PmemBackend(const PmemLib *lib, int data_fd, int log_fd, char *data, uint64_t data_size,
+              uint64_t data_mapped, char *log, uint64_t log_size)
+      : lib_(lib), data_fd_(data_fd), log_fd_(log_fd), data_(data), data_size_(data_size),
         data_mapped_(data_mapped), log_(log), log_size_(log_size) {
     check_for_holes();
   }
@@ -62,7 +63,7 @@ class PmemBackend final : public Backend {
   int write(Medium m, uint64_t off, const void *src, size_t len) override {
     char *dst = target(m, off, len);
     if (dst == nullptr) return out_of_range(m, off, len);
-    pmem_memcpy(dst, src, len, PMEM_F_MEM_NODRAIN | PMEM_F_MEM_NONTEMPORAL);
+    lib_->memcpy(dst, src, len, PMEM_F_MEM_NODRAIN | PMEM_F_MEM_NONTEMPORAL);
     return 0;
   }
 
@@ -76,7 +77,7 @@ class PmemBackend final : public Backend {
   int flush(Medium m, uint64_t off, size_t len) override {
     char *dst = target(m, off, len);
     if (dst == nullptr) return out_of_range(m, off, len);
-    pmem_flush(dst, len);
+    lib_->flush(dst, len);
     return 0;
   }
 
@@ -84,7 +85,7 @@ class PmemBackend final : public Backend {
     char *dst = target(m, off, sizeof value);
     if (dst == nullptr || off % 8 != 0) return out_of_range(m, off, sizeof value);
     __atomic_store_n(reinterpret_cast<uint64_t *>(dst), value, __ATOMIC_RELAXED);
-    pmem_flush(dst, sizeof value);
+    lib_->flush(dst, sizeof value);
     return 0;
   }
 
@@ -104,7 +105,7 @@ class PmemBackend final : public Backend {
     if (int rc = os::zero_fill(log_fd_, log_size_, new_size, "growing the log")) return rc;
     void *p = map_shared(log_fd_, new_size);
     if (p == MAP_FAILED) return fail_errno("mmap(log, %llu bytes)", (unsigned long long)new_size);
-    pmem_drain();  // NT stores to the old mapping must not be in flight when it goes away
+    lib_->drain();  // NT stores to the old mapping must not be in flight when it goes away
     munmap(log_, log_size_);
     log_ = static_cast<char *>(p);
     log_size_ = new_size;
@@ -114,14 +115,14 @@ class PmemBackend final : public Backend {
   uint64_t log_size() const override { return log_size_; }
 
   int set_data_size(uint64_t new_size) override {
-    pmem_drain();  // no NT store may still be in flight to a page the truncation removes
+    lib_->drain();  // no NT store may still be in flight to a page the truncation removes
     if (::ftruncate(data_fd_, static_cast<off_t>(new_size)) != 0)
       return fail_errno("ftruncate(data file, %llu)", (unsigned long long)new_size);
     if (::fsync(data_fd_) != 0) return fail_errno("fsync(data file)");
     if (new_size > data_mapped_) {  // beyond the mapping: map the whole file anew
       void *p = map_shared(data_fd_, new_size);
       if (p == MAP_FAILED) return fail_errno("mmap(data file, %llu bytes)", (unsigned long long)new_size);
-      pmem_drain();
+      lib_->drain();
       munmap(data_, data_mapped_);
       data_ = static_cast<char *>(p);
       data_mapped_ = new_size;
@@ -150,7 +151,7 @@ class PmemBackend final : public Backend {
   }
 
   int persist(Medium m) override {
-    pmem_drain();
+    lib_->drain();
     if (m == Medium::data && reserved_since_check_) {  // filled every hole yet?
       reserved_since_check_ = false;
       check_for_holes();
@@ -175,6 +176,7 @@ class PmemBackend final : public Backend {
     has_holes_ = hole < 0 || static_cast<uint64_t>(hole) < data_size_;
   }
 
+  const PmemLib *lib_;  // libpmem, loaded on first use (pmem_lib.hpp)
   int data_fd_;
   int log_fd_;
   bool has_holes_ = true;              // the data file may have holes (check_for_holes)
@@ -202,6 +204,8 @@ int make_pmem_backend(int data_fd, uint64_t data_size, int log_fd, uint64_t log_
 
 int make_pmem_backend(int data_fd, uint64_t data_size, uint64_t map_bytes, int log_fd,
                       uint64_t log_size, std::unique_ptr<Backend> *out) {
+  const PmemLib *lib = nullptr;
+  if (int rc = load_pmem_lib(&lib)) return rc;
   if (map_bytes < data_size) map_bytes = data_size;
   if (map_bytes == 0) map_bytes = 4096;  // an empty file that will grow
   void *data = map_shared(data_fd, map_bytes);
@@ -212,7 +216,7 @@ int make_pmem_backend(int data_fd, uint64_t data_size, uint64_t map_bytes, int l
     munmap(data, map_bytes);  // all of it: the data file is mapped MAP_BYTES long
     return rc;
   }
-  *out = std::make_unique<PmemBackend>(data_fd, log_fd, static_cast<char *>(data), data_size,
+  *out = std::make_unique<PmemBackend>(lib, data_fd, log_fd, static_cast<char *>(data), data_size,
                                        map_bytes, static_cast<char *>(log), log_size);
   return 0;
 }
