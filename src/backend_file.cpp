@@ -12,6 +12,7 @@
 
 #include "error.hpp"
 #include "log_format.hpp"
+#include "hole_reserver.hpp"
 #include "os.hpp"
 
 #include <algorithm>
@@ -28,7 +29,8 @@ namespace {
 class FileBackend final : public Backend {
  public:
   FileBackend(int data_fd, int log_fd, char *mirror, uint64_t log_size)
-      : data_fd_(data_fd), log_fd_(log_fd), mirror_(mirror), log_size_(log_size) {}
+      : data_fd_(data_fd), log_fd_(log_fd), mirror_(mirror), log_size_(log_size),
+        holes_(data_fd) {}
   ~FileBackend() override { munmap(mirror_, log_size_); }
 
   const char *name() const override { return "file"; }
@@ -95,8 +97,13 @@ class FileBackend final : public Backend {
     if (::ftruncate(data_fd_, static_cast<off_t>(new_size)) != 0)
       return fail_errno("ftruncate(data file, %llu)", (unsigned long long)new_size);
     if (::fsync(data_fd_) != 0) return fail_errno("fsync(data file)");
+    holes_.size_changed();
     return 0;
   }
+
+  // A write-back into a hole on a full disk would fail after the commit point (poisoning, and
+  // recovery's replay would meet the same full disk): the commit reserves its runs first.
+  int reserve_data(uint64_t off, uint64_t len) override { return holes_.reserve(off, len); }
 
  private:
   static void note_staged(std::atomic<uint64_t> &lo_bound, std::atomic<uint64_t> &hi_bound,
@@ -126,6 +133,7 @@ class FileBackend final : public Backend {
   int log_fd_;
   char *mirror_;
   uint64_t log_size_;
+  HoleReserver holes_;  // storage for the data file's holes before a write-back
   // Staged-but-not-persisted byte ranges, header page and entries kept apart so that a persist
   // never rewrites a released (zeroed) mirror page between them.
   std::atomic<uint64_t> header_lo_{UINT64_MAX}, header_hi_{0};

@@ -17,6 +17,7 @@
 
 #include "error.hpp"
 #include "os.hpp"
+#include "hole_reserver.hpp"
 #include "pmem_lib.hpp"
 
 #include <libpmem.h>
@@ -50,9 +51,7 @@ class PmemBackend final : public Backend {
   PmemBackend(const PmemLib *lib, int data_fd, int log_fd, char *data, uint64_t data_size,
               uint64_t data_mapped, char *log, uint64_t log_size)
       : lib_(lib), data_fd_(data_fd), log_fd_(log_fd), data_(data), data_size_(data_size),
-        data_mapped_(data_mapped), log_(log), log_size_(log_size) {
-    check_for_holes();
-  }
+        data_mapped_(data_mapped), log_(log), log_size_(log_size), holes_(data_fd) {}
   ~PmemBackend() override {
     munmap(data_, data_mapped_);
     munmap(log_, log_size_);
@@ -128,34 +127,18 @@ class PmemBackend final : public Backend {
       data_mapped_ = new_size;
     }
     data_size_ = new_size;  // bytes past it are never touched (SIGBUS)
-    if (new_size > 0) check_for_holes();  // a growth is a hole
+    holes_.size_changed();  // a growth is a hole
     return 0;
   }
 
   // A hole's page gets its storage when the write-back's store reaches it, and a full file
-  // system answers that with SIGBUS: so the runs of a commit are allocated first, where the
-  // file has holes at all (one lseek tells; a file without holes pays nothing more).
+  // system answers that with SIGBUS: the commit reserves its runs first (hole_reserver.hpp).
   int reserve_data(uint64_t off, uint64_t len) override {
-    if (!has_holes_ || len == 0) return 0;
-    uint64_t page = 4096, lo = off / page * page;
-    uint64_t hi = std::min<uint64_t>((off + len + page - 1) / page * page, data_size_);
-    if (hi <= lo) return 0;
-    int rc = posix_fallocate(data_fd_, static_cast<off_t>(lo), static_cast<off_t>(hi - lo));
-    if (rc == EOPNOTSUPP || rc == EINVAL) return 0;  // no fallocate here: nothing to reserve
-    if (rc != 0)
-      return fail(rc, "no room to write [%llu, %llu) of the data file (posix_fallocate: %s); "
-                  "nothing of this commit was written, its changes stay pending",
-                  (unsigned long long)lo, (unsigned long long)hi, strerror(rc));
-    reserved_since_check_ = true;
-    return 0;
+    return holes_.reserve(off, len);
   }
 
-  int persist(Medium m) override {
+  int persist(Medium) override {
     lib_->drain();
-    if (m == Medium::data && reserved_since_check_) {  // filled every hole yet?
-      reserved_since_check_ = false;
-      check_for_holes();
-    }
     return 0;
   }
 
@@ -170,22 +153,15 @@ class PmemBackend final : public Backend {
                 m == Medium::data ? "data" : "log", len, (unsigned long long)off);
   }
 
-  void check_for_holes() {
-    off_t hole = lseek(data_fd_, 0, SEEK_HOLE);
-    // Unknown (no SEEK_HOLE support): assume holes, and let reserve_data find out.
-    has_holes_ = hole < 0 || static_cast<uint64_t>(hole) < data_size_;
-  }
-
   const PmemLib *lib_;  // libpmem, loaded on first use (pmem_lib.hpp)
   int data_fd_;
   int log_fd_;
-  bool has_holes_ = true;              // the data file may have holes (check_for_holes)
-  bool reserved_since_check_ = false;  // reserve_data allocated something since
   char *data_;
   uint64_t data_size_;    // the file's size: reads past it are zeros, writes past it refused
   uint64_t data_mapped_;  // bytes mapped (>= data_size_, may exceed the file)
   char *log_;
   uint64_t log_size_;
+  HoleReserver holes_;  // storage for the data file's holes before a write-back
 };
 
 }  // namespace

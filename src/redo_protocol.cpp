@@ -45,6 +45,9 @@ class RedoProtocol final : public CommitProtocol {
     if (log_.generation() != generation) ++stats->checkpoints;
     if (log_.capacity() != capacity) ++stats->log_grows;
     if (rc != 0) return rc;  // *POISONOUS false: growing failed, nothing durable yet
+    // Storage for the write-back before the commit point: a full disk is then ENOSPC with nothing
+    // durable, not a poisoned region whose recovery meets the same full disk.
+    if (int rc2 = host->reserve_write_back(*epoch.images)) return rc2;
     *poisonous = true;
     if (int rc2 = log_.append_group(*epoch.images, epoch.new_size)) return rc2;
     stats->log_bytes_at_commit += lines.size() * kLogEntrySize;
