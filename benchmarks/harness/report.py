@@ -211,7 +211,8 @@ def parse_quick_compare(path):
 KYOTO_BEGIN = "<!-- KYOTO BEGIN"
 KYOTO_END = "<!-- KYOTO END -->"
 # Sections other scripts write into RESULTS.md, kept verbatim (markers included) by this rewrite.
-KEPT_SECTIONS = ["KYOTO", "REAL-PROGRAMS", "REAL-PROGRAMS-IDEAS", "REAL-PROGRAMS-NOTES"]
+KEPT_SECTIONS = ["KYOTO", "REAL-PROGRAMS", "REAL-PROGRAMS-IDEAS", "REAL-PROGRAMS-NOTES",
+                 "LARGE-FILES", "GROUP-COMMIT"]
 
 
 def kept_section(results_path, name):
