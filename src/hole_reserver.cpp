@@ -23,15 +23,38 @@ int HoleReserver::reserve(uint64_t off, uint64_t len) {
     check_ = false;
   }
   if (!has_holes_ || len == 0) return 0;
-  uint64_t lo = off / page_size() * page_size(), hi = off + len;  // never past the caller's end
-  int rc = posix_fallocate(fd_, static_cast<off_t>(lo), static_cast<off_t>(hi - lo));
-  if (rc == EOPNOTSUPP || rc == EINVAL) return 0;  // no fallocate here: nothing to reserve
-  if (rc != 0)
-    return fail(rc, "no room to write [%llu, %llu) of the data file (posix_fallocate: %s); "
-                "nothing of this commit was written, its changes stay pending",
-                (unsigned long long)lo, (unsigned long long)hi, strerror(rc));
-  check_ = true;  // the holes may all be filled now
+  const uint64_t page = page_size();
+  uint64_t first = off / page, end = (off + len + page - 1) / page;
+  for (uint64_t p = first; p < end;) {
+    if (reserved(p)) {
+      ++p;
+      continue;
+    }
+    uint64_t q = p + 1;
+    while (q < end && !reserved(q)) ++q;
+    // Pages [p, q), clipped to the caller's range (posix_fallocate past EOF would grow the file).
+    uint64_t lo = p * page, hi = std::min(q * page, off + len);
+    int rc = posix_fallocate(fd_, static_cast<off_t>(lo), static_cast<off_t>(hi - lo));
+    if (rc == EOPNOTSUPP || rc == EINVAL) {  // no fallocate here: nothing can be reserved
+      has_holes_ = false;
+      return 0;
+    }
+    if (rc != 0)
+      return fail(rc, "no room to write [%llu, %llu) of the data file (posix_fallocate: %s); "
+                  "nothing of this commit was written, its changes stay pending",
+                  (unsigned long long)lo, (unsigned long long)hi, strerror(rc));
+    // Blocks are allocated whole (a file system block is at most a page here), so every page the
+    // range touched has its storage now; a growth clears the map (size_changed).
+    mark_reserved(p, q);
+    p = q;
+  }
   return 0;
+}
+
+void HoleReserver::mark_reserved(uint64_t first, uint64_t end) {
+  if (end <= first) return;
+  if ((end - 1) / 64 >= reserved_.size()) reserved_.resize((end - 1) / 64 + 1, 0);
+  for (uint64_t p = first; p < end; ++p) reserved_[p / 64] |= 1ull << (p % 64);
 }
 
 }  // namespace famsync
