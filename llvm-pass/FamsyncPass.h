@@ -138,9 +138,11 @@ public:
   llvm::Instruction *emitColdIf(llvm::Value *Cond,
                                 llvm::Instruction *InsertBefore,
                                 const llvm::DebugLoc &DL);
-  /// Calls a runtime hook with the hook's calling convention (preserve_most
-  /// for the __fams_*_pm variants).
+  /// The preserve_most stub (linkonce_odr, hidden) that forwards to Hook,
+  /// created on first use: a call through it saves no caller-saved registers.
   llvm::Function *getPreserveMostStub(llvm::FunctionCallee Hook);
+  /// Calls a runtime hook with the hook's calling convention (through its
+  /// preserve_most stub with -famsync-preserve-most).
   llvm::CallInst *callHook(llvm::IRBuilder<> &B, llvm::FunctionCallee Hook,
                            llvm::ArrayRef<llvm::Value *> Args);
   /// Emits __fams_write_range(Addr, Len) (or __fams_wrote_range when Post)
