@@ -104,6 +104,16 @@ int Region::commit_locked() {
   if (options().verify != Options::Verify::off) {
     if (int rc = verify_untracked_writes()) return rc;
   }
+  // Nothing to commit (an fsync right after an msync, a sync with nothing written): no system
+  // call at all. A first write racing this belongs to the next commit.
+  if (next_slot_.load(std::memory_order_relaxed) == 0 && data_size_ == committed_size_ &&
+      late_watch_.empty()) {
+    std::lock_guard overflow_lock(overflow_mutex_);
+    if (overflow_.empty()) {
+      ++stats_.empty_commits;
+      return 0;
+    }
+  }
   // A log that was deleted or replaced behind our back protects nothing (recovery would never
   // find it), and its lock no longer keeps other processes out: stop before writing anything.
   if (int rc = check_not_truncated()) return rc;
@@ -162,7 +172,7 @@ int Region::commit_locked() {
   // A new epoch begins (with the lines first written meanwhile).
   start_next_epoch();
   uint64_t relisted = relist_lines_written_meanwhile(images) + deferred;
-  late_watch_.remember(images, os::now_ns());
+  if (images.packed) late_watch_.remember(images, os::now_ns());
   if (commit_image_.capacity() > (1u << 20)) std::vector<char>().swap(commit_image_);
   // Every page is clean now (unless a racing write was relisted): over the budget, the oldest go
   // back to the page cache.
