@@ -52,8 +52,6 @@ int HoleReserver::reserve(uint64_t off, uint64_t len) {
 }
 
 void HoleReserver::mark_reserved(uint64_t first, uint64_t end) {
-  if (end <= first) return;
-  if ((end - 1) / 64 >= reserved_.size()) reserved_.resize((end - 1) / 64 + 1, 0);
   for (uint64_t p = first; p < end; ++p) reserved_[p / 64] |= 1ull << (p % 64);
 }
 

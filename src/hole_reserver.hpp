@@ -13,7 +13,7 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
+#include <unordered_map>
 
 namespace famsync {
 
@@ -33,14 +33,17 @@ class HoleReserver {
 
  private:
   bool reserved(uint64_t page) const {
-    return page / 64 < reserved_.size() && (reserved_[page / 64] >> (page % 64) & 1);
+    auto it = reserved_.find(page / 64);
+    return it != reserved_.end() && (it->second >> (page % 64) & 1);
   }
   void mark_reserved(uint64_t first, uint64_t end);
 
   int fd_;
   bool check_ = true;      // has_holes_ must be looked up again
   bool has_holes_ = true;
-  std::vector<uint64_t> reserved_;  // page -> reserved already (only while has_holes_)
+  // Pages reserved already, 64 per word, keyed by page / 64: sparse, so that memory follows the
+  // pages written, not the file's size (a 64 GiB sparse file would need 2 MiB as a flat bitmap).
+  std::unordered_map<uint64_t, uint64_t> reserved_;
 };
 
 }  // namespace famsync
