@@ -14,6 +14,7 @@
 #include <sys/single_threaded.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -25,6 +26,20 @@ namespace famsync {
 
 Region *region_in_window(uintptr_t addr) {
   return static_cast<Region *>(window::lookup_in_window(addr));
+}
+
+void StoreTarget::populate_for_write(uintptr_t lo, uintptr_t hi) {
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14
+#endif
+  static std::atomic<bool> unsupported{false};
+  if (unsupported.load(std::memory_order_relaxed)) return;
+  uintptr_t page = page_size(), first = lo / page * page, end = round_up(hi, page);
+  // EINVAL: a kernel before 5.14 (never try again); EFAULT/ENOMEM: a read-only page (preload
+  // mode) or a page past EOF — the writes fault (or fail) as they would have anyway.
+  if (madvise(reinterpret_cast<void *>(first), end - first, MADV_POPULATE_WRITE) != 0 &&
+      errno == EINVAL)
+    unsupported.store(true, std::memory_order_relaxed);
 }
 
 // The store path's slow paths (store_path.hpp) are the region's.
