@@ -35,6 +35,7 @@
 
 #include <cerrno>
 #include <algorithm>
+#include <dirent.h>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -203,18 +204,47 @@ void *share_working_copy_read_only(void *addr, unsigned long len, int flags, int
   return r->addr();
 }
 
-// A region unmapped with changes pending stays, detached (__fams_munmap); once they are committed
-// it is closed, as that munmap would have closed it then: the file (its lock, its log) is free.
-void close_if_detached_and_clean(int fd) {
-  auto lifetime = registry::lock_lifetimes();  // closing deletes the region: exclusive
-  Region *r = region_for_fd(fd);
-  if (r == nullptr) return;
+// True if the program holds a descriptor of R's file other than EXCEPT_FD (the region's own
+// descriptor never counts). A scan of /proc/self/fd: only at munmap, close and fsync of a
+// tracked file. If the scan is impossible, says yes (keeping a region is the safe side).
+bool program_holds_file_open(Region *r, int except_fd = -1) {
+  DIR *dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return true;
+  const struct stat &file = r->file_stat();
+  bool held = false;
+  while (dirent *e = readdir(dir)) {
+    char *end = nullptr;
+    long fd = strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0' || fd == dirfd(dir) || fd == r->data_fd() ||
+        fd == except_fd)
+      continue;
+    struct stat st;
+    if (fstat(static_cast<int>(fd), &st) == 0 && st.st_dev == file.st_dev &&
+        st.st_ino == file.st_ino) {
+      held = true;
+      break;
+    }
+  }
+  closedir(dir);
+  return held;
+}
+
+// An unmapped region stays, detached (__fams_munmap), while it has changes pending or the
+// program still holds the file open; it is closed, as plain munmap would have released it, once
+// neither holds: the file (its lock, its log) is free again. The caller holds lock_lifetimes().
+void close_if_unmapped_and_released(Region *r, int except_fd) {
   std::lock_guard lock(g_map_mutex);
   if (r->mapping_refs() != 0 || r->has_pending_changes()) return;  // remapped, or written again
+  if (program_holds_file_open(r, except_fd)) return;
   famsync::clear_error();
   if (int rc = Region::close(r, /*commit_first=*/true))  // nothing to commit: a clean close
-    fprintf(stderr, "famsync: closing the unmapped region of descriptor %d: %s\n", fd,
+    fprintf(stderr, "famsync: closing the unmapped region of %s: %s\n", r->path().c_str(),
             famsync::last_error_message());
+}
+
+void close_if_detached_and_clean(int fd) {
+  auto lifetime = registry::lock_lifetimes();  // closing deletes the region: exclusive
+  if (Region *r = region_for_fd(fd)) close_if_unmapped_and_released(r, -1);
 }
 
 // fsync/fdatasync of a tracked file commit its region. Returns 0 or -1 (errno set).
@@ -368,9 +398,15 @@ int __fams_munmap(void *addr, unsigned long len) {
   // Default (FAMS semantics: a commit is an msync): munmap commits nothing. With changes pending,
   // the region stays, detached: the next mmap of the file reattaches it, and fsync or exit commit
   // it (programs such as gdbm unmap and remap in the middle of an update, and committing there
-  // would commit half of it). With nothing pending it is closed, which releases the file (its
-  // lock, its log) as plain munmap would. FAMSYNC_MUNMAP_COMMIT=1 commits at munmap instead.
-  if (!famsync::options().munmap_commit && r->has_pending_changes()) return 0;
+  // would commit half of it). It also stays while the program holds the file open: what it does
+  // to the file next (gdbm grows it with write() between munmap and mmap) is part of the next
+  // commit, not a change outside every commit that a crash would keep. Otherwise it is closed,
+  // which releases the file (its lock, its log) as plain munmap would; closing the last
+  // descriptor releases a region that stayed (__fams_close). FAMSYNC_MUNMAP_COMMIT=1 commits at
+  // munmap instead.
+  if (!famsync::options().munmap_commit &&
+      (r->has_pending_changes() || program_holds_file_open(r)))
+    return 0;
   famsync::clear_error();
   int rc = Region::close(r, /*commit_first=*/true);
   return rc == 0 ? 0 : set_errno_from(rc);
@@ -489,8 +525,21 @@ long __fams_read(int fd, void *buf, unsigned long count) {
 }
 
 int __fams_close(int fd) {
-  // Closing a descriptor never unmaps (as with mmap); the region keeps its own descriptor.
-  return close(fd);
+  // Closing a descriptor never unmaps (as with mmap); the region keeps its own descriptor. The
+  // last descriptor of a file whose region munmap left detached and clean releases the region.
+  if (registry::empty()) return close(fd);
+  struct stat st;
+  bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  int rc = close(fd);
+  if (rc != 0 || !regular) return rc;
+  int saved = errno;
+  {
+    auto lifetime = registry::lock_lifetimes();  // closing deletes the region: exclusive
+    Region *r = Region::find_by_file(st.st_dev, st.st_ino);
+    if (r != nullptr && !r->disowned()) close_if_unmapped_and_released(r, -1);
+  }
+  errno = saved;
+  return 0;
 }
 
 }  // extern "C"

@@ -3,15 +3,17 @@
 //
 // The library carries its own copy of the runtime (the famsync_objs objects) and defines the libc
 // functions that instrumented code reaches through the pass's renaming: mmap, munmap, msync,
-// mremap, fsync, fdatasync, ftruncate, write, pwrite, read, pread. Each forwards to the same
+// mremap, fsync, fdatasync, ftruncate, write, pwrite, read, pread, close. Each forwards to the same
 // __fams_ entry point instrumented code calls (runtime/interpose.cpp), so the tracking policy
 // (DESIGN §7), the logs, recovery and the exit hook are the ones instrumented programs get.
 //
 // Writes are discovered by page protection instead of store hooks: a tracked mapping's working
 // copy is PROT_READ at the start of each epoch (Region::protect_pages; commit and rollback
-// re-protect the pages they cleaned). The first write to a page raises SIGSEGV; the handler logs
-// every line of the page (before_write: the page is still unmodified, so the undo protocol logs
-// committed bytes) and makes the page writable; the write then re-executes.
+// re-protect the pages they cleaned). The first write to a page raises SIGSEGV; the handler lists
+// every line of the page as written (after_write: their committed bytes stay in the data file
+// and are logged from there at commit) and makes the page writable; the write then re-executes.
+// The commit compares the listed lines with the file and drops the unchanged ones, so only
+// changed 64-byte lines are logged and written back.
 //
 // Invariants:
 //  - Calls made by the runtime itself (this library's code, and libpmem on its behalf) go to
@@ -89,8 +91,10 @@ bool record_page(uintptr_t addr) {
   Region *r = famsync::region_in_window(addr);
   if (r == nullptr || !r->page_protected() || !r->contains(addr)) return false;
   uintptr_t page = addr & ~(g_page - 1);
-  // A region inherited across fork() never commits (the parent owns its log): no logging.
-  if (!r->disowned()) r->before_write(page, g_page);
+  // The page's lines are listed as written (after_write: the data file keeps their committed
+  // bytes, logged from there at commit); the commit drops those the program left unchanged.
+  // A region inherited across fork() never commits (the parent owns its log): not listed.
+  if (!r->disowned()) r->after_write(page, g_page);
   return mprotect(reinterpret_cast<void *>(page), g_page, PROT_READ | PROT_WRITE) == 0;
 }
 
@@ -243,6 +247,14 @@ __attribute__((visibility("default"))) int fdatasync(int fd) {
   Depth d;
   int rc = __fams_fdatasync(fd);
   return rc;
+}
+
+// close: the last descriptor of a file whose mapping was unmapped releases its region.
+__attribute__((visibility("default"))) int close(int fd) {
+  REAL(close);
+  if (internal_caller(__builtin_return_address(0))) return real_close(fd);
+  Depth d;
+  return __fams_close(fd);
 }
 
 __attribute__((visibility("default"))) int ftruncate(int fd, off_t len) {

@@ -6,7 +6,8 @@ packages=(cmake ninja-build g++ pkg-config python3
           clang-14 llvm-14-dev llvm-14-tools libclang-rt-14-dev
           libpmem-dev libpmemobj-dev libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
           man-db groff-base  # man-db, groff-base: the man_pages test renders docs/man
-          e2fsprogs util-linux)  # mkfs.ext4, mount/losetup: the full-file-system and big-file tests
+          e2fsprogs util-linux  # mkfs.ext4, mount/losetup: the full-file-system and big-file tests
+          gdbmtool)  # Debian's own gdbmtool binary, run unmodified under `famsync run` (preload tests)
 if [[ "${1:-}" == "--with-plots" ]]; then packages+=(python3-matplotlib); fi
 missing=()
 for p in "${packages[@]}"; do

@@ -106,6 +106,9 @@ class Region final : public StoreTarget, private CommitHost {
   int stats(fams_stat_counters *out);
   void merge_stats_into(Stats *total);
   const struct stat &file_stat() const { return st_; }
+  // The region's own descriptor of the data file (not the program's).
+  int data_fd() const { return data_fd_; }
+  const std::string &path() const { return path_; }
 
   // Preload mode (DESIGN §10): the working copy is read-only at the start of each epoch, so the
   // first write to a page faults and the preload library's SIGSEGV handler logs the page.
@@ -153,6 +156,7 @@ class Region final : public StoreTarget, private CommitHost {
   int verify_untracked_writes();
   bool has_dirty_line_from(uint64_t first_line);
   void reprotect_lines(const std::vector<uint64_t> &lines);  // preload mode: epoch start
+  uint64_t drop_unchanged_lines(std::vector<uint64_t> *lines);  // preload mode: at commit
 
   // Layout and files.
   std::string path_;
@@ -188,6 +192,7 @@ class Region final : public StoreTarget, private CommitHost {
   std::atomic<uint64_t> commit_tickets_{0};  // commit() calls so far (group commit)
   uint64_t committed_through_ = 0;  // tickets covered by the last successful commit (mutex_)
   std::vector<uint64_t> scratch_lines_;  // the commit's sorted dirty lines, reused
+  std::vector<uint64_t> scratch_dropped_;  // preload mode: the commit's unchanged lines, reused
   int mapping_refs_ = 1;  // guarded by the interposer's mutex
   bool poisoned_ = false;
   // The last rollback failed part-way: the working copy mixes committed and abandoned bytes,

@@ -141,7 +141,15 @@ int Region::commit_locked() {
   while (!lines.empty() && lines.back() >= end_line) lines.pop_back();
   // Preload mode: the pages go read-only now, so every later write faults and waits at the gate
   // (no write can slip between the snapshot and the next epoch).
-  if (page_protect_) reprotect_lines(lines);
+  // Its pages' other lines were listed with it: those still equal to the file are dropped.
+  if (page_protect_) {
+    reprotect_lines(lines);
+    if (drop_unchanged_lines(&lines) != 0 && lines.empty() && data_size_ == committed_size_) {
+      start_next_epoch();  // every written page was left as it was: nothing to commit
+      ++stats_.empty_commits;
+      return 0;
+    }
+  }
   LineImages images = commit_images(lines);
   // With a snapshot, the commit's bytes are fixed: first writes need not wait for the log and
   // the write-back. They are listed for the next epoch on the side (their committed bytes are

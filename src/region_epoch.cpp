@@ -100,20 +100,33 @@ void Region::list_written_lines(uintptr_t addr, size_t len) {
   uintptr_t lo = addr < base ? base : addr;
   uintptr_t hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;
   if (lo >= hi) return;
+  // Claimed lines are listed in batches, one lock each (a preload-mode fault lists a whole
+  // page). The batch is listed before waiting for a line another thread claimed: that thread
+  // may be waiting for one of ours.
+  uint64_t claimed[64];
+  size_t nclaimed = 0;
+  auto list_claimed = [&] {
+    {  // the working copy already holds new bytes: log from the data file at commit
+      std::lock_guard lock(overflow_mutex_);
+      std::vector<uint64_t> &list =
+          defer_first_writes_.load(std::memory_order_relaxed) ? next_epoch_lines_ : overflow_;
+      list.insert(list.end(), claimed, claimed + nclaimed);
+    }
+    for (size_t k = 0; k < nclaimed; ++k) dirty_.set_logged(claimed[k]);
+    nclaimed = 0;
+  };
   gate_.enter();
   for (uint64_t line = line_of(lo - base), last = line_of(hi - 1 - base); line <= last; ++line) {
     if (dirty_.is_logged(line)) continue;
     if (!dirty_.try_claim(line)) {
+      if (nclaimed != 0) list_claimed();
       dirty_.wait_logged(line);
       continue;
     }
-    {  // the working copy already holds new bytes: log from the data file at commit
-      std::lock_guard lock(overflow_mutex_);
-      (defer_first_writes_.load(std::memory_order_relaxed) ? next_epoch_lines_ : overflow_)
-          .push_back(line);
-    }
-    dirty_.set_logged(line);
+    claimed[nclaimed++] = line;
+    if (nclaimed == std::size(claimed)) list_claimed();
   }
+  if (nclaimed != 0) list_claimed();
   gate_.leave();
 }
 

@@ -1,7 +1,8 @@
 // region_protect.cpp — preload mode's page protection (DESIGN.md §10): the working copy is
 // read-only at the start of each epoch, so the first write to a page faults and is logged.
 // Invariant: after a commit or rollback every page with a line of the epoch is read-only again,
-// or the region is poisoned.
+// or the region is poisoned; a line is dropped from a commit only if its working-copy bytes
+// equal the data file's, which holds its committed bytes until that commit writes it.
 #include "region.hpp"
 
 #include "crash_point.hpp"
@@ -43,6 +44,47 @@ void Region::reprotect_lines(const std::vector<uint64_t> &lines) {
       return;
     }
   }
+}
+
+// A first write in preload mode lists every line of its page, and most of them usually still
+// hold the committed bytes. Those are dropped from the commit's (sorted) LINES and from the
+// overflow list the undo protocol logs from, so the log and the write-back stay at line
+// granularity without instrumentation (DESIGN §10). The pages are read-only again (the caller
+// re-protected them), so no write can change a line after it was compared. A line whose
+// committed bytes cannot be read is kept. Returns the number of lines dropped.
+uint64_t Region::drop_unchanged_lines(std::vector<uint64_t> *lines) {
+  constexpr size_t kChunkLines = 64;  // one 4 KiB read per run of up to 64 consecutive lines
+  char committed[kChunkLines * kLineSize];
+  std::vector<uint64_t> &dropped = scratch_dropped_;
+  dropped.clear();
+  size_t kept = 0;
+  for (size_t i = 0; i < lines->size();) {
+    size_t j = i + 1;
+    while (j < lines->size() && j - i < kChunkLines && (*lines)[j] == (*lines)[j - 1] + 1) ++j;
+    uint64_t first = (*lines)[i];
+    bool readable =
+        backend_->read(Medium::data, first * kLineSize, committed, (j - i) * kLineSize) == 0;
+    for (size_t k = i; k < j; ++k) {
+      uint64_t line = (*lines)[k];
+      if (readable && memcmp(base_ + line * kLineSize, committed + (line - first) * kLineSize,
+                             kLineSize) == 0)
+        dropped.push_back(line);
+      else
+        (*lines)[kept++] = line;
+    }
+    i = j;
+  }
+  lines->resize(kept);
+  if (!dropped.empty()) {
+    std::lock_guard lock(overflow_mutex_);
+    std::erase_if(overflow_, [&](uint64_t line) {
+      return std::binary_search(dropped.begin(), dropped.end(), line);
+    });
+  }
+  stats_.unchanged_lines += dropped.size();
+  uint64_t n = dropped.size();
+  if (dropped.capacity() > 4096) std::vector<uint64_t>().swap(dropped);  // don't pin a burst
+  return n;
 }
 
 }  // namespace famsync

@@ -83,12 +83,13 @@ void at_exit() {
             " log_grows=%" PRIu64 " checkpoints=%" PRIu64 " commit_ns p50=%" PRIu64
             " p90=%" PRIu64 " p99=%" PRIu64 " max=%" PRIu64 " working_set_bytes=%" PRIu64
             " pages_given_back=%" PRIu64 " first_write_pages=%" PRIu64
-            " pending_bytes_peak=%" PRIu64 " racing_lines=%" PRIu64 " joined_commits=%" PRIu64 "\n",
+            " pending_bytes_peak=%" PRIu64 " racing_lines=%" PRIu64 " joined_commits=%" PRIu64
+            " unchanged_lines=%" PRIu64 "\n",
             t.commits, t.empty_commits, t.rollbacks, t.dirty_lines, t.logged_at_store,
             t.logged_at_commit, t.log_bytes, t.writeback_bytes, t.writeback_runs, t.log_grows,
             t.checkpoints, t.commit_ns_p50, t.commit_ns_p90, t.commit_ns_p99, t.commit_ns_max,
             t.working_set_bytes, t.pages_given_back, t.first_write_pages, t.pending_bytes_peak,
-            t.racing_lines, t.joined_commits);
+            t.racing_lines, t.joined_commits, t.unchanged_lines);
   }
 }
 

@@ -54,6 +54,7 @@ void Stats::merge(const Stats &o) {
   checkpoints += o.checkpoints;
   racing_lines += o.racing_lines;
   joined_commits += o.joined_commits;
+  unchanged_lines += o.unchanged_lines;
   working_set_pages += o.working_set_pages;
   pages_given_back += o.pages_given_back;
   first_write_pages += o.first_write_pages;
@@ -85,6 +86,7 @@ void Stats::export_to(fams_stat_counters *out) const {
   out->pending_bytes_peak = pending_pages_peak * 4096;
   out->racing_lines = racing_lines;
   out->joined_commits = joined_commits;
+  out->unchanged_lines = unchanged_lines;
 }
 
 }  // namespace famsync

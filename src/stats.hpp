@@ -34,6 +34,9 @@ struct Stats {
   uint64_t racing_lines = 0;
   // Commit calls served by a commit that another thread ran meanwhile (group commit).
   uint64_t joined_commits = 0;
+  // Preload mode: lines of written pages that still held their committed bytes at commit (not
+  // logged, not written back).
+  uint64_t unchanged_lines = 0;
   // Working copy (working_set.hpp): private pages now (a gauge, 0 once unmapped), pages given back
   // over the budget, pages that became private (first writes), the largest epoch in pages.
   uint64_t working_set_pages = 0, pages_given_back = 0, first_write_pages = 0, pending_pages_peak = 0;

@@ -152,6 +152,10 @@ typedef struct fams_stat_counters {
                                   them: kept pending for the next commit (see famsync(7)) */
   uint64_t joined_commits;     /* commit calls served by a commit another thread ran meanwhile
                                   (group commit: one flush for all of them) */
+  /* Added in 0.4: */
+  uint64_t unchanged_lines;    /* famsync run (preload mode): lines of written pages whose bytes
+                                  equalled the committed ones at commit, so were neither logged
+                                  nor written back */
 } fams_stat_counters;
 
 /* Fills OUT with REGION's counters, or with the process totals when REGION is NULL (including

@@ -74,8 +74,9 @@ TEST_F(RuntimeTest, MsyncAsyncAndSubrangeCommitEverything) {
 }
 
 // Default (issue 12, item 3): a commit is an msync or fsync, never a munmap. Pending changes of
-// an unmapped file stay pending (the region detached) until fsync or exit; then the region is
-// closed and the file released. With nothing pending, munmap closes it at once.
+// an unmapped file stay pending (the region detached) until fsync or exit. The region is closed
+// and the file released once nothing is pending and the program holds no descriptor of it: at
+// munmap, or when its last descriptor is closed.
 TEST_F(RuntimeTest, MunmapKeepsPendingChangesUntilFsync) {
   if (getenv("FAMSYNC_MUNMAP_COMMIT") != nullptr) GTEST_SKIP() << "default munmap only";
   char *p = map_tracked();
@@ -90,15 +91,58 @@ TEST_F(RuntimeTest, MunmapKeepsPendingChangesUntilFsync) {
   EXPECT_NE(fams_region_of(p), nullptr) << "detached with its pending change";
   ASSERT_EQ(__fams_fsync(fd_), 0);
   EXPECT_EQ(read_file(path_)[200], 'u');
-  EXPECT_EQ(fams_region_of(p), nullptr) << "committed: the detached region is closed";
-  // Nothing pending: munmap releases the file at once.
+  EXPECT_NE(fams_region_of(p), nullptr) << "committed, but the file is still open: it stays";
+  ASSERT_EQ(__fams_close(fd_), 0);
+  EXPECT_EQ(fams_region_of(p), nullptr) << "its last descriptor closed: the region is closed";
+  fd_ = open(path_.c_str(), O_RDWR);
+  // Nothing pending and no descriptor left: munmap releases the file at once.
   p = map_tracked();
   __fams_store1(p);
   p[0] = 'z';
   ASSERT_EQ(__fams_msync(p, 8192, MS_SYNC), 0);
+  ASSERT_EQ(__fams_close(fd_), 0);
+  EXPECT_NE(fams_region_of(p), nullptr) << "still mapped";
   ASSERT_EQ(__fams_munmap(p, 8192), 0);
   EXPECT_EQ(fams_region_of(p), nullptr);
   EXPECT_EQ(read_file(path_)[0], 'z');
+  fd_ = open(path_.c_str(), O_RDWR);
+}
+
+// Found by Debian's gdbmtool under `famsync run` (tests/preload/gdbmtool_kill_test.py): gdbm
+// grows its database by munmap, write() of zeros at the end, mmap. A region closed at that munmap
+// let the write() reach the file outside every commit, and a crash before the next sync kept it:
+// the file was longer than gdbm's header says, which gdbm reports as "needs recovery". While the
+// program holds the file open, an unmapped region stays, so that write is part of the next
+// commit (and a crash before it is cut off by recovery).
+TEST_F(RuntimeTest, UnmappedFileHeldOpenStaysTrackedSoItsGrowthIsCommitted) {
+  if (getenv("FAMSYNC_MUNMAP_COMMIT") != nullptr) GTEST_SKIP() << "default munmap only";
+  char *p = map_tracked();
+  __fams_store1(p + 10);
+  p[10] = 'a';
+  ASSERT_EQ(__fams_msync(p, 8192, MS_SYNC), 0);
+  ASSERT_EQ(__fams_munmap(p, 8192), 0);
+  fams_region *r = fams_region_of(p);
+  ASSERT_NE(r, nullptr) << "the program holds the file open: the unmapped region stays";
+  std::vector<char> zeros(4096, 0);
+  ASSERT_EQ(lseek(fd_, 0, SEEK_END), 8192);
+  ASSERT_EQ(__fams_write(fd_, zeros.data(), zeros.size()), 4096);  // gdbm's _gdbm_file_extend
+  fams_stat_counters before{};
+  ASSERT_EQ(fams_stats(r, &before), 0);
+  void *v = __fams_mmap(nullptr, 12288, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+  ASSERT_NE(v, MAP_FAILED) << strerror(errno);
+  EXPECT_EQ(fams_region_of(v), r) << "reattached";
+  char *q = static_cast<char *>(v);
+  __fams_store1(q + 9000);
+  q[9000] = 'b';
+  ASSERT_EQ(__fams_msync(q, 12288, MS_SYNC), 0);
+  fams_stat_counters after{};
+  ASSERT_EQ(fams_stats(r, &after), 0);
+  EXPECT_EQ(after.commits, before.commits + 1) << "the growth and the write in one commit";
+  auto f = read_file(path_);
+  ASSERT_EQ(f.size(), 12288u);
+  EXPECT_EQ(f[10], 'a');
+  EXPECT_EQ(f[9000], 'b');
+  ASSERT_EQ(__fams_munmap(q, 12288), 0);
 }
 
 // Found by Kyoto Cabinet's reorganize (a temporary database written through a mapping, closed
