@@ -167,8 +167,10 @@ ModuleInstrumenter::ModuleInstrumenter(Module &M)
   for (unsigned I = 0; I < NumSizedStoreHooks; ++I)
     StoreHook[I] = DeclareHook("__fams_store" + utostr(1u << I), Int8PtrTy);
   StoreNHook = DeclareHook("__fams_store_n", Int8PtrTy, Int64Ty);
-  WriteRangeHook = DeclareHook("__fams_write_range", Int8PtrTy, Int64Ty);
-  WroteRangeHook = DeclareHook("__fams_wrote_range", Int8PtrTy, Int64Ty);
+  BeforeWriteRangeHook =
+      DeclareHook("__fams_before_write_range", Int8PtrTy, Int64Ty);
+  AfterWriteRangeHook =
+      DeclareHook("__fams_after_write_range", Int8PtrTy, Int64Ty);
   ModuleInitFn = M.getOrInsertFunction("__fams_module_init", VoidTy);
 
   auto DeclareGlobal = [&](StringRef Name, Type *Ty) {
@@ -274,7 +276,8 @@ Function *ModuleInstrumenter::getPreserveMostStub(FunctionCallee Hook) {
 
 CallInst *ModuleInstrumenter::callHook(IRBuilder<> &B, FunctionCallee Hook,
                                        ArrayRef<Value *> Args) {
-  bool Stub = ClPreserveMost && Hook.getCallee() != WroteRangeHook.getCallee();
+  bool Stub =
+      ClPreserveMost && Hook.getCallee() != AfterWriteRangeHook.getCallee();
   if (!Stub)
     return B.CreateCall(Hook, Args);
   Function *F = getPreserveMostStub(Hook);
@@ -333,7 +336,7 @@ void ModuleInstrumenter::emitRangeHook(Instruction *InsertBefore, Value *Addr,
   Instruction *At = emitColdIf(Cond, InsertBefore, InsertBefore->getDebugLoc());
   IRBuilder<> HB(At);
   HB.SetCurrentDebugLocation(InsertBefore->getDebugLoc());
-  callHook(HB, Post ? WroteRangeHook : WriteRangeHook,
+  callHook(HB, Post ? AfterWriteRangeHook : BeforeWriteRangeHook,
                 {HB.CreatePointerCast(Addr, Int8PtrTy), Len64});
 }
 
@@ -563,7 +566,7 @@ bool ModuleInstrumenter::instrumentStoreLike(Instruction *I) {
 // (-famsync-group-across-blocks; see formStoreGroups) whose addresses
 // are one SSA base pointer plus constant offsets share one check of their
 // covering range [Base + Min, Base + Max), placed before the first of them,
-// and one __fams_write_range hook for that range on the cold path. Sound
+// and one __fams_before_write_range hook for that range on the cold path. Sound
 // because:
 //  * Base (and Index, see decomposeAddress) are SSA values, the same for
 //    every member, and dominate the first member (every member's address is
@@ -759,7 +762,7 @@ void ModuleInstrumenter::instrumentStoreGroup(const StoreGroup &G) {
   if (!Start) // computed on the cold path only
     Start = HB.CreateGEP(HB.getInt8Ty(), BaseI8,
                          ConstantInt::get(Int64Ty, G.Min), "fams.gstart");
-  callHook(HB, WriteRangeHook, {Start, Len});
+  callHook(HB, BeforeWriteRangeHook, {Start, Len});
   count(CntGroupedChecks);
   for (size_t I = 0; I < G.Members.size(); ++I) {
     count(CntStoresInstrumented);
@@ -916,7 +919,7 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
 // The constructor initialises the runtime and makes the module reference the
 // versioned ABI symbol: a volatile load cannot be deleted by any later
 // optimisation (LTO included), so linking against a runtime built for another
-// ABI fails with "undefined reference to `__fams_abi_version_1'".
+// ABI fails with "undefined reference to `__fams_abi_version_N'".
 void ModuleInstrumenter::emitModuleCtor() {
   Function *Ctor = Function::createWithDefaultAttr(
       FunctionType::get(Type::getVoidTy(Ctx), false),
@@ -954,7 +957,8 @@ bool ModuleInstrumenter::run() {
   // ended up calling so the IR (and lit tests) show only what is used.
   for (FunctionCallee FC : StoreHook)
     eraseIfUnusedDeclaration(FC.getCallee());
-  for (FunctionCallee FC : {StoreNHook, WriteRangeHook, WroteRangeHook})
+  for (FunctionCallee FC :
+       {StoreNHook, BeforeWriteRangeHook, AfterWriteRangeHook})
     eraseIfUnusedDeclaration(FC.getCallee());
   eraseIfUnusedDeclaration(WindowBase);
   eraseIfUnusedDeclaration(WindowSize);

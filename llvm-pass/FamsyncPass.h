@@ -145,8 +145,9 @@ public:
   /// preserve_most stub with -famsync-preserve-most).
   llvm::CallInst *callHook(llvm::IRBuilder<> &B, llvm::FunctionCallee Hook,
                            llvm::ArrayRef<llvm::Value *> Args);
-  /// Emits __fams_write_range(Addr, Len) (or __fams_wrote_range when Post)
-  /// guarded by the range check. Len of any integer type.
+  /// Emits __fams_before_write_range(Addr, Len) (or, when Post,
+  /// __fams_after_write_range) guarded by the range check. Len of any integer
+  /// type.
   void emitRangeHook(llvm::Instruction *InsertBefore, llvm::Value *Addr,
                      llvm::Value *Len, bool Post);
   static bool inlineCheckEnabled();
@@ -165,8 +166,8 @@ private:
   static constexpr unsigned NumSizedStoreHooks = 5; // 1, 2, 4, 8, 16 bytes
   llvm::FunctionCallee StoreHook[NumSizedStoreHooks];
   llvm::FunctionCallee StoreNHook;
-  llvm::FunctionCallee WriteRangeHook;
-  llvm::FunctionCallee WroteRangeHook;
+  llvm::FunctionCallee BeforeWriteRangeHook;
+  llvm::FunctionCallee AfterWriteRangeHook;
   llvm::FunctionCallee ModuleInitFn;
   llvm::GlobalVariable *WindowBase;
   llvm::GlobalVariable *WindowSize;

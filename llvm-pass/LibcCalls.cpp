@@ -7,10 +7,11 @@
 //
 //  1. Libc writers (strcpy, read, fread, sprintf, ...): libc is not compiled
 //     with the plugin, so the bytes it writes into a tracked mapping would go
-//     unlogged. We emit __fams_write_range for the range the call is about to
-//     write, computed from its arguments BEFORE the call; for sprintf-like
-//     calls whose range is known only afterwards we emit __fams_wrote_range
-//     after the call (abi.h explains what the runtime does with that).
+//     unlogged. We emit __fams_before_write_range for the range the call is
+//     about to write, computed from its arguments BEFORE the call; for
+//     sprintf-like calls whose range is known only afterwards we emit
+//     __fams_after_write_range after the call (abi.h explains what the runtime
+//     does with that).
 //
 //  2. Redirection: mmap, munmap, msync, mremap, fsync, fdatasync, ftruncate,
 //     write, pwrite, read, pread, close (and their *64 aliases) become calls to
@@ -358,7 +359,7 @@ bool ModuleInstrumenter::instrumentLibcWriter(CallBase &CB) {
           Tail = HB.CreateZExtOrTrunc(CB.getArgOperand(S->A), SizeTy);
         Len = HB.CreateAdd(Tail, One);
       }
-      callHook(HB, WriteRangeHook,
+      callHook(HB, BeforeWriteRangeHook,
                     {Start, HB.CreateZExtOrTrunc(Len, Int64Ty)});
       break;
     }

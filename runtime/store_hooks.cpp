@@ -45,8 +45,10 @@ void for_each_region_piece(void *addr, unsigned long size, Fn fn) {
 
 extern "C" {
 
-char __fams_abi_version_1 = 1;  // version 2 is a superset: old modules keep linking
+// Each version is a superset of the one before: old modules keep linking.
+char __fams_abi_version_1 = 1;
 char __fams_abi_version_2 = 2;
+char __fams_abi_version_3 = 3;
 
 void __fams_store1(void *addr) { note(addr, 1); }
 void __fams_store2(void *addr) { note(addr, 2); }
@@ -55,15 +57,21 @@ void __fams_store8(void *addr) { note(addr, 8); }
 void __fams_store16(void *addr) { note(addr, 16); }
 void __fams_store_n(void *addr, unsigned long size) { note(addr, size); }
 
-void __fams_write_range(void *addr, unsigned long size) {
+void __fams_before_write_range(void *addr, unsigned long size) {
   for_each_region_piece(addr, size,
                         [](famsync::StoreTarget *r, uintptr_t lo, size_t len) { r->before_write(lo, len); });
 }
 
-void __fams_wrote_range(void *addr, unsigned long size) {
+void __fams_after_write_range(void *addr, unsigned long size) {
   for_each_region_piece(
       addr, size, [](famsync::StoreTarget *r, uintptr_t lo, size_t len) { r->after_write(lo, len); });
 }
+
+// The version-2 names (abi.h): the same functions, for modules built by an older pass.
+void __fams_write_range(void *addr, unsigned long size)
+    __attribute__((alias("__fams_before_write_range")));
+void __fams_wrote_range(void *addr, unsigned long size)
+    __attribute__((alias("__fams_after_write_range")));
 
 }  // extern "C"
 

@@ -4,7 +4,6 @@
 #include "checksum.hpp"
 #include "crash_point.hpp"
 #include "error.hpp"
-#include "undo_log.hpp"
 
 #include <cerrno>
 
@@ -12,16 +11,12 @@
 
 namespace famsync {
 
-int RedoLog::grow(uint64_t min_capacity) {
-  return grow_log_capacity(backend_, &capacity_, min_capacity);
-}
-
 int RedoLog::make_room(uint64_t n, uint64_t committed_size, bool *poisonous) {
   *poisonous = false;
-  if (n > capacity_) {
+  if (n > capacity()) {
     if (int rc = grow(n)) return rc;
   }
-  if (tail_ + n > capacity_) {
+  if (tail_ + n > capacity()) {
     if (int rc = checkpoint(committed_size)) {
       *poisonous = true;
       return rc;
@@ -33,43 +28,42 @@ int RedoLog::make_room(uint64_t n, uint64_t committed_size, bool *poisonous) {
 int RedoLog::append_group(const LineImages &images, uint64_t new_size) {
   const std::vector<uint64_t> &lines = *images.lines;
   uint64_t n = lines.size();
-  if (tail_ + n > capacity_)
+  if (tail_ + n > capacity())
     return fail(EINVAL, "internal: redo group of %llu entries does not fit", (unsigned long long)n);
   for (uint64_t i = 0; i < n; ++i) {
     LogEntry e;
     memcpy(e.bytes, images.bytes(i), kLineSize);
     e.line_offset = lines[i] * kLineSize;
-    e.generation = generation_;
+    e.generation = generation();
     e.sequence = sequence_;
     e.index = i;
     e.group_size = n;
     e.file_size = encode_size(new_size);
     e.reserved = 0;
-    e.checksum = entry_checksum(e, salt_);
-    if (int rc = backend_->write(Medium::log, log_entry_offset(tail_ + i), &e, sizeof e)) return rc;
+    e.checksum = entry_checksum(e, salt());
+    if (int rc = backend()->write(Medium::log, log_entry_offset(tail_ + i), &e, sizeof e))
+      return rc;
   }
   crash_point("commit-before-publish");
-  if (int rc = backend_->persist(Medium::log)) return rc;
+  if (int rc = backend()->persist(Medium::log)) return rc;
   tail_ += n;
   ++sequence_;
   return 0;
 }
 
 int RedoLog::checkpoint(uint64_t committed_size) {
-  if (int rc = backend_->persist(Medium::data)) return rc;
+  if (int rc = backend()->persist(Medium::data)) return rc;
   crash_point("checkpoint-data-synced");
   // The next generation's size slot must be durable before the generation word is: a separate
   // sync, needed only when the size differs from what that slot already holds (it alternates,
   // so it usually holds the size of two checkpoints ago: equal unless the file was resized).
-  uint64_t next = generation_ + 1, word = encode_size(committed_size);
+  uint64_t next = generation() + 1, word = encode_size(committed_size);
   if (size_words_[next & 1] != word) {
-    if (int rc = backend_->write_word(Medium::log, log_size_slot_offset(next), word)) return rc;
-    if (int rc = backend_->persist(Medium::log)) return rc;
+    if (int rc = backend()->write_word(Medium::log, log_size_slot_offset(next), word)) return rc;
+    if (int rc = backend()->persist(Medium::log)) return rc;
     size_words_[next & 1] = word;
   }
-  if (int rc = backend_->write_word(Medium::log, kLogGenerationOffset, next)) return rc;
-  if (int rc = backend_->persist(Medium::log)) return rc;
-  ++generation_;
+  if (int rc = advance_generation()) return rc;
   tail_ = 0;
   sequence_ = 0;
   crash_point("checkpoint-done");
@@ -77,13 +71,11 @@ int RedoLog::checkpoint(uint64_t committed_size) {
 }
 
 int RedoLog::set_current_size_word(uint64_t word) {
-  // As UndoLog::set_current_size_word; and with groups in the log the last group's size would
-  // win over this word anyway.
+  // With groups in the log the last group's size would win over this word anyway.
   if (tail_ != 0)
     return fail(EINVAL, "internal: changing the committed size with commits in the redo log");
-  if (int rc = backend_->write_word(Medium::log, log_size_slot_offset(generation_), word)) return rc;
-  if (int rc = backend_->persist(Medium::log)) return rc;
-  size_words_[generation_ & 1] = word;
+  if (int rc = LogBase::set_current_size_word(word)) return rc;
+  size_words_[generation() & 1] = word;
   return 0;
 }
 

@@ -1,4 +1,5 @@
-// redo_log.hpp — the file backend's commit log: one group of new line images per commit.
+// redo_log.hpp — the file backend's commit log: one group of new line images per commit. What
+// it shares with the undo log (generation, capacity, committed-size word, growing) is LogBase's.
 //
 // Why a second protocol: on ordinary files every ordering point is an fdatasync (milliseconds on
 // a disk), and undo logging needs three per commit. Redo needs one on the critical path: the
@@ -14,6 +15,7 @@
 
 #include "backend.hpp"
 #include "line_images.hpp"
+#include "log_base.hpp"
 #include "log_format.hpp"
 
 #include <cstdint>
@@ -22,13 +24,12 @@
 
 namespace famsync {
 
-class RedoLog {
+class RedoLog final : public LogBase {
  public:
   // SIZE_WORDS: the header's two committed-size slots as they are durable now.
   RedoLog(Backend *backend, uint64_t salt, uint64_t generation, uint64_t capacity,
           const uint64_t size_words[2])
-      : backend_(backend), salt_(salt), generation_(generation), capacity_(capacity),
-        size_words_{size_words[0], size_words[1]} {}
+      : LogBase(backend, salt, generation, capacity), size_words_{size_words[0], size_words[1]} {}
 
   // Makes room for a group of N entries after the tail: grows the log if N does not fit even in
   // an empty one (ENOSPC/EIO here change nothing durable: *POISONOUS stays false), then
@@ -46,25 +47,14 @@ class RedoLog {
   // change without dirty lines. Errors: persistence errors.
   int checkpoint(uint64_t committed_size);
 
-  // Lowers the current generation's committed size to SIZE, durably. Only with no group since the
-  // last checkpoint (tail() == 0), after the file was cut to SIZE durably.
-  int lower_committed_size(uint64_t size) { return set_current_size_word(encode_size(size)); }
-
-  // Clears it (0: recovery leaves the size alone), durably; tail() == 0. See UndoLog.
-  int clear_committed_size() { return set_current_size_word(0); }
+  // lower_committed_size() and clear_committed_size() (LogBase) only with no group since the last
+  // checkpoint (tail() == 0): EINVAL otherwise.
 
   uint64_t tail() const { return tail_; }
-  uint64_t capacity() const { return capacity_; }
-  uint64_t generation() const { return generation_; }
 
  private:
-  int set_current_size_word(uint64_t word);
-  int grow(uint64_t min_capacity);
+  int set_current_size_word(uint64_t word) override;
 
-  Backend *backend_;
-  uint64_t salt_;
-  uint64_t generation_;
-  uint64_t capacity_;
   uint64_t size_words_[2];  // the header's committed-size slots, as durable
   uint64_t tail_ = 0;      // first free slot
   uint64_t sequence_ = 0;  // sequence number of the next group

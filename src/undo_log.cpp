@@ -12,48 +12,48 @@ namespace famsync {
 void UndoLog::build(LogEntry *e, uint64_t line_offset, const void *old) const {
   memcpy(e->bytes, old, sizeof e->bytes);
   e->line_offset = line_offset;
-  e->generation = generation_;
+  e->generation = generation();
   e->sequence = e->index = e->group_size = e->file_size = e->reserved = 0;
-  e->checksum = entry_checksum(*e, salt_);
+  e->checksum = entry_checksum(*e, salt());
 }
 
 int UndoLog::append(uint64_t slot, uint64_t line_offset, const void *old) {
   LogEntry e;
   build(&e, line_offset, old);
-  return backend_->stage(Medium::log, log_entry_offset(slot), &e, sizeof e);
+  return backend()->stage(Medium::log, log_entry_offset(slot), &e, sizeof e);
 }
 
 int UndoLog::append_at_commit(uint64_t slot, uint64_t line_offset, const void *old) {
   LogEntry e;
   build(&e, line_offset, old);
-  return backend_->write(Medium::log, log_entry_offset(slot), &e, sizeof e);
+  return backend()->write(Medium::log, log_entry_offset(slot), &e, sizeof e);
 }
 
 int UndoLog::publish(uint64_t count, uint64_t staged, uint64_t new_size) {
   if (staged != 0) {
-    if (int rc = backend_->flush(Medium::log, log_entry_offset(0), staged * kLogEntrySize))
+    if (int rc = backend()->flush(Medium::log, log_entry_offset(0), staged * kLogEntrySize))
       return rc;
   }
   // The next generation's slot is never read while this generation is current: any mix of it
   // and the live word is harmless.
-  if (int rc = backend_->write_word(Medium::log, log_size_slot_offset(generation_ + 1),
-                                    encode_size(new_size)))
+  if (int rc = backend()->write_word(Medium::log, log_size_slot_offset(generation() + 1),
+                                     encode_size(new_size)))
     return rc;
   // The entries are durable before the live word that covers them (one more drain): an entry it
   // covers that does not verify is then damage, which recovery refuses, never a torn publish.
-  if (int rc = backend_->persist(Medium::log)) return rc;
+  if (int rc = backend()->persist(Medium::log)) return rc;
   crash_point("commit-entries-durable");
-  if (int rc = backend_->write_word(Medium::log, kLogLiveCountOffset,
-                                    encode_live(count, generation_)))
+  if (int rc =
+          backend()->write_word(Medium::log, kLogLiveCountOffset, encode_live(count, generation())))
     return rc;
-  return backend_->persist(Medium::log);
+  return backend()->persist(Medium::log);
 }
 
 int UndoLog::prepare_size(uint64_t size) {
-  if (int rc = backend_->write_word(Medium::log, log_size_slot_offset(generation_ + 1),
-                                    encode_size(size)))
+  if (int rc = backend()->write_word(Medium::log, log_size_slot_offset(generation() + 1),
+                                     encode_size(size)))
     return rc;
-  return backend_->persist(Medium::log);
+  return backend()->persist(Medium::log);
 }
 
 int UndoLog::retire() {
@@ -63,36 +63,12 @@ int UndoLog::retire() {
   // stored after the drain and becomes durable with the next one. Until then a stale live_count
   // covers only entries of the new generation written by the next epoch's first writes, which
   // hold bytes equal to the committed data: recovery may rewrite them harmlessly.
-  if (int rc = backend_->write_word(Medium::log, kLogGenerationOffset, generation_ + 1)) return rc;
-  if (int rc = backend_->persist(Medium::log)) return rc;
-  ++generation_;
-  return backend_->write_word(Medium::log, kLogLiveCountOffset, 0);
-}
-
-int UndoLog::set_current_size_word(uint64_t word) {
-  // Callers change it only when the file already has the size either value names (lowering after
-  // a durable cut; clearing when the file is exactly its committed state): a crash with the old
-  // or the new word recovers to the same file (recovery only ever cuts a file down).
-  if (int rc = backend_->write_word(Medium::log, log_size_slot_offset(generation_), word))
-    return rc;
-  return backend_->persist(Medium::log);
-}
-
-int grow_log_capacity(Backend *backend, uint64_t *capacity, uint64_t min_capacity) {
-  uint64_t cap = *capacity;
-  while (cap < min_capacity) cap *= 2;
-  if (cap == *capacity) return 0;
-  if (int rc = backend->grow_log(log_entry_offset(cap))) return rc;
-  *capacity = cap;
-  return 0;
-}
-
-int UndoLog::grow(uint64_t min_capacity) {
-  return grow_log_capacity(backend_, &capacity_, min_capacity);
+  if (int rc = advance_generation()) return rc;
+  return backend()->write_word(Medium::log, kLogLiveCountOffset, 0);
 }
 
 int UndoLog::read(uint64_t slot, LogEntry *out) const {
-  return backend_->read(Medium::log, log_entry_offset(slot), out, sizeof *out);
+  return backend()->read(Medium::log, log_entry_offset(slot), out, sizeof *out);
 }
 
 }  // namespace famsync

@@ -19,9 +19,11 @@
  * Versioning: an instrumented module's constructor references __fams_abi_version_N (bump the
  * number on any incompatible change), so linking against a stale runtime fails with an
  * "undefined reference to __fams_abi_version_N" error instead of misbehaving at run time.
- * Version 2 (the fixed check range) is a superset of version 1: the runtime
- * still defines __fams_abi_version_1 and every version-1 symbol, so modules built by an older
- * pass keep working.
+ * Each version is a superset of the one before, so modules built by an older pass keep linking
+ * and working: the runtime still defines __fams_abi_version_1 and _2 and every older symbol.
+ * Version 2 added the fixed check range; version 3 renamed the range hooks after when they run
+ * (__fams_write_range -> __fams_before_write_range, __fams_wrote_range ->
+ * __fams_after_write_range; the old names stay defined, see the end of this file).
  */
 #ifndef FAMSYNC_ABI_H
 #define FAMSYNC_ABI_H
@@ -30,7 +32,7 @@
 extern "C" {
 #endif
 
-#define FAMS_ABI_VERSION 2
+#define FAMS_ABI_VERSION 3
 
 /* Exported from a library otherwise built with hidden visibility. */
 #define FAMS_ABI __attribute__((visibility("default")))
@@ -38,6 +40,7 @@ extern "C" {
 /* Defined by the runtime; referenced (never called for effect) by instrumented modules. */
 FAMS_ABI extern char __fams_abi_version_1;
 FAMS_ABI extern char __fams_abi_version_2;
+FAMS_ABI extern char __fams_abi_version_3;
 
 /* The fixed check range (version 2): the runtime reserves its window at FAMS_WINDOW_FIXED_BASE
  * with MAP_FIXED_NOREPLACE (32 TiB: above ASan's shadow, below the mmap area and the stacks) and
@@ -65,13 +68,14 @@ FAMS_ABI void __fams_store_n(void *addr, unsigned long size);
 /* Range hook for memintrinsics and libc writers: [addr, addr+size) is about to be written.
  * Unlike the store hooks this one is called without the inline check (ranges may start outside
  * the window and end inside it); it is a no-op for untracked ranges and for size 0. */
-FAMS_ABI void __fams_write_range(void *addr, unsigned long size);
+FAMS_ABI void __fams_before_write_range(void *addr, unsigned long size);
 
 /* Post-write range hook, for writers whose range is known only afterwards (sprintf's return
  * value): [addr, addr+size) HAS BEEN written. Lines clean until then are marked dirty without a
  * store-time log entry; their old bytes are logged at commit from the persistent copy, which still
- * holds them. Prefer __fams_write_range wherever the range can be computed before the call. */
-FAMS_ABI void __fams_wrote_range(void *addr, unsigned long size);
+ * holds them. Prefer __fams_before_write_range wherever the range can be computed before the
+ * call. The one exception to "every hook runs BEFORE the write". */
+FAMS_ABI void __fams_after_write_range(void *addr, unsigned long size);
 
 /* Redirected libc calls. In instrumented code, calls to mmap/mmap64, munmap, msync, mremap,
  * fsync, fdatasync, ftruncate/ftruncate64, write, pwrite/pwrite64, read, pread/pread64 and close
@@ -94,6 +98,11 @@ FAMS_ABI int __fams_close(int fd);
 /* Called by the constructor the pass adds to each instrumented module: initialises the runtime
  * (reserves the window, reads FAMSYNC_* options) if it has not been initialised yet. */
 FAMS_ABI void __fams_module_init(void);
+
+/* Version-2 names of the range hooks, for modules built by an older pass: the same functions
+ * as __fams_before_write_range and __fams_after_write_range. The pass never emits them. */
+FAMS_ABI void __fams_write_range(void *addr, unsigned long size);
+FAMS_ABI void __fams_wrote_range(void *addr, unsigned long size);
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,7 @@
 ; constant offsets, also after a variable first GEP index: p[i], p[i + 1],
 ; p[i].field) share ONE check of the last byte of their covering range
 ; [min, max), placed before the first of them, and ONE range hook
-; __fams_write_range(base + min, max - min) on the cold path.
+; __fams_before_write_range(base + min, max - min) on the cold path.
 ; Negative tests: a call, an atomic instruction or a fence between two stores,
 ; different bases or variable indices, another block, a span wider than
 ; -famsync-group-max-span, an "or" whose bits may overlap, a merge block, and
@@ -25,20 +25,20 @@ define void @fields(%struct.s* %p, i64 %x) {
 ; CHECK-NEXT:    br i1 %fams.in, label %fams.hook, label %fams.cont, !prof
 ; CHECK:       fams.hook:
 ; CHECK-NEXT:    %fams.gstart = getelementptr i8, i8* %fams.gbase, i64 0
-; CHECK-NEXT:    call preserve_mostcc void @__fams_write_range.pm(i8* %fams.gstart, i64 24)
+; CHECK-NEXT:    call preserve_mostcc void @__fams_before_write_range.pm(i8* %fams.gstart, i64 24)
 ; CHECK-NEXT:    br label %fams.cont
 ; CHECK:       fams.cont:
 ; CHECK-NOT:     @__fams_
 ; CHECK:         ret void
 ; OFF-LABEL: @fields(
 ; OFF-COUNT-5:   call preserve_mostcc void @__fams_store{{[0-9]+}}.pm(
-; OFF-NOT:       @__fams_write_range
+; OFF-NOT:       @__fams_before_write_range
 ; OFF:           ret void
 ; LOADED-LABEL: @fields(
 ; LOADED:         %fams.gstart = getelementptr i8, i8* %fams.gbase, i64 0
 ; LOADED:         %fams.off = sub i64 %fams.addr, %fams.base
 ; LOADED:         %fams.reaches = icmp ult i64 %fams.negoff, 24
-; LOADED:         call preserve_mostcc void @__fams_write_range.pm(i8* %fams.gstart, i64 24)
+; LOADED:         call preserve_mostcc void @__fams_before_write_range.pm(i8* %fams.gstart, i64 24)
 ; LOADED-NOT:     @__fams_
 ; LOADED:         ret void
   %a = getelementptr inbounds %struct.s, %struct.s* %p, i64 0, i32 0
@@ -63,7 +63,7 @@ define void @unrolled(i64* %p, i64 %j) {
 ; CHECK-NEXT:    %fams.glast = getelementptr i8, i8* %fams.gbase, i64 23
 ; CHECK:       fams.hook:
 ; CHECK-NEXT:    %fams.gstart = getelementptr i8, i8* %fams.gbase, i64 -8
-; CHECK-NEXT:    call preserve_mostcc void @__fams_write_range.pm(i8* %fams.gstart, i64 32)
+; CHECK-NEXT:    call preserve_mostcc void @__fams_before_write_range.pm(i8* %fams.gstart, i64 32)
 ; CHECK-NOT:     @__fams_
 ; CHECK:         ret void
   %i = shl i64 %j, 1
@@ -85,7 +85,7 @@ define void @unrolled(i64* %p, i64 %j) {
 define void @array_of_structs(%struct.s* %p, i64 %i) {
 ; CHECK-LABEL: @array_of_structs(
 ; CHECK:         %fams.gaddr = getelementptr %struct.s, %struct.s* %p, i64 %i
-; CHECK:         call preserve_mostcc void @__fams_write_range.pm(i8* %fams.gstart, i64 24)
+; CHECK:         call preserve_mostcc void @__fams_before_write_range.pm(i8* %fams.gstart, i64 24)
 ; CHECK-NOT:     @__fams_
 ; CHECK:         ret void
   %a = getelementptr inbounds %struct.s, %struct.s* %p, i64 %i, i32 0
@@ -105,7 +105,7 @@ define void @call_between(i64* %p) {
 ; CHECK:         call void @g()
 ; CHECK:         call preserve_mostcc void @__fams_store8.pm(
 ; CHECK:         store i64 2
-; CHECK-NOT:     @__fams_write_range
+; CHECK-NOT:     @__fams_before_write_range
   store i64 1, i64* %p
   call void @g()
   %q = getelementptr i64, i64* %p, i64 1
@@ -125,7 +125,7 @@ define void @atomic_between(i64* %p, i32* %flag) {
 ; CHECK:         fence acquire
 ; CHECK:         call preserve_mostcc void @__fams_store8.pm(
 ; CHECK:         store i64 3
-; CHECK-NOT:     @__fams_write_range
+; CHECK-NOT:     @__fams_before_write_range
   store i64 1, i64* %p
   %f = load atomic i32, i32* %flag acquire, align 4
   %q = getelementptr i64, i64* %p, i64 1
@@ -141,7 +141,7 @@ define void @atomic_between(i64* %p, i32* %flag) {
 define void @different(i64* %p, i64* %q, i64 %i, i64 %j, i64 %k) {
 ; CHECK-LABEL: @different(
 ; CHECK-COUNT-6: call preserve_mostcc void @__fams_store8.pm(
-; CHECK-NOT:     @__fams_write_range
+; CHECK-NOT:     @__fams_before_write_range
 ; CHECK:         ret void
   store i64 1, i64* %p
   store i64 2, i64* %q
@@ -165,7 +165,7 @@ define void @different(i64* %p, i64* %q, i64 %i, i64 %j, i64 %k) {
 define void @blocks(i64* %p, i1 %c) {
 ; CHECK-LABEL: @blocks(
 ; CHECK:         %fams.glast = getelementptr i8, i8* %fams.gbase, i64 15
-; CHECK:         call preserve_mostcc void @__fams_write_range.pm(i8* %fams.gstart, i64 16)
+; CHECK:         call preserve_mostcc void @__fams_before_write_range.pm(i8* %fams.gstart, i64 16)
 ; CHECK:         store i64 1, i64* %p
 ; CHECK:       then:
 ; CHECK-NEXT:    %q = getelementptr
@@ -175,7 +175,7 @@ define void @blocks(i64* %p, i1 %c) {
 ; CHECK:         store i64 3, i64* %r
 ; EBB-LABEL: @blocks(
 ; EBB-COUNT-3:   call preserve_mostcc void @__fams_store8.pm(
-; EBB-NOT:       @__fams_write_range
+; EBB-NOT:       @__fams_before_write_range
 ; EBB:           ret void
 entry:
   store i64 1, i64* %p
@@ -200,7 +200,7 @@ define void @blocks_call(i64* %p, i1 %c) {
 ; CHECK:         call void @g()
 ; CHECK:         call preserve_mostcc void @__fams_store8.pm(
 ; CHECK:         store i64 2, i64* %q
-; CHECK-NOT:     @__fams_write_range
+; CHECK-NOT:     @__fams_before_write_range
 ; CHECK:         ret void
 entry:
   store i64 1, i64* %p
@@ -219,7 +219,7 @@ exit:
 define void @wide(i64* %p) {
 ; CHECK-LABEL: @wide(
 ; CHECK-COUNT-2: call preserve_mostcc void @__fams_store8.pm(
-; CHECK-NOT:     @__fams_write_range
+; CHECK-NOT:     @__fams_before_write_range
 ; CHECK:         ret void
   store i64 1, i64* %p
   %q = getelementptr i64, i64* %p, i64 1000
@@ -231,7 +231,7 @@ define void @wide(i64* %p) {
 define void @atomics(i64* %p) {
 ; CHECK-LABEL: @atomics(
 ; CHECK-COUNT-2: call preserve_mostcc void @__fams_store8.pm(
-; CHECK-NOT:     @__fams_write_range
+; CHECK-NOT:     @__fams_before_write_range
 ; CHECK:         ret void
   store atomic i64 1, i64* %p release, align 8
   %q = getelementptr i64, i64* %p, i64 1

@@ -91,7 +91,7 @@ define void @range(i8* %d, i64 %n) {
 ; CHECK-NEXT:    %fams.reaches = icmp ult i64 %fams.negoff, %n
 ; CHECK-NEXT:    %fams.hit = or i1 %fams.in, %fams.reaches
 ; CHECK-NEXT:    br i1 %fams.hit, label %fams.hook, label %fams.cont
-; CHECK:         call preserve_mostcc void @__fams_write_range.pm(i8* %d, i64 %n)
+; CHECK:         call preserve_mostcc void @__fams_before_write_range.pm(i8* %d, i64 %n)
   call void @llvm.memset.p0i8.i64(i8* %d, i8 0, i64 %n, i1 false)
   ret void
 }

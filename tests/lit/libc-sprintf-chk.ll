@@ -7,18 +7,18 @@ declare i32 @__sprintf_chk(i8*, i32, i64, i8*, ...)
 
 define void @chk(i8* %d, i8* %f, i64 %os) {
 ; CHECK-LABEL: @chk(
-; CHECK:       call preserve_mostcc void @__fams_write_range.pm(i8* %d, i64 32)
+; CHECK:       call preserve_mostcc void @__fams_before_write_range.pm(i8* %d, i64 32)
 ; CHECK:       call i32 (i8*, i32, i64, i8*, ...) @__sprintf_chk(i8* %d, i32 1, i64 32,
-; CHECK-NOT:   __fams_wrote_range
+; CHECK-NOT:   __fams_after_write_range
 ; CHECK:       call i32 (i8*, i32, i64, i8*, ...) @__sprintf_chk(i8* %d, i32 1, i64 -1,
-; CHECK:       call void @__fams_wrote_range(i8* %d,
+; CHECK:       call void @__fams_after_write_range(i8* %d,
   %a = call i32 (i8*, i32, i64, i8*, ...) @__sprintf_chk(i8* %d, i32 1, i64 32, i8* %f)
   %b = call i32 (i8*, i32, i64, i8*, ...) @__sprintf_chk(i8* %d, i32 1, i64 -1, i8* %f)
 ; CHECK:       [[U:%.*]] = icmp eq i64 %os, -1
 ; CHECK:       [[L:%.*]] = select i1 [[U]], i64 0, i64 %os
-; CHECK:       call preserve_mostcc void @__fams_write_range.pm(i8* %d, i64 [[L]])
+; CHECK:       call preserve_mostcc void @__fams_before_write_range.pm(i8* %d, i64 [[L]])
 ; CHECK:       call i32 (i8*, i32, i64, i8*, ...) @__sprintf_chk(i8* %d, i32 1, i64 %os,
-; CHECK:       call void @__fams_wrote_range(i8* %d,
+; CHECK:       call void @__fams_after_write_range(i8* %d,
   %c = call i32 (i8*, i32, i64, i8*, ...) @__sprintf_chk(i8* %d, i32 1, i64 %os, i8* %f)
   ret void
 }

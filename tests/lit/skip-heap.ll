@@ -10,7 +10,7 @@ declare i8* @_Znwm(i64)
 define void @heap(i64 %n, i1 %c, i8* %arg) {
 ; CHECK-LABEL: @heap(
 ; CHECK-NOT:   @__fams_store
-; CHECK-NOT:   @__fams_write_range
+; CHECK-NOT:   @__fams_before_write_range
 ; CHECK:       store i8 1, i8* %m
 ; CHECK:       store i8 2, i8* %sel
 ; CHECK:       store i8 3, i8* %gep

@@ -29,7 +29,7 @@ exit:
 define i32 @invokes(i8* %d, i8* %f, i1 %c) personality i32 (...)* @__gxx_personality_v0 {
 ; CHECK-LABEL: @invokes(
 ; CHECK:       invoke i32 (i8*, i8*, ...) @sprintf
-; CHECK:       call void @__fams_wrote_range(
+; CHECK:       call void @__fams_after_write_range(
 entry:
   br i1 %c, label %a, label %b
 a:

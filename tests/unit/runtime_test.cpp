@@ -46,7 +46,7 @@ TEST_F(RuntimeTest, StoreHooksThenMsyncCommitsAtomically) {
   char *p = map_tracked();
   __fams_store8(p + 16);
   memcpy(p + 16, "ABCDEFGH", 8);
-  __fams_write_range(p + 5000, 100);
+  __fams_before_write_range(p + 5000, 100);
   memset(p + 5000, 'z', 100);
   EXPECT_EQ(read_file(path_)[16], '.') << "nothing reaches the file before msync";
   ASSERT_EQ(__fams_msync(p, 8192, MS_SYNC), 0);
@@ -268,22 +268,32 @@ TEST_F(RuntimeTest, UntrackedMappingsKeepKernelSemantics) {
 TEST_F(RuntimeTest, HooksIgnoreAddressesOutsideRegions) {
   int local = 0;
   __fams_store4(&local);  // not in the window: must be a no-op
-  __fams_write_range(&local, sizeof local);
-  __fams_write_range(nullptr, 0);
-  __fams_write_range(reinterpret_cast<void *>(__fams_window_base - 100), 4096);  // straddles start
-  __fams_wrote_range(&local, 4);
+  __fams_before_write_range(&local, sizeof local);
+  __fams_before_write_range(nullptr, 0);
+  // Straddles the window's start.
+  __fams_before_write_range(reinterpret_cast<void *>(__fams_window_base - 100), 4096);
+  __fams_after_write_range(&local, 4);
   char *p = map_tracked();
-  __fams_write_range(p + 8000, 1000);  // runs past the end of the region: clipped
+  __fams_before_write_range(p + 8000, 1000);  // runs past the end of the region: clipped
   EXPECT_EQ(__fams_munmap(p, 8192), 0);
 }
 
-TEST_F(RuntimeTest, WroteRangeIsCommittedFromTheFileLog) {
+TEST_F(RuntimeTest, AfterWriteRangeIsCommittedFromTheFileLog) {
   char *p = map_tracked();
   int n = snprintf(p + 600, 50, "written by %s", "sprintf");  // announced only afterwards
-  __fams_wrote_range(p + 600, static_cast<unsigned long>(n + 1));
+  __fams_after_write_range(p + 600, static_cast<unsigned long>(n + 1));
   ASSERT_EQ(__fams_msync(p, 8192, MS_SYNC), 0);
   EXPECT_EQ(memcmp(&read_file(path_)[600], "written by sprintf", 18), 0);
   EXPECT_EQ(__fams_munmap(p, 8192), 0);
+}
+
+// Modules built by a version-2 pass call the range hooks by their old names (abi.h).
+TEST(RuntimeAbi, Version2RangeHookNamesAreTheSameFunctions) {
+  EXPECT_EQ(reinterpret_cast<void *>(&__fams_write_range),
+            reinterpret_cast<void *>(&__fams_before_write_range));
+  EXPECT_EQ(reinterpret_cast<void *>(&__fams_wrote_range),
+            reinterpret_cast<void *>(&__fams_after_write_range));
+  EXPECT_EQ(__fams_abi_version_1 + __fams_abi_version_2 + __fams_abi_version_3, 1 + 2 + 3);
 }
 
 TEST_F(RuntimeTest, PartialMunmapIsRefused) {
@@ -310,7 +320,7 @@ TEST_F(RuntimeTest, MappingPastEofGrowsWithFtruncate) {
   ASSERT_EQ(__fams_ftruncate(fd_, 1 << 20), 0) << strerror(errno);
   EXPECT_EQ(read_file(path_).size(), 1u << 20);
   EXPECT_EQ(read_file(path_)[1], '.') << "growing the file must not commit pending changes";
-  __fams_write_range(p + 900000, 10);
+  __fams_before_write_range(p + 900000, 10);
   memcpy(p + 900000, "grown area", 10);
   ASSERT_EQ(__fams_msync(p, len, MS_SYNC), 0);
   auto f = read_file(path_);
@@ -361,7 +371,7 @@ TEST_F(RuntimeTest, MremapGrowsInPlaceOrMoves) {
   char *n = static_cast<char *>(m);
   EXPECT_EQ(n[3], 'k');
   EXPECT_EQ(fams_region_of(n + (5 << 20)), fams_region_of(n));
-  __fams_write_range(n + (5 << 20), 4);
+  __fams_before_write_range(n + (5 << 20), 4);
   memcpy(n + (5 << 20), "far!", 4);
   ASSERT_EQ(__fams_msync(n, 6 << 20, MS_SYNC), 0);
   auto f = read_file(path_);
@@ -412,7 +422,7 @@ TEST_F(RuntimeTest, BytesWrittenPastEofInTheLastPageAreCommittedOnceTheFileGrows
   void *v = __fams_mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
   ASSERT_NE(v, MAP_FAILED);
   char *p = static_cast<char *>(v);
-  __fams_write_range(p + 200, 5);
+  __fams_before_write_range(p + 200, 5);
   memcpy(p + 200, "tail!", 5);  // past EOF (100), same page
   ASSERT_EQ(__fams_msync(p, len, MS_SYNC), 0);
   EXPECT_EQ(read_file(path_).size(), 100u);
@@ -468,7 +478,7 @@ TEST_F(RuntimeTest, ShrinkZeroesTheLastPageTailLikeASharedMapping) {
   // mapping, truncation zeroes the rest of the last page, so after growing again those bytes
   // read as zero. The private working copy must behave the same, not resurrect stale bytes.
   char *p = map_tracked(8192);
-  __fams_write_range(p + 1000, 8);
+  __fams_before_write_range(p + 1000, 8);
   memcpy(p + 1000, "STALE!!!", 8);
   ASSERT_EQ(__fams_msync(p, 8192, MS_SYNC), 0);
   ASSERT_EQ(__fams_ftruncate(fd_, 64), 0);
