@@ -237,8 +237,9 @@ void close_if_unmapped_and_released(Region *r, int except_fd) {
   if (r->mapping_refs() != 0 || r->has_pending_changes()) return;  // remapped, or written again
   if (program_holds_file_open(r, except_fd)) return;
   famsync::clear_error();
-  if (int rc = Region::close(r, /*commit_first=*/true))  // nothing to commit: a clean close
-    fprintf(stderr, "famsync: closing the unmapped region of %s: %s\n", r->path().c_str(),
+  std::string path = r->path();  // the region is gone once closed
+  if (Region::close(r, /*commit_first=*/true) != 0)  // nothing to commit: a clean close
+    fprintf(stderr, "famsync: closing the unmapped region of %s: %s\n", path.c_str(),
             famsync::last_error_message());
 }
 

@@ -33,4 +33,13 @@ int LateStoreWatch::visit(uint64_t now_ns, uint64_t end_line,
   return 0;
 }
 
+bool LateStoreWatch::watches_any(uint64_t first_line, uint64_t count, uint64_t now_ns) const {
+  if (lines_.empty()) return false;
+  for (uint64_t line = first_line; line < first_line + count; ++line) {
+    auto it = lines_.find(line);
+    if (it != lines_.end() && now_ns - it->second.last_commit_ns <= kWatchNs) return true;
+  }
+  return false;
+}
+
 }  // namespace famsync

@@ -38,6 +38,10 @@ class LateStoreWatch {
   int visit(uint64_t now_ns, uint64_t end_line,
             const std::function<int(uint64_t line, const char *committed)> &visit);
 
+  // True if a line of [FIRST_LINE, FIRST_LINE + COUNT) is watched at NOW_NS: a late store may
+  // still land in it, so its page must not be given back yet (the store would vanish with it).
+  bool watches_any(uint64_t first_line, uint64_t count, uint64_t now_ns) const;
+
   bool empty() const { return lines_.empty(); }
   void clear() { lines_.clear(); }
 

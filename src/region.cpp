@@ -260,8 +260,7 @@ int Region::open(const char *path, unsigned flags, Region **out, uint64_t map_le
   r->map_len_ = page_round_up(want);
   r->slot_len_ = (r->map_len_ + (1ull << window::kGranuleShift) - 1) >> window::kGranuleShift
                  << window::kGranuleShift;
-  r->nlines_ = r->map_len_ / kLineSize;
-  if (!r->dirty_.init(r->nlines_)) return fail(ENOMEM, "allocating dirty state for %s", path);
+  if (!r->dirty_.init(r->map_len_ / kLineSize)) return fail(ENOMEM, "allocating dirty state for %s", path);
   r->working_set_.attach_dirty_map(&r->dirty_);  // sparse writers to a large file: given back
   r->slot_line_cap_ = f.log_file.capacity();
   void *sl = mmap(nullptr, r->slot_line_cap_ * sizeof(uint64_t), PROT_READ | PROT_WRITE,

@@ -169,7 +169,6 @@ class Region final : public StoreTarget, private CommitHost {
   uint64_t slot_len_ = 0;  // bytes of window slot reserved for it (>= map_len_)
   uint64_t data_size_ = 0; // the file's size now
   uint64_t committed_size_ = 0;  // the file's size as of the last commit (what the log names)
-  uint64_t nlines_ = 0;
 
   // Dirty state of the current epoch.
   std::atomic<uint64_t> next_slot_{0};  // next log slot to hand out on the store path

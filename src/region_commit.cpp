@@ -184,7 +184,14 @@ int Region::commit_locked() {
   if (commit_image_.capacity() > (1u << 20)) std::vector<char>().swap(commit_image_);
   // Every page is clean now (unless a racing write was relisted): over the budget, the oldest go
   // back to the page cache.
-  working_set_.after_clean(base_, map_len_, lines, /*may_give_back=*/relisted == 0);
+  // In a process with threads, pages of recently committed lines stay: a late store may still
+  // land in one (late_store_watch.hpp), and giving the page back would make it vanish unseen.
+  uint64_t now = late_watch_.empty() ? 0 : os::now_ns();
+  working_set_.after_clean(base_, map_len_, lines, /*may_give_back=*/relisted == 0,
+                           [&](uint64_t page) {
+                             return late_watch_.watches_any(page * page_size() / kLineSize,
+                                                            page_size() / kLineSize, now);
+                           });
   ++stats_.commits;
   stats_.dirty_lines += lines.size();
   if (lines.capacity() > 4096) std::vector<uint64_t>().swap(lines);  // don't pin a burst

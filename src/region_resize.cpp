@@ -152,7 +152,6 @@ int Region::remap(uint64_t new_length, bool may_move, void **out, bool commit_on
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
       return fail_errno("mmap(shrinking the working copy of %s)", path_.c_str());
     map_len_ = want;
-    nlines_ = map_len_ / kLineSize;
     *out = base_;
     return 0;
   }
@@ -186,7 +185,6 @@ int Region::remap(uint64_t new_length, bool may_move, void **out, bool commit_on
              data_fd_, static_cast<off_t>(map_len_)) == MAP_FAILED)
       return fail_errno("mmap(growing the working copy of %s)", path_.c_str());
     map_len_ = want;
-    nlines_ = map_len_ / kLineSize;
   }
   *out = base_;
   return 0;

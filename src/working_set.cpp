@@ -72,7 +72,8 @@ void WorkingSet::set_queued(uint64_t page, bool on) {
 }
 
 uint64_t WorkingSet::after_clean(char *base, uint64_t map_len, const std::vector<uint64_t> &lines,
-                                 bool may_give_back) {
+                                 bool may_give_back,
+                                 const std::function<bool(uint64_t page)> &keep_for_now) {
   uint64_t last_page = UINT64_MAX, added = 0;
   for (uint64_t line : lines) {
     uint64_t page = line * kLineSize / kPage;
@@ -89,22 +90,27 @@ uint64_t WorkingSet::after_clean(char *base, uint64_t map_len, const std::vector
   uint64_t total = g_resident_pages.fetch_add(added, std::memory_order_relaxed) + added;
   if (total <= budget_pages || !may_give_back) return 0;
   // Over budget: give back this region's oldest clean pages, in runs, down to 7/8 of the
-  // budget (the slack spares a madvise per commit once the budget is reached).
+  // budget (the slack spares a madvise per commit once the budget is reached). A page to keep
+  // for now goes to the back; each queued page is looked at once at most.
+  auto keep = [&](uint64_t page) { return keep_for_now && keep_for_now(page); };
   uint64_t target = budget_pages - budget_pages / 8, released = 0;
   uint64_t map_pages = map_len / kPage;
-  while (!queue_.empty() && total - released > target) {
+  for (uint64_t looked = 0, queued_now = queue_.size();
+       !queue_.empty() && total - released > target && looked < queued_now;) {
     uint64_t first = queue_.front(), count = 0;
+    if (keep(first)) {
+      queue_.pop_front();
+      queue_.push_back(first);
+      ++looked;
+      continue;
+    }
     // Take a run of consecutive queued pages from the front (sequential writers give long ones).
-    while (!queue_.empty() && queue_.front() == first + count && total - released - count > target) {
+    while (!queue_.empty() && queue_.front() == first + count &&
+           total - released - count > target && (count == 0 || !keep(queue_.front()))) {
       set_queued(queue_.front(), false);
       queue_.pop_front();
       ++count;
-    }
-    if (count == 0) {  // the front page is not first (cannot happen) — drop it to make progress
-      set_queued(queue_.front(), false);
-      queue_.pop_front();
-      ++released;
-      continue;
+      ++looked;
     }
     released += count;
     if (first >= map_pages) continue;  // the mapping shrank past it: nothing to give back

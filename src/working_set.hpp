@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <vector>
 
 namespace famsync {
@@ -45,8 +46,11 @@ class WorkingSet {
   // nothing is given back this time. Errors: none (a failed madvise leaves the page resident;
   // it is counted in failures()).
   // Must run with the region's EpochGate closed (commit/rollback): see the dirty-map invariant.
+  // KEEP_FOR_NOW (optional): pages for which it returns true are not given back this time (they
+  // go to the back of the queue): pages a late store may still land in (late_store_watch.hpp).
   uint64_t after_clean(char *base, uint64_t map_len, const std::vector<uint64_t> &lines,
-                       bool may_give_back = true);
+                       bool may_give_back = true,
+                       const std::function<bool(uint64_t page)> &keep_for_now = nullptr);
 
   // The region's dirty map, given back by after_clean (invariants above). Set once, at open.
   void attach_dirty_map(DirtyMap *map) { dirty_map_ = map; }
