@@ -192,6 +192,7 @@ class Region final : public StoreTarget, private CommitHost {
   uint64_t committed_through_ = 0;  // tickets covered by the last successful commit (mutex_)
   std::vector<uint64_t> scratch_lines_;  // the commit's sorted dirty lines, reused
   std::vector<uint64_t> scratch_dropped_;  // preload mode: the commit's unchanged lines, reused
+  std::vector<uint64_t> scratch_slot_lines_;  // preload mode: lines the slot table lists, reused
   int mapping_refs_ = 1;  // guarded by the interposer's mutex
   bool poisoned_ = false;
   // The last rollback failed part-way: the working copy mixes committed and abandoned bytes,

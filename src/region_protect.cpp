@@ -14,6 +14,7 @@
 #include <sys/single_threaded.h>
 
 #include <algorithm>
+#include <iterator>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -48,7 +49,8 @@ void Region::reprotect_lines(const std::vector<uint64_t> &lines) {
 
 // A first write in preload mode lists every line of its page, and most of them usually still
 // hold the committed bytes. Those are dropped from the commit's (sorted) LINES and from the
-// overflow list the undo protocol logs from, so the log and the write-back stay at line
+// overflow list the undo protocol logs from (which then holds exactly the kept lines no slot
+// lists; lines past the end of the file, already out of LINES, need no log entry either), so the log and the write-back stay at line
 // granularity without instrumentation (DESIGN §10). The pages are read-only again (the caller
 // re-protected them), so no write can change a line after it was compared. A line whose
 // committed bytes cannot be read is kept. Returns the number of lines dropped.
@@ -76,10 +78,18 @@ uint64_t Region::drop_unchanged_lines(std::vector<uint64_t> *lines) {
   }
   lines->resize(kept);
   if (!dropped.empty()) {
+    // The overflow list becomes the kept lines that no slot lists (linear: a preload commit
+    // easily has 64 lines per written page, and most of them were dropped).
+    std::vector<uint64_t> &in_slots = scratch_slot_lines_;
+    in_slots.clear();
+    for (uint64_t s = 0, n = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);
+         s < n; ++s)
+      if (slot_line_[s] != UINT64_MAX) in_slots.push_back(slot_line_[s]);
+    std::sort(in_slots.begin(), in_slots.end());
     std::lock_guard lock(overflow_mutex_);
-    std::erase_if(overflow_, [&](uint64_t line) {
-      return std::binary_search(dropped.begin(), dropped.end(), line);
-    });
+    overflow_.clear();
+    std::set_difference(lines->begin(), lines->end(), in_slots.begin(), in_slots.end(),
+                        std::back_inserter(overflow_));
   }
   stats_.unchanged_lines += dropped.size();
   uint64_t n = dropped.size();
