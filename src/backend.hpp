@@ -1,4 +1,4 @@
-// backend.hpp — the persistence domain a region commits into: the data file and its undo log.
+// backend.hpp — the persistence domain a region commits into: the data file and its log.
 //
 // Two media (data, log), four operations. write() and write_word() put bytes on the way to a
 // medium; nothing is durable until persist() of that medium returns 0. Writes to one medium are

@@ -1,4 +1,4 @@
-// log_format.hpp — the undo log's on-media format (one log file per data file).
+// log_format.hpp — the log file's on-media format, both protocols (one log file per data file).
 //
 // Layout: a 4 KiB header page, then `capacity` entries of 128 bytes (capacity = (file size -
 // 4096) / 128; the log grows by extending the file, so no field records the capacity).

@@ -1,4 +1,5 @@
-// recovery.hpp — rolling a data file back to its last committed state from its undo log.
+// recovery.hpp — restoring a data file to its last committed state from its log (undo protocol:
+// roll back; redo protocol: replay).
 //
 // Invariant: recovery changes the data file only after every live entry has been validated (an
 // entry that points outside the file refuses the whole recovery), writes only committed bytes,
