@@ -52,7 +52,12 @@ int zero_fill(int fd, uint64_t from, uint64_t to, const char *what) {
   static const char zeros[1 << 16] = {};
   for (uint64_t off = from; off < to;) {
     size_t len = static_cast<size_t>(std::min<uint64_t>(sizeof zeros, to - off));
-    if (int rc = pwrite_all(fd, zeros, len, off, what)) return rc;
+    if (int rc = pwrite_all(fd, zeros, len, off, what)) {
+      if (::ftruncate(fd, static_cast<off_t>(from)) != 0) {
+        // The error reported stays the write's; the partial growth is harmless, only larger.
+      }
+      return rc;
+    }
     off += len;
   }
   return 0;

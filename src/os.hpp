@@ -23,7 +23,9 @@ int pread_full(int fd, void *buf, size_t len, uint64_t off, const char *what);
 // a written extent — a metadata change, so the fdatasync after it commits the journal too
 // (measured on this project's ext4: 174 us per 4 KiB pwrite + fdatasync into fallocated space,
 // 97 us into zero-written space). A log is written over and over at commit time: paying the
-// conversion once here keeps every commit's fdatasync a pure data flush. Errors: ENOSPC, EIO.
+// conversion once here keeps every commit's fdatasync a pure data flush. Errors: ENOSPC, EIO;
+// on an error the file is cut back to FROM bytes (best effort), so a growth that did not fit
+// gives back the space it took: a full disk is not left fuller by a failed commit.
 int zero_fill(int fd, uint64_t from, uint64_t to, const char *what);
 
 // fdatasync; EINTR is not retried by the kernel contract, so it counts as a failure too.
