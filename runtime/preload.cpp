@@ -3,9 +3,10 @@
 //
 // The library carries its own copy of the runtime (the famsync_objs objects) and defines the libc
 // functions that instrumented code reaches through the pass's renaming: mmap, munmap, msync,
-// mremap, fsync, fdatasync, ftruncate, write, pwrite, read, pread, close. Each forwards to the same
-// __fams_ entry point instrumented code calls (runtime/interpose.cpp), so the tracking policy
-// (DESIGN §7), the logs, recovery and the exit hook are the ones instrumented programs get.
+// mremap, fsync, fdatasync, ftruncate, write, pwrite, read, pread, close. Each forwards to the
+// same __fams_ entry point instrumented code calls (runtime/interpose.cpp), so the tracking
+// policy (DESIGN §7), the logs, recovery and the exit hook are the ones instrumented programs
+// get. mprotect and sigaction/signal are interposed for page protection's sake (below).
 //
 // Writes are discovered by page protection instead of store hooks: a tracked mapping's working
 // copy is PROT_READ at the start of each epoch (Region::protect_pages; commit and rollback
@@ -28,6 +29,8 @@
 #include "../src/window.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <cerrno>
 #include <csignal>
 #include <cstdarg>
@@ -84,10 +87,68 @@ F real(const char *name) {
 
 struct sigaction g_prog_segv;  // the program's SIGSEGV disposition (as it believes it set it)
 
+// ---- The program's own mprotect of its tracked mappings ------------------------------------
+// Ranges inside tracked mappings that the program made non-writable: a write fault there is the
+// program's, not a first write. Written under g_readonly_mutex (mprotect), read lock-free by the
+// SIGSEGV handler; a range is emptied (hi first) before it is reused. A program racing its own
+// mprotect against its own writes to the same pages gets either outcome, as with the kernel.
+struct ReadOnlyRange {
+  std::atomic<uintptr_t> lo{0}, hi{0};
+};
+constexpr int kReadOnlyRanges = 64;
+ReadOnlyRange g_readonly[kReadOnlyRanges];
+std::mutex g_readonly_mutex;
+
+bool program_made_read_only(uintptr_t addr) {
+  for (ReadOnlyRange &r : g_readonly)
+    if (addr < r.hi.load(std::memory_order_acquire) && addr >= r.lo.load(std::memory_order_acquire))
+      return true;
+  return false;
+}
+
+// Under g_readonly_mutex. False if the table is full.
+bool add_read_only(uintptr_t lo, uintptr_t hi) {
+  for (ReadOnlyRange &r : g_readonly) {
+    if (r.hi.load(std::memory_order_relaxed) != 0) continue;
+    r.lo.store(lo, std::memory_order_release);
+    r.hi.store(hi, std::memory_order_release);
+    return true;
+  }
+  return false;
+}
+
+// Under g_readonly_mutex: [lo, hi) is writable again; ranges are cut around it.
+bool remove_read_only(uintptr_t lo, uintptr_t hi) {
+  bool fits = true;
+  for (ReadOnlyRange &r : g_readonly) {
+    uintptr_t rlo = r.lo.load(std::memory_order_relaxed), rhi = r.hi.load(std::memory_order_relaxed);
+    if (rhi == 0 || rhi <= lo || rlo >= hi) continue;
+    r.hi.store(0, std::memory_order_release);  // emptied first: never a wider range meanwhile
+    if (rlo < lo) {
+      r.lo.store(rlo, std::memory_order_release);
+      r.hi.store(lo, std::memory_order_release);
+      if (rhi > hi) fits = add_read_only(hi, rhi) && fits;
+    } else if (rhi > hi) {
+      r.lo.store(hi, std::memory_order_release);
+      r.hi.store(rhi, std::memory_order_release);
+    }
+  }
+  return fits;
+}
+
+void warn_read_only_table_full() {
+  static std::atomic<bool> said{false};
+  if (!said.exchange(true))
+    fprintf(stderr, "famsync-preload: more than %d ranges of tracked mappings made read-only with "
+                    "mprotect: a write to a further one is taken for a first write, not a fault\n",
+            kReadOnlyRanges);
+}
+
 // Logs the page at ADDR of a protected tracked region and makes it writable. False if ADDR is
 // not such a page (the fault is not ours).
 bool record_page(uintptr_t addr) {
   if (!famsync::window::in_window(addr)) return false;
+  if (program_made_read_only(addr)) return false;
   Region *r = famsync::region_in_window(addr);
   if (r == nullptr || !r->page_protected() || !r->contains(addr)) return false;
   uintptr_t page = addr & ~(g_page - 1);
@@ -246,6 +307,32 @@ __attribute__((visibility("default"))) int fdatasync(int fd) {
   if (internal_caller(__builtin_return_address(0))) return real_fdatasync(fd);
   Depth d;
   int rc = __fams_fdatasync(fd);
+  return rc;
+}
+
+// mprotect inside a tracked, page-protected mapping: write permission stays ours to give, page
+// by page at first writes, or the program's writes to the range would go unseen (pages already
+// written this epoch fault once more and are made writable again, their lines listed already);
+// a range the program makes non-writable is remembered, so a write there is its own fault.
+__attribute__((visibility("default"))) int mprotect(void *addr, size_t len, int prot) {
+  REAL(mprotect);
+  auto lo = reinterpret_cast<uintptr_t>(addr);
+  if (internal_caller(__builtin_return_address(0)) || len == 0 ||
+      !famsync::window::in_window(lo))
+    return real_mprotect(addr, len, prot);
+  Depth d;
+  Region *r = famsync::region_in_window(lo);
+  if (r == nullptr || !r->page_protected() || r->disowned() || !r->contains(lo))
+    return real_mprotect(addr, len, prot);
+  uintptr_t hi = lo + ((len + g_page - 1) & ~(g_page - 1));
+  std::lock_guard lock(g_readonly_mutex);
+  if (prot & PROT_WRITE) {
+    int rc = real_mprotect(addr, len, (prot & ~PROT_WRITE) | PROT_READ);
+    if (rc == 0 && !remove_read_only(lo, hi)) warn_read_only_table_full();
+    return rc;
+  }
+  int rc = real_mprotect(addr, len, prot);
+  if (rc == 0 && !add_read_only(lo, hi)) warn_read_only_table_full();
   return rc;
 }
 
