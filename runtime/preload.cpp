@@ -6,7 +6,8 @@
 // mremap, fsync, fdatasync, ftruncate, write, pwrite, read, pread, close. Each forwards to the
 // same __fams_ entry point instrumented code calls (runtime/interpose.cpp), so the tracking
 // policy (DESIGN §7), the logs, recovery and the exit hook are the ones instrumented programs
-// get. mprotect and sigaction/signal are interposed for page protection's sake (below).
+// get. mprotect, sigaction/signal, and readv/preadv/recv/recvfrom/recvmsg/fread (the kernel
+// writing into a protected page) are interposed for page protection's sake (below).
 //
 // Writes are discovered by page protection instead of store hooks: a tracked mapping's working
 // copy is PROT_READ at the start of each epoch (Region::protect_pages; commit and rollback
@@ -26,6 +27,7 @@
 #include <famsync/abi.h>
 
 #include "../src/region.hpp"
+#include "../src/registry.hpp"
 #include "../src/window.hpp"
 
 #include <algorithm>
@@ -40,6 +42,8 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <link.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -57,7 +61,10 @@ int g_ninternal = 0;
 uintptr_t g_page = 4096;
 
 bool internal_caller(void *ret) {
-  if (t_depth > 0) return true;
+  // The exit and fork hooks run outside every wrapper: their libc calls (some made by libstdc++,
+  // e.g. an ifstream's read) would otherwise come back in, and at exit deadlock on the lock the
+  // hook holds (found by tests/preload/kernel_writes.c exiting without msync).
+  if (t_depth > 0 || famsync::registry::in_process_hook()) return true;
   auto a = reinterpret_cast<uintptr_t>(ret);
   for (int i = 0; i < g_ninternal; ++i)
     if (a - g_internal[i].lo < g_internal[i].hi - g_internal[i].lo) return true;
@@ -409,6 +416,68 @@ __attribute__((visibility("default"))) ssize_t pread64(int fd, void *buf, size_t
   prepare_kernel_write(buf, n);
   ssize_t rc = __fams_pread(fd, buf, n, off);
   return rc;
+}
+
+// Other calls in which the kernel (or libc's internal read) writes into the caller's buffers:
+// the protected tracked pages there are recorded and made writable first, or they would fail
+// with EFAULT. (A tracked fd read this way reads the file, not pending changes: as in
+// instrumented code, only read/pread are served from the working copy.)
+void prepare_iov(const struct iovec *iov, int n) {
+  for (int i = 0; i < n && iov != nullptr; ++i) prepare_kernel_write(iov[i].iov_base, iov[i].iov_len);
+}
+
+__attribute__((visibility("default"))) ssize_t readv(int fd, const struct iovec *iov, int n) {
+  REAL(readv);
+  if (internal_caller(__builtin_return_address(0))) return real_readv(fd, iov, n);
+  Depth d;
+  prepare_iov(iov, n);
+  return real_readv(fd, iov, n);
+}
+__attribute__((visibility("default"))) ssize_t preadv(int fd, const struct iovec *iov, int n,
+                                                      off_t off) {
+  REAL(preadv);
+  if (internal_caller(__builtin_return_address(0))) return real_preadv(fd, iov, n, off);
+  Depth d;
+  prepare_iov(iov, n);
+  return real_preadv(fd, iov, n, off);
+}
+__attribute__((visibility("default"))) ssize_t preadv64(int fd, const struct iovec *iov, int n,
+                                                        off_t off) {
+  REAL(preadv);
+  if (internal_caller(__builtin_return_address(0))) return real_preadv(fd, iov, n, off);
+  Depth d;
+  prepare_iov(iov, n);
+  return real_preadv(fd, iov, n, off);
+}
+__attribute__((visibility("default"))) ssize_t recv(int fd, void *buf, size_t len, int flags) {
+  REAL(recv);
+  if (internal_caller(__builtin_return_address(0))) return real_recv(fd, buf, len, flags);
+  Depth d;
+  prepare_kernel_write(buf, len);
+  return real_recv(fd, buf, len, flags);
+}
+__attribute__((visibility("default"))) ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
+                                                        struct sockaddr *from, socklen_t *fromlen) {
+  REAL(recvfrom);
+  if (internal_caller(__builtin_return_address(0)))
+    return real_recvfrom(fd, buf, len, flags, from, fromlen);
+  Depth d;
+  prepare_kernel_write(buf, len);
+  return real_recvfrom(fd, buf, len, flags, from, fromlen);
+}
+__attribute__((visibility("default"))) ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
+  REAL(recvmsg);
+  if (internal_caller(__builtin_return_address(0))) return real_recvmsg(fd, msg, flags);
+  Depth d;
+  if (msg != nullptr) prepare_iov(msg->msg_iov, static_cast<int>(msg->msg_iovlen));
+  return real_recvmsg(fd, msg, flags);
+}
+__attribute__((visibility("default"))) size_t fread(void *ptr, size_t size, size_t n, FILE *f) {
+  REAL(fread);
+  if (internal_caller(__builtin_return_address(0))) return real_fread(ptr, size, n, f);
+  Depth d;
+  if (size != 0 && n <= SIZE_MAX / size) prepare_kernel_write(ptr, size * n);
+  return real_fread(ptr, size, n, f);
 }
 
 // The program's SIGSEGV disposition is recorded, not installed: ours stays and chains to it.

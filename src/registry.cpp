@@ -49,10 +49,17 @@ Stats &retired() {
   return *s;
 }
 
+thread_local int t_in_process_hook = 0;
+struct InProcessHook {
+  InProcessHook() { ++t_in_process_hook; }
+  ~InProcessHook() { --t_in_process_hook; }
+};
+
 void at_exit() {
   // Contract: normal process exit commits every tracked mapping (like munmap). Other threads
   // may still run (exit() does not stop them) and munmap a region: the exclusive lifetime lock
   // makes their close and ours take turns, and the snapshot taken under it stays valid.
+  InProcessHook hook;  // (preload mode: a libc call made below must not re-enter the runtime)
   std::unique_lock lifetime_lock(lifetimes());
   std::vector<Region *> regions;
   {
@@ -189,10 +196,13 @@ void install_process_hooks() {
     // the writer's thread id, which differs in the child, and glibc would take the unlock for a
     // reader's.)
     pthread_atfork(nullptr, nullptr, [] {
+      InProcessHook hook;
       lifetimes().reinit_in_child();
       in_fork_child();
     });
   });
 }
+
+bool in_process_hook() { return t_in_process_hook != 0; }
 
 }  // namespace famsync::registry

@@ -72,6 +72,9 @@ void totals(fams_stat_counters *out);
 // Installs, once, the atexit hook (commits every live region, prints FAMSYNC_STATS) and the
 // fork hook (the child disowns inherited regions).
 void install_process_hooks();
+// True while this thread runs one of those hooks: the engine is working on its own account, so
+// the preload library sends the libc calls it makes (also through libstdc++) straight to libc.
+bool in_process_hook();
 
 }  // namespace registry
 }  // namespace famsync
