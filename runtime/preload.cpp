@@ -441,14 +441,8 @@ __attribute__((visibility("default"))) ssize_t preadv(int fd, const struct iovec
   prepare_iov(iov, n);
   return real_preadv(fd, iov, n, off);
 }
-__attribute__((visibility("default"))) ssize_t preadv64(int fd, const struct iovec *iov, int n,
-                                                        off_t off) {
-  REAL(preadv);
-  if (internal_caller(__builtin_return_address(0))) return real_preadv(fd, iov, n, off);
-  Depth d;
-  prepare_iov(iov, n);
-  return real_preadv(fd, iov, n, off);
-}
+__attribute__((visibility("default"), alias("preadv"))) ssize_t preadv64(int, const struct iovec *,
+                                                                         int, off_t);
 __attribute__((visibility("default"))) ssize_t recv(int fd, void *buf, size_t len, int flags) {
   REAL(recv);
   if (internal_caller(__builtin_return_address(0))) return real_recv(fd, buf, len, flags);

@@ -121,6 +121,19 @@ std::string mount_small_ext4(std::string *mnt, std::string *img, int size_mb = 8
   return "";
 }
 
+// Fills the file system FILLER is on with FILLER (root may use the reserved blocks too), then
+// frees LEAVE bytes of it. False if it could not.
+bool fill_file_system(const std::string &filler, off_t leave) {
+  std::vector<uint8_t> fill(4096, 0xaa);
+  int fd = open(filler.c_str(), O_WRONLY | O_CREAT, 0644);
+  if (fd < 0) return false;
+  off_t filled = 0;
+  while (write(fd, fill.data(), fill.size()) == static_cast<ssize_t>(fill.size()))
+    filled += static_cast<off_t>(fill.size());
+  close(fd);
+  return filled > leave && truncate(filler.c_str(), filled - leave) == 0;
+}
+
 // A sparse data file (a hole is what a commit's write-back must get storage for) on a file system
 // that fills up: the commit fails with ENOSPC before anything is durable, the file keeps its
 // committed state, the changes stay pending, and they commit once there is room.
@@ -148,14 +161,7 @@ void full_file_system_is_enospc(Medium m) {
       fprintf(stderr, "map: %s\n", fams_last_error_message());
       return 1;
     }
-    // Fill the file system (root may use the reserved blocks too), then free 16 KiB.
-    std::vector<uint8_t> fill(4096, 0xaa);
-    int fd = open(filler.c_str(), O_WRONLY | O_CREAT, 0644);
-    off_t filled = 0;
-    while (write(fd, fill.data(), fill.size()) == static_cast<ssize_t>(fill.size()))
-      filled += static_cast<off_t>(fill.size());
-    close(fd);
-    CHECK(truncate(filler.c_str(), filled - 16384) == 0);
+    CHECK(fill_file_system(filler, 16384));
     auto *img = static_cast<uint8_t *>(fams_region_addr(r));
     std::vector<uint8_t> next = pattern(size, 9);
     fams_will_write(img, size);
@@ -209,13 +215,7 @@ void failed_log_growth_gives_its_space_back(Medium m) {
     };
     long long before = log_size();
     CHECK(before > 0);
-    std::vector<uint8_t> fill(4096, 0xaa);
-    int fd = open(filler.c_str(), O_WRONLY | O_CREAT, 0644);
-    off_t filled = 0;
-    while (write(fd, fill.data(), fill.size()) == static_cast<ssize_t>(fill.size()))
-      filled += static_cast<off_t>(fill.size());
-    close(fd);
-    CHECK(truncate(filler.c_str(), filled - 4 * 1024 * 1024) == 0);  // room for some growth only
+    CHECK(fill_file_system(filler, 4 << 20));  // room for some growth of the log, not all
     auto *p = static_cast<uint8_t *>(fams_region_addr(r));
     fams_will_write(p, size);
     memset(p, 0x5a, size);
