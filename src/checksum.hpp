@@ -29,4 +29,19 @@ inline bool entry_is_valid(const LogEntry &e, uint64_t salt, uint64_t generation
   return e.generation == generation && e.checksum == entry_checksum(e, salt);
 }
 
+inline uint64_t redo_header_checksum(const RedoGroupHeader &h, uint64_t salt) {
+  return XXH3_64bits_withSeed(&h, offsetof(RedoGroupHeader, checksum), salt);
+}
+
+// A version-4 redo group header counts only if it verifies, has the magic and was written under
+// GENERATION (its body is checked separately: redo_body_checksum).
+inline bool redo_header_is_valid(const RedoGroupHeader &h, uint64_t salt, uint64_t generation) {
+  return h.magic == kRedoGroupMagic && h.generation == generation && h.line_count != 0 &&
+         h.checksum == redo_header_checksum(h, salt);
+}
+
+inline uint64_t redo_body_checksum(const void *body, size_t len, uint64_t salt) {
+  return XXH3_64bits_withSeed(body, len, salt);
+}
+
 }  // namespace famsync

@@ -45,15 +45,15 @@ int inspect_log(const std::string &data_path, LogReport *report) {
   if (!report->log_exists) return 0;
   report->log_path = lf.path;
   uint64_t size_word = current_size_word(lf.dynamic);
+  ReadLog read_log = [&](uint64_t off, void *dst, size_t len) {
+    return os::pread_full(lf.fd, dst, len, off, lf.path.c_str());
+  };
+  RedoLogShape shape{lf.fixed.version, lf.fixed.salt, lf.dynamic.generation, lf.capacity()};
   if (lf.protocol() == LogProtocol::redo) {  // the last complete group's size wins
-    ReadSlot read = [&](uint64_t slot, LogEntry *e) {
-      return os::pread_full(lf.fd, e, sizeof *e, log_entry_offset(slot), lf.path.c_str());
-    };
     uint64_t groups = 0, slots = 0;
-    int rc = scan_redo_groups(read, lf.fixed.salt, lf.dynamic.generation, lf.capacity(),
-                              [&](const std::vector<LogEntry> &group) {
-                                if (size_is_recorded(group.front().file_size))
-                                  size_word = group.front().file_size;
+    int rc = scan_redo_groups(read_log, shape,
+                              [&](const RedoGroup &group) {
+                                if (size_is_recorded(group.file_size)) size_word = group.file_size;
                                 return 0;
                               },
                               &groups, &slots);
@@ -65,9 +65,9 @@ int inspect_log(const std::string &data_path, LogReport *report) {
   report->size_recorded = size_is_recorded(size_word);
   report->committed_size = report->size_recorded ? decode_size(size_word) : report->data_size;
   // Entries past the committed size are dropped by recovery's cut, not applied.
-  auto note_range = [&](const LogEntry &e) {
-    if (e.line_offset % kLineSize != 0 ||
-        (e.line_offset < report->committed_size && e.line_offset >= report->data_size))
+  auto note_range = [&](uint64_t line_offset) {
+    if (line_offset % kLineSize != 0 ||
+        (line_offset < report->committed_size && line_offset >= report->data_size))
       ++report->out_of_range;
   };
   if (lf.protocol() == LogProtocol::undo) {
@@ -81,18 +81,16 @@ int inspect_log(const std::string &data_path, LogReport *report) {
         ++report->torn_live;
       } else {
         ++report->valid_live;
-        note_range(e);
+        note_range(e.line_offset);
       }
     }
     report->pending = report->valid_live;
   } else {
-    ReadSlot read = [&](uint64_t slot, LogEntry *e) {
-      return os::pread_full(lf.fd, e, sizeof *e, log_entry_offset(slot), lf.path.c_str());
-    };
-    uint64_t slots = 0;
-    int rc = scan_redo_groups(read, lf.fixed.salt, lf.dynamic.generation, lf.capacity(),
-                              [&](const std::vector<LogEntry> &group) {
-                                for (const LogEntry &e : group) note_range(e);
+    uint64_t slots = 0, lines = 0;
+    int rc = scan_redo_groups(read_log, shape,
+                              [&](const RedoGroup &group) {
+                                for (uint64_t off : group.line_offsets) note_range(off);
+                                lines += group.line_offsets.size();
                                 return 0;
                               },
                               &report->redo_groups, &slots);
@@ -100,7 +98,7 @@ int inspect_log(const std::string &data_path, LogReport *report) {
       close_log_file(&lf);
       return rc;
     }
-    report->pending = slots;
+    report->pending = lines;
   }
   close_log_file(&lf);
   return 0;

@@ -18,7 +18,7 @@ struct LogReport {
   bool has_identity = false;     // the file carries a famsync identity (it was mapped before)
   bool identity_derived = false; // ... derived from its inode (no xattr support)
   LogFile log;                 // header fields (fd closed)
-  uint64_t pending = 0;        // entries recovery would apply (undo: live; redo: in groups)
+  uint64_t pending = 0;        // entries recovery would apply (undo: live; redo: lines in complete groups)
   uint64_t valid_live = 0;     // undo: valid entries among [0, live_count)
   uint64_t torn_live = 0;      // undo: entries among [0, live_count) that do not verify
   uint64_t redo_groups = 0;    // redo: complete commit groups not yet checkpointed

@@ -167,7 +167,8 @@ int validate(LogFile *lf, const struct stat &data_st, const FileIdentity *id) {
   if (h.checksum != static_header_checksum(h))
     return fail(FAMS_ECORRUPT, "log %s: header checksum mismatch", lf->path.c_str());
   uint32_t want_version = lf->legacy ? kLogFormatVersionLegacy : kLogFormatVersion;
-  if (!lf->legacy && h.version == kLogFormatVersionV2) want_version = kLogFormatVersionV2;
+  if (!lf->legacy && (h.version == kLogFormatVersionV2 || h.version == kLogFormatVersionV3))
+    want_version = h.version;
   if (h.version != want_version || h.entry_size != kLogEntrySize || h.protocol > 1)
     return fail(FAMS_ECORRUPT, "log %s: format version %u / entry size %u / protocol %u not "
                 "supported (expected version %u)", lf->path.c_str(), h.version, h.entry_size,
@@ -386,6 +387,14 @@ bool log_file_detached(const LogFile &lf) {
 
 int log_has_live_state(const LogFile &lf, bool *live) {
   *live = false;
+  if (lf.protocol() == LogProtocol::redo && lf.fixed.version >= 4) {
+    // A commit since the last checkpoint starts with a group header at slot 0.
+    RedoGroupHeader h;
+    if (int rc = os::pread_full(lf.fd, &h, sizeof h, log_entry_offset(0), lf.path.c_str()))
+      return rc;
+    *live = redo_header_is_valid(h, lf.fixed.salt, lf.dynamic.generation);
+    return 0;
+  }
   uint64_t n = lf.protocol() == LogProtocol::undo ? std::min(lf.live(), lf.capacity())
                                                   : 1;
   for (uint64_t slot = 0; slot < n && !*live; ++slot) {

@@ -36,8 +36,10 @@ struct LogFile {
   LogProtocol protocol() const { return static_cast<LogProtocol>(fixed.protocol); }
   // Undo: entries [0, live()) belong to a commit in flight.
   uint64_t live() const { return live_entries(dynamic, fixed.version); }
-  // A version-2 log (recovered, then replaced by one of the current version).
-  bool old_format() const { return !legacy && fixed.version == kLogFormatVersionV2; }
+  // A version-2 or -3 log (recovered, then replaced by one of the current version).
+  bool old_format() const {
+    return !legacy && (fixed.version == kLogFormatVersionV2 || fixed.version == kLogFormatVersionV3);
+  }
 
   uint64_t capacity() const { return (size - kLogHeaderSize) / kLogEntrySize; }
 };

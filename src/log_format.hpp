@@ -1,6 +1,6 @@
 // log_format.hpp — the log file's on-media format, both protocols (one log file per data file).
 //
-// Layout: a 4 KiB header page, then `capacity` entries of 128 bytes (capacity = (file size -
+// Layout: a 4 KiB header page, then `capacity` slots of 128 bytes (capacity = (file size -
 // 4096) / 128; the log grows by extending the file, so no field records the capacity).
 //
 // Two protocols share the format (the static header records which one a log uses):
@@ -8,9 +8,11 @@
 //    generation hold the committed bytes of the lines a commit in flight may have overwritten.
 //    `live_count`, `generation` and the two size slots are separate aligned 8-byte words, each
 //    written with one store; the generation word alone is the commit point (DESIGN.md §4.1).
-//  - redo (file backend): from slot 0, groups of entries holding the NEW bytes of each commit
-//    since the last checkpoint; a group counts iff all its entries verify under the header's
-//    generation (the checkpoint epoch) with consecutive sequence numbers.
+//  - redo (file backend): from slot 0, one group per commit since the last checkpoint holding the
+//    NEW bytes of its lines: version 4, a 64-byte group header, the lines' offsets and the lines
+//    (RedoGroupHeader, 72 bytes per line), rounded up to whole slots; version 3, one entry per
+//    line. A group counts iff it verifies under the header's generation (the checkpoint epoch)
+//    and its sequence number follows the previous group's.
 // See DESIGN.md, "Commit protocol". The static part of the header is written once, when the
 // file is created under a temporary name and renamed into place, with its own checksum.
 #pragma once
@@ -29,7 +31,12 @@ inline constexpr size_t kLogEntrySize = 128;
 // Version 3 tags the undo live word with its generation (encode_live) and publishes it only
 // after the entries it covers are durable, so an invalid entry it covers is damage, never a torn
 // write; a version-2 log is still recovered (torn entries skipped, as then) and then replaced.
-inline constexpr uint32_t kLogFormatVersion = 3;
+// Version 4 packs a redo group as a header, the line offsets and the lines (72 bytes per line
+// instead of a 128-byte entry each: the bytes a commit sends to the device); undo entries are as
+// in version 3. A version-3 log is still recovered (its redo groups entry by entry) and then
+// replaced.
+inline constexpr uint32_t kLogFormatVersion = 4;
+inline constexpr uint32_t kLogFormatVersionV3 = 3;
 inline constexpr uint32_t kLogFormatVersionV2 = 2;
 inline constexpr uint32_t kLogFormatVersionLegacy = 1;
 inline constexpr char kLogMagic[8] = {'F', 'A', 'M', 'S', 'L', 'O', 'G', '1'};
@@ -142,6 +149,34 @@ static_assert(sizeof(LogEntry) == kLogEntrySize);
 
 inline constexpr uint64_t log_entry_offset(uint64_t slot) {
   return kLogHeaderSize + slot * kLogEntrySize;
+}
+
+// Version 4's redo group, from the start of a slot: this header, then `line_count` u64 line
+// offsets (padded with zeros to a multiple of 64 bytes), then the `line_count` new lines in the
+// same order; the group takes whole slots (the rest of its last slot is zero). The header's own
+// checksum lets a scan recognise a group's start; the body checksum covers offsets and lines, so
+// a group whose write did not finish never verifies.
+inline constexpr uint64_t kRedoGroupMagic = 0x34505247534d4146ull;  // "FAMSGRP4", little-endian
+struct alignas(64) RedoGroupHeader {
+  uint64_t magic;          // kRedoGroupMagic
+  uint64_t generation;     // header generation the group was written under
+  uint64_t sequence;       // commit number within the generation (from 0)
+  uint64_t line_count;     // lines in the group (>= 1)
+  uint64_t file_size;      // size word (encode_size) of the data file this commit makes committed
+  uint64_t body_checksum;  // XXH3-64 of the offsets and lines (padding included), seeded with salt
+  uint64_t reserved;       // zero
+  uint64_t checksum;       // XXH3-64 of bytes [0, 56) seeded with the log header's salt
+};
+static_assert(sizeof(RedoGroupHeader) == 64);
+
+// Bytes of a group's offset table (padded) and of the whole group (unpadded to the slot).
+inline constexpr uint64_t redo_offsets_bytes(uint64_t lines) { return (lines * 8 + 63) / 64 * 64; }
+inline constexpr uint64_t redo_group_bytes(uint64_t lines) {
+  return sizeof(RedoGroupHeader) + redo_offsets_bytes(lines) + lines * kLineSize;
+}
+// Slots a group of LINES lines takes.
+inline constexpr uint64_t redo_group_slots(uint64_t lines) {
+  return (redo_group_bytes(lines) + kLogEntrySize - 1) / kLogEntrySize;
 }
 
 }  // namespace famsync

@@ -18,7 +18,7 @@ namespace {
 
 enum class Verdict { removed, in_use, pending, skipped };
 
-// Reads and checks the header of the log open at LF->fd (a version-2 log); fills LF.
+// Reads and checks the header of the log open at LF->fd (a version-2, -3 or -4 log); fills LF.
 bool read_header(LogFile *lf) {
   struct stat st;
   if (fstat(lf->fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
@@ -31,7 +31,8 @@ bool read_header(LogFile *lf) {
   memcpy(&lf->identity, page + kLogIdentityOffset, sizeof lf->identity);
   const LogStaticHeader &h = lf->fixed;
   return memcmp(h.magic, kLogMagic, sizeof h.magic) == 0 && h.checksum == static_header_checksum(h) &&
-         (h.version == kLogFormatVersion || h.version == kLogFormatVersionV2) && h.protocol <= 1 &&
+         (h.version == kLogFormatVersion || h.version == kLogFormatVersionV3 ||
+          h.version == kLogFormatVersionV2) && h.protocol <= 1 &&
          lf->identity.checksum == identity_checksum(lf->identity, h.salt) &&
          lf->identity.path_len <= kLogPathMax;
 }

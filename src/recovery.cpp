@@ -95,48 +95,45 @@ namespace famsync {
 int recover_redo(Backend *backend, RedoLog *log, uint64_t salt, uint64_t data_size,
                  uint64_t size_word, RecoveryReport *report) {
   *report = RecoveryReport{};
-  ReadSlot read = [&](uint64_t slot, LogEntry *e) {
-    return backend->read(Medium::log, log_entry_offset(slot), e, sizeof *e);
+  ReadLog read = [&](uint64_t off, void *dst, size_t len) {
+    return backend->read(Medium::log, off, dst, len);
   };
+  RedoLogShape shape{log->version(), salt, log->generation(), log->capacity()};
   // Pass 1: the committed size (the last complete group's, else the header's) and validation.
   uint64_t groups = 0, slots = 0;
   uint64_t last_group_size_word = 0;
-  std::vector<uint64_t> offsets;  // every entry's line offset
-  int rc = scan_redo_groups(read, salt, log->generation(), log->capacity(),
-                            [&](const std::vector<LogEntry> &group) {
-                              for (const LogEntry &e : group) {
-                                if (e.line_offset % kLineSize != 0)
+  std::vector<uint64_t> offsets;  // every logged line's offset
+  int rc = scan_redo_groups(read, shape,
+                            [&](const RedoGroup &group) {
+                              for (uint64_t off : group.line_offsets) {
+                                if (off % kLineSize != 0)
                                   return fail(FAMS_ERANGE,
                                               "redo log entry restores misaligned offset %llu; "
                                               "nothing was changed",
-                                              (unsigned long long)e.line_offset);
-                                offsets.push_back(e.line_offset);
+                                              (unsigned long long)off);
+                                offsets.push_back(off);
                               }
-                              last_group_size_word = group.front().file_size;
+                              last_group_size_word = group.file_size;
                               return 0;
                             },
                             &groups, &slots);
   if (rc != 0) return rc;
   // The scan stopped at SLOTS, where group number GROUPS does not verify. An interrupted append
-  // is always the last group: a valid entry of a later group after it means this one was
-  // complete once (its commit returned) and has been damaged since.
-  // The slots after the tail hold an older generation's entries, or zeros in a new log: the
-  // first such slot ends the search (usually the very first one looked at).
-  static const LogEntry kZeroEntry{};
-  for (uint64_t slot = slots; slot < log->capacity(); ++slot) {
-    LogEntry e;
-    if (int rc2 = read(slot, &e)) return rc2;
-    bool older = e.generation < log->generation() && e.checksum == entry_checksum(e, salt);
-    if (older || memcmp(&e, &kZeroEntry, sizeof e) == 0) break;
-    if (entry_is_valid(e, salt, log->generation()) && e.sequence > groups)
-      return fail(FAMS_ECORRUPT,
-                  "redo log group %llu (from slot %llu) is damaged, but commit %llu after it "
-                  "(slot %llu) is intact: the log was damaged after those commits were made, and "
-                  "replaying only part of them could mix states; nothing was changed. Restore "
-                  "the file from a backup (`famsync inspect` shows the log)",
-                  (unsigned long long)groups, (unsigned long long)slots,
-                  (unsigned long long)e.sequence, (unsigned long long)slot);
-  }
+  // is always the last group: an intact later group means this one was complete once (its
+  // commit returned) and has been damaged since.
+  bool later = false;
+  uint64_t later_slot = 0, later_sequence = 0;
+  if (int rc2 = find_later_redo_group(read, shape, slots, groups, &later, &later_slot,
+                                      &later_sequence))
+    return rc2;
+  if (later)
+    return fail(FAMS_ECORRUPT,
+                "redo log group %llu (from slot %llu) is damaged, but commit %llu after it "
+                "(slot %llu) is intact: the log was damaged after those commits were made, and "
+                "replaying only part of them could mix states; nothing was changed. Restore "
+                "the file from a backup (`famsync inspect` shows the log)",
+                (unsigned long long)groups, (unsigned long long)slots,
+                (unsigned long long)later_sequence, (unsigned long long)later_slot);
   uint64_t word = groups != 0 && size_is_recorded(last_group_size_word) ? last_group_size_word
                                                                         : size_word;
   bool sized = size_is_recorded(word);
@@ -151,24 +148,25 @@ int recover_redo(Backend *backend, RedoLog *log, uint64_t salt, uint64_t data_si
                   (unsigned long long)off, (unsigned long long)data_size);
   }
   report->groups = groups;
-  report->live_count = slots;
+  report->live_count = offsets.size();
   if (groups == 0 && !cut) return 0;
   // Pass 2: replay in commit order (the last complete group wins).
   uint64_t applied = 0;
   bool mid_point_passed = false;
-  rc = scan_redo_groups(read, salt, log->generation(), log->capacity(),
-                        [&](const std::vector<LogEntry> &group) {
-                          for (const LogEntry &e : group) {
-                            if (e.line_offset >= committed) {
+  rc = scan_redo_groups(read, shape,
+                        [&](const RedoGroup &group) {
+                          for (size_t i = 0; i < group.line_offsets.size(); ++i) {
+                            uint64_t off = group.line_offsets[i];
+                            if (off >= committed) {
                               ++report->beyond_size;
                               continue;
                             }
-                            uint64_t len = std::min<uint64_t>(kLineSize, data_size - e.line_offset);
-                            if (int w = backend->write(Medium::data, e.line_offset, e.bytes, len))
+                            uint64_t len = std::min<uint64_t>(kLineSize, data_size - off);
+                            if (int w = backend->write(Medium::data, off, group.line(i), len))
                               return w;
                             ++applied;
                           }
-                          if (!mid_point_passed && applied >= slots / 2) {
+                          if (!mid_point_passed && applied >= offsets.size() / 2) {
                             mid_point_passed = true;
                             crash_point("recovery-mid-apply");
                           }

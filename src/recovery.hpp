@@ -17,7 +17,7 @@
 namespace famsync {
 
 struct RecoveryReport {
-  uint64_t live_count = 0;  // undo: entries the header declared live; redo: entries in groups
+  uint64_t live_count = 0;  // undo: entries the header declared live; redo: lines in complete groups
   uint64_t applied = 0;     // valid entries written back
   uint64_t torn = 0;        // undo: entries skipped (checksum or generation mismatch)
   uint64_t groups = 0;      // redo: complete commit groups replayed

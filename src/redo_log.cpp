@@ -5,14 +5,16 @@
 #include "crash_point.hpp"
 #include "error.hpp"
 
+#include <algorithm>
 #include <cerrno>
 
 #include <cstring>
 
 namespace famsync {
 
-int RedoLog::make_room(uint64_t n, uint64_t committed_size, bool *poisonous) {
+int RedoLog::make_room(uint64_t lines, uint64_t committed_size, bool *poisonous) {
   *poisonous = false;
+  uint64_t n = redo_group_slots(lines);
   if (n > capacity()) {
     if (int rc = grow(n)) return rc;
   }
@@ -27,26 +29,37 @@ int RedoLog::make_room(uint64_t n, uint64_t committed_size, bool *poisonous) {
 
 int RedoLog::append_group(const LineImages &images, uint64_t new_size) {
   const std::vector<uint64_t> &lines = *images.lines;
-  uint64_t n = lines.size();
-  if (tail_ + n > capacity())
-    return fail(EINVAL, "internal: redo group of %llu entries does not fit", (unsigned long long)n);
+  uint64_t n = lines.size(), slots = redo_group_slots(n);
+  if (version_ != kLogFormatVersion)
+    return fail(EINVAL, "internal: appending to a redo log of format version %u", version_);
+  if (n == 0 || tail_ + slots > capacity())
+    return fail(EINVAL, "internal: redo group of %llu lines does not fit", (unsigned long long)n);
+  // The whole group is built in DRAM and written with one call: the file backend stages it in
+  // its log mirror and sends it with one pwrite at persist().
+  size_t bytes = slots * kLogEntrySize, offsets_at = sizeof(RedoGroupHeader),
+         lines_at = offsets_at + redo_offsets_bytes(n);
+  group_.resize(bytes);
+  char *g = group_.data();
+  memset(g + offsets_at, 0, lines_at - offsets_at);  // the offset table's padding
+  memset(g + lines_at + n * kLineSize, 0, bytes - lines_at - n * kLineSize);  // the slot's rest
+  uint64_t *offsets = reinterpret_cast<uint64_t *>(g + offsets_at);
   for (uint64_t i = 0; i < n; ++i) {
-    LogEntry e;
-    memcpy(e.bytes, images.bytes(i), kLineSize);
-    e.line_offset = lines[i] * kLineSize;
-    e.generation = generation();
-    e.sequence = sequence_;
-    e.index = i;
-    e.group_size = n;
-    e.file_size = encode_size(new_size);
-    e.reserved = 0;
-    e.checksum = entry_checksum(e, salt());
-    if (int rc = backend()->write(Medium::log, log_entry_offset(tail_ + i), &e, sizeof e))
-      return rc;
+    offsets[i] = lines[i] * kLineSize;
+    memcpy(g + lines_at + i * kLineSize, images.bytes(i), kLineSize);
   }
+  RedoGroupHeader h{};
+  h.magic = kRedoGroupMagic;
+  h.generation = generation();
+  h.sequence = sequence_;
+  h.line_count = n;
+  h.file_size = encode_size(new_size);
+  h.body_checksum = redo_body_checksum(g + offsets_at, redo_group_bytes(n) - offsets_at, salt());
+  h.checksum = redo_header_checksum(h, salt());
+  memcpy(g, &h, sizeof h);
+  if (int rc = backend()->write(Medium::log, log_entry_offset(tail_), g, bytes)) return rc;
   crash_point("commit-before-publish");
   if (int rc = backend()->persist(Medium::log)) return rc;
-  tail_ += n;
+  tail_ += slots;
   ++sequence_;
   return 0;
 }
@@ -79,29 +92,35 @@ int RedoLog::set_current_size_word(uint64_t word) {
   return 0;
 }
 
-int scan_redo_groups(const ReadSlot &read, uint64_t salt, uint64_t generation, uint64_t capacity,
-                     const std::function<int(const std::vector<LogEntry> &)> &visit,
-                     uint64_t *groups, uint64_t *slots_used) {
-  *groups = 0;
+namespace {
+
+// Version 3: one 128-byte entry per line, every entry of a group carrying its place in it.
+int scan_v3_groups(const ReadLog &read, const RedoLogShape &shape,
+                   const std::function<int(const RedoGroup &)> &visit, uint64_t *groups,
+                   uint64_t *slots_used) {
   uint64_t slot = 0;
-  std::vector<LogEntry> group;
-  for (uint64_t sequence = 0; slot < capacity; ++sequence) {
+  RedoGroup group;
+  for (uint64_t sequence = 0; slot < shape.capacity; ++sequence) {
     LogEntry first;
-    if (int rc = read(slot, &first)) return rc;
-    if (!entry_is_valid(first, salt, generation) || first.sequence != sequence ||
-        first.index != 0 || first.group_size == 0 || first.group_size > capacity - slot)
+    if (int rc = read(log_entry_offset(slot), &first, sizeof first)) return rc;
+    if (!entry_is_valid(first, shape.salt, shape.generation) || first.sequence != sequence ||
+        first.index != 0 || first.group_size == 0 || first.group_size > shape.capacity - slot)
       break;
-    group.assign(1, first);
+    group.sequence = sequence;
+    group.file_size = first.file_size;
+    group.line_offsets.assign(1, first.line_offset);
+    group.bytes.assign(first.bytes, first.bytes + kLineSize);
     bool complete = true;
     for (uint64_t i = 1; i < first.group_size; ++i) {
       LogEntry e;
-      if (int rc = read(slot + i, &e)) return rc;
-      if (!entry_is_valid(e, salt, generation) || e.sequence != sequence || e.index != i ||
-          e.group_size != first.group_size || e.file_size != first.file_size) {
+      if (int rc = read(log_entry_offset(slot + i), &e, sizeof e)) return rc;
+      if (!entry_is_valid(e, shape.salt, shape.generation) || e.sequence != sequence ||
+          e.index != i || e.group_size != first.group_size || e.file_size != first.file_size) {
         complete = false;  // the commit's log write did not finish: it never happened
         break;
       }
-      group.push_back(e);
+      group.line_offsets.push_back(e.line_offset);
+      group.bytes.insert(group.bytes.end(), e.bytes, e.bytes + kLineSize);
     }
     if (!complete) break;
     if (int rc = visit(group)) return rc;
@@ -109,6 +128,131 @@ int scan_redo_groups(const ReadSlot &read, uint64_t salt, uint64_t generation, u
     ++*groups;
   }
   *slots_used = slot;
+  return 0;
+}
+
+// The most lines a group in CAPACITY slots can hold (bounds a header's line_count before any
+// arithmetic on it).
+uint64_t max_group_lines(uint64_t capacity) {
+  return capacity * kLogEntrySize / (kLineSize + sizeof(uint64_t));
+}
+
+// Version 4's group header at SLOT, if it is one of the current generation that fits the log.
+bool current_header_at(const RedoGroupHeader &h, const RedoLogShape &shape, uint64_t slot) {
+  return redo_header_is_valid(h, shape.salt, shape.generation) &&
+         h.line_count <= max_group_lines(shape.capacity) &&
+         redo_group_slots(h.line_count) <= shape.capacity - slot;
+}
+
+int scan_v4_groups(const ReadLog &read, const RedoLogShape &shape,
+                   const std::function<int(const RedoGroup &)> &visit, uint64_t *groups,
+                   uint64_t *slots_used) {
+  uint64_t slot = 0;
+  RedoGroup group;
+  std::vector<char> body;
+  for (uint64_t sequence = 0; slot < shape.capacity; ++sequence) {
+    RedoGroupHeader h;
+    if (int rc = read(log_entry_offset(slot), &h, sizeof h)) return rc;
+    if (!current_header_at(h, shape, slot) || h.sequence != sequence) break;
+    uint64_t n = h.line_count, offsets_bytes = redo_offsets_bytes(n);
+    body.resize(redo_group_bytes(n) - sizeof h);
+    if (int rc = read(log_entry_offset(slot) + sizeof h, body.data(), body.size())) return rc;
+    if (redo_body_checksum(body.data(), body.size(), shape.salt) != h.body_checksum)
+      break;  // the commit's log write did not finish: it never happened
+    group.sequence = sequence;
+    group.file_size = h.file_size;
+    group.line_offsets.resize(n);
+    memcpy(group.line_offsets.data(), body.data(), n * sizeof(uint64_t));
+    group.bytes.assign(body.data() + offsets_bytes, body.data() + offsets_bytes + n * kLineSize);
+    if (int rc = visit(group)) return rc;
+    slot += redo_group_slots(n);
+    ++*groups;
+  }
+  *slots_used = slot;
+  return 0;
+}
+
+bool all_zero(const void *p, size_t len) {
+  const unsigned char *b = static_cast<const unsigned char *>(p);
+  for (size_t i = 0; i < len; ++i)
+    if (b[i] != 0) return false;
+  return true;
+}
+
+}  // namespace
+
+int scan_redo_groups(const ReadLog &read, const RedoLogShape &shape,
+                     const std::function<int(const RedoGroup &)> &visit, uint64_t *groups,
+                     uint64_t *slots_used) {
+  *groups = 0;
+  *slots_used = 0;
+  if (shape.version <= kLogFormatVersionV3)
+    return scan_v3_groups(read, shape, visit, groups, slots_used);
+  return scan_v4_groups(read, shape, visit, groups, slots_used);
+}
+
+int find_later_redo_group(const ReadLog &read, const RedoLogShape &shape, uint64_t from,
+                          uint64_t groups, bool *found, uint64_t *found_slot,
+                          uint64_t *found_sequence) {
+  *found = false;
+  if (shape.version <= kLogFormatVersionV3) {
+    // Every slot is an entry: the first zero or older-generation entry is past the tail (usually
+    // the very first one looked at).
+    static const LogEntry kZeroEntry{};
+    for (uint64_t slot = from; slot < shape.capacity; ++slot) {
+      LogEntry e;
+      if (int rc = read(log_entry_offset(slot), &e, sizeof e)) return rc;
+      bool older = e.generation < shape.generation && e.checksum == entry_checksum(e, shape.salt);
+      if (older || memcmp(&e, &kZeroEntry, sizeof e) == 0) break;
+      if (entry_is_valid(e, shape.salt, shape.generation) && e.sequence > groups) {
+        *found = true;
+        *found_slot = slot;
+        *found_sequence = e.sequence;
+        return 0;
+      }
+    }
+    return 0;
+  }
+  // Version 4: only group headers are recognisable; the slots between them are offsets and lines.
+  // At FROM: zeros or an older generation's header is the tail of the log. A current header
+  // (whose body did not verify) gives the next group's place. Anything else is a damaged header
+  // or an older generation's body: search slot by slot, through zeros too (lines may be zero),
+  // up to an older generation's header (the tail) or the end of the log.
+  RedoGroupHeader h;
+  uint64_t slot = from;
+  if (slot >= shape.capacity) return 0;
+  if (int rc = read(log_entry_offset(slot), &h, sizeof h)) return rc;
+  auto is_older_header = [&](const RedoGroupHeader &x) {
+    return x.magic == kRedoGroupMagic && x.generation < shape.generation &&
+           x.checksum == redo_header_checksum(x, shape.salt);
+  };
+  if (all_zero(&h, sizeof h) || is_older_header(h)) return 0;
+  bool searching = true;
+  if (current_header_at(h, shape, slot)) {
+    slot += redo_group_slots(h.line_count);
+    searching = false;  // the next group, if any, starts exactly there
+  } else {
+    ++slot;
+  }
+  // Headers are read a chunk of slots at a time: a search may cross an older generation's body.
+  constexpr uint64_t kChunkSlots = 512;
+  std::vector<char> chunk;
+  while (slot < shape.capacity) {
+    uint64_t n = searching ? std::min(kChunkSlots, shape.capacity - slot) : 1;
+    chunk.resize(n * kLogEntrySize);
+    if (int rc = read(log_entry_offset(slot), chunk.data(), chunk.size())) return rc;
+    for (uint64_t i = 0; i < n; ++i) {
+      memcpy(&h, chunk.data() + i * kLogEntrySize, sizeof h);
+      if (current_header_at(h, shape, slot + i) && h.sequence > groups) {
+        *found = true;
+        *found_slot = slot + i;
+        *found_sequence = h.sequence;
+        return 0;
+      }
+      if (!searching || is_older_header(h)) return 0;
+    }
+    slot += n;
+  }
   return 0;
 }
 

@@ -1,5 +1,6 @@
-// redo_log.hpp — the file backend's commit log: one group of new line images per commit. What
-// it shares with the undo log (generation, capacity, committed-size word, growing) is LogBase's.
+// redo_log.hpp — the file backend's commit log: one group of new line images per commit (format
+// version 4: a header, the line offsets, the lines; log_format.hpp). What it shares with the undo
+// log (generation, capacity, committed-size word, growing) is LogBase's.
 //
 // Why a second protocol: on ordinary files every ordering point is an fdatasync (milliseconds on
 // a disk), and undo logging needs three per commit. Redo needs one on the critical path: the
@@ -26,20 +27,26 @@ namespace famsync {
 
 class RedoLog final : public LogBase {
  public:
-  // SIZE_WORDS: the header's two committed-size slots as they are durable now.
+  // SIZE_WORDS: the header's two committed-size slots as they are durable now. VERSION: the log
+  // file's format version (an older one is only recovered and checkpointed, never appended to).
   RedoLog(Backend *backend, uint64_t salt, uint64_t generation, uint64_t capacity,
-          const uint64_t size_words[2])
-      : LogBase(backend, salt, generation, capacity), size_words_{size_words[0], size_words[1]} {}
+          const uint64_t size_words[2], uint32_t version)
+      : LogBase(backend, salt, generation, capacity),
+        size_words_{size_words[0], size_words[1]},
+        version_(version) {}
 
-  // Makes room for a group of N entries after the tail: grows the log if N does not fit even in
-  // an empty one (ENOSPC/EIO here change nothing durable: *POISONOUS stays false), then
-  // checkpoints (with COMMITTED_SIZE, the size the retired groups leave committed) if N does not
+  uint32_t version() const { return version_; }
+
+  // Makes room for a group of LINES lines after the tail: grows the log if it does not fit even
+  // in an empty one (ENOSPC/EIO here change nothing durable: *POISONOUS stays false), then
+  // checkpoints (with COMMITTED_SIZE, the size the retired groups leave committed) if it does not
   // fit after the tail (an error there sets *POISONOUS).
-  int make_room(uint64_t n, uint64_t committed_size, bool *poisonous);
+  int make_room(uint64_t lines, uint64_t committed_size, bool *poisonous);
 
   // Makes the bytes of IMAGES (its lines: line indices, sorted) durable in the log as one group
   // recording NEW_SIZE as the file's committed size: the commit point. Call
-  // make_room(lines.size()) first. Errors: persistence errors (the caller poisons the region).
+  // make_room(lines.size()) first. Errors: persistence errors (the caller poisons the region);
+  // EINVAL on a log of an older format.
   int append_group(const LineImages &images, uint64_t new_size);
 
   // Syncs the data file, makes COMMITTED_SIZE the next generation's size (durably, before the
@@ -56,19 +63,50 @@ class RedoLog final : public LogBase {
   int set_current_size_word(uint64_t word) override;
 
   uint64_t size_words_[2];  // the header's committed-size slots, as durable
+  uint32_t version_;
   uint64_t tail_ = 0;      // first free slot
   uint64_t sequence_ = 0;  // sequence number of the next group
+  std::vector<char> group_;  // the group being appended (kept: no allocation per commit)
 };
 
-// Reads slot SLOT of a log (through a backend, or a plain file for inspection).
-using ReadSlot = std::function<int(uint64_t slot, LogEntry *out)>;
+// One commit's group as recovery and inspection see it, whatever the format version.
+struct RedoGroup {
+  uint64_t sequence = 0;
+  uint64_t file_size = 0;              // size word (encode_size) the commit records
+  std::vector<uint64_t> line_offsets;  // in the group's order
+  std::vector<char> bytes;             // line_offsets.size() * 64: the new lines, same order
+  const char *line(size_t i) const { return bytes.data() + i * kLineSize; }
+};
+
+// Reads LEN bytes at byte offset OFF of a log file (through a backend, or a plain file for
+// inspection).
+using ReadLog = std::function<int(uint64_t off, void *dst, size_t len)>;
+
+// Where a log's redo groups are: its format version, salt, current generation and capacity.
+struct RedoLogShape {
+  uint32_t version;
+  uint64_t salt;
+  uint64_t generation;
+  uint64_t capacity;  // slots
+};
 
 // Walks the complete groups of a redo log from slot 0 in order, calling VISIT(group) for each,
-// and stops at the first slot that does not start a complete group of GENERATION (all entries
-// valid, consecutive, with the same group size and file size). *SLOTS_USED receives the slots
-// covered by complete groups. Errors: those of READ or VISIT.
-int scan_redo_groups(const ReadSlot &read, uint64_t salt, uint64_t generation, uint64_t capacity,
-                     const std::function<int(const std::vector<LogEntry> &)> &visit,
-                     uint64_t *groups, uint64_t *slots_used);
+// and stops at the first slot that does not start a complete group of the current generation
+// with the next sequence number (version 4: header and body verify; version 3: all its entries
+// verify, consecutive, with one group size and file size). *SLOTS_USED receives the slots covered
+// by complete groups. Errors: those of READ or VISIT.
+int scan_redo_groups(const ReadLog &read, const RedoLogShape &shape,
+                     const std::function<int(const RedoGroup &)> &visit, uint64_t *groups,
+                     uint64_t *slots_used);
+
+// After scan_redo_groups stopped at slot FROM having found GROUPS groups: looks for an intact
+// group (version 3: entry) of a LATER commit of the current generation. An interrupted append is
+// always the last group, so one found means the group at FROM was complete once and has been
+// damaged since. *FOUND_SLOT / *FOUND_SEQUENCE receive it; *FOUND false if there is none. The
+// search stops at the first sign of the tail: zeros or an older generation's record where a
+// record starts. Errors: those of READ.
+int find_later_redo_group(const ReadLog &read, const RedoLogShape &shape, uint64_t from,
+                          uint64_t groups, bool *found, uint64_t *found_slot,
+                          uint64_t *found_sequence);
 
 }  // namespace famsync

@@ -16,7 +16,7 @@ class RedoProtocol final : public CommitProtocol {
   RedoProtocol(Backend *backend, const LogFile &lf)
       : backend_(backend), salt_(lf.fixed.salt),
         log_(backend, lf.fixed.salt, lf.dynamic.generation, lf.capacity(),
-             lf.dynamic.committed_size) {}
+             lf.dynamic.committed_size, lf.fixed.version) {}
 
   LogProtocol kind() const override { return LogProtocol::redo; }
   uint64_t capacity() const override { return log_.capacity(); }
@@ -50,7 +50,7 @@ class RedoProtocol final : public CommitProtocol {
     if (int rc2 = host->reserve_write_back(*epoch.images)) return rc2;
     *poisonous = true;
     if (int rc2 = log_.append_group(*epoch.images, epoch.new_size)) return rc2;
-    stats->log_bytes_at_commit += lines.size() * kLogEntrySize;
+    stats->log_bytes_at_commit += redo_group_slots(lines.size()) * kLogEntrySize;
     crash_point("commit-after-publish");
     if (int rc2 = host->write_back(*epoch.images)) return rc2;
     crash_point("commit-after-writeback");

@@ -143,9 +143,9 @@ int cmd_info(const char *path) {
   time_t created = static_cast<time_t>(h.created_unix_ns / 1000000000ull);
   char when[64];
   strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", gmtime(&created));
-  printf("  format:       version %u, %u-byte entries, %s protocol\n", h.version, h.entry_size,
+  printf("  format:       version %u, %u-byte slots, %s protocol\n", h.version, h.entry_size,
          r.log.protocol() == famsync::LogProtocol::undo ? "undo (pmem)" : "redo (file)");
-  printf("  size:         %llu bytes (capacity %llu entries)\n", (unsigned long long)r.log.size,
+  printf("  size:         %llu bytes (capacity %llu slots)\n", (unsigned long long)r.log.size,
          (unsigned long long)r.log.capacity());
   printf("  created:      %s\n", when);
   printf("  belongs to:   inode %llu%s\n", (unsigned long long)h.data_ino,
@@ -156,7 +156,7 @@ int cmd_info(const char *path) {
            (unsigned long long)r.log.live(), (unsigned long long)r.valid_live,
            (unsigned long long)r.torn_live);
   else
-    printf("  redo groups:  %llu (%llu entries) since the last checkpoint\n",
+    printf("  redo groups:  %llu (%llu lines) since the last checkpoint\n",
            (unsigned long long)r.redo_groups, (unsigned long long)r.pending);
   if (r.size_recorded)
     printf("  committed size: %llu bytes%s\n", (unsigned long long)r.committed_size,

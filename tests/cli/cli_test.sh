@@ -91,7 +91,7 @@ cp "$dir/original" "$dir/r"
 (FAMSYNC_CRASH_AT=commit-after-publish exec "$child" poke "$dir/r" 64 "redo-committed") 2>/dev/null
 cp "$dir/original" "$dir/r"   # as if the kernel had written back none of the data
 expect redo-check 1 "committed groups are not yet in the file" -- "$famsync" check "$dir/r"
-expect redo-info 0 "redo groups:  1 (1 entries)" -- "$famsync" info "$dir/r"
+expect redo-info 0 "redo groups:  1 (1 lines)" -- "$famsync" info "$dir/r"
 expect redo-recover 0 "replayed 1 committed groups (1 lines)" -- "$famsync" recover "$dir/r"
 if [[ $(dd if="$dir/r" bs=1 skip=64 count=14 2>/dev/null) == redo-committed ]]; then passes=$((passes+1)); else echo "FAIL redo recover: content"; failures=$((failures+1)); fi
 expect redo-clean 0 "consistent" -- "$famsync" check "$dir/r"

@@ -369,10 +369,19 @@ class Explorer {
     return r;
   }
 
-  static uint64_t live_count_of(const std::vector<uint8_t> &log) {
+  // Whether LOG has something for recovery to do: undo, live entries; redo, a group of the
+  // current generation at slot 0 (a commit since the last checkpoint).
+  static bool log_is_live(const std::vector<uint8_t> &log) {
+    LogStaticHeader st;
     LogDynamicHeader h;
+    memcpy(&st, log.data(), sizeof st);
     memcpy(&h, log.data() + kLogGenerationOffset, sizeof h);
-    return live_entries(h, kLogFormatVersion);
+    if (st.protocol == static_cast<uint32_t>(LogProtocol::undo))
+      return live_entries(h, kLogFormatVersion) != 0;
+    if (log.size() < log_entry_offset(0) + sizeof(RedoGroupHeader)) return false;
+    RedoGroupHeader g;
+    memcpy(&g, log.data() + log_entry_offset(0), sizeof g);
+    return redo_header_is_valid(g, st.salt, h.generation);
   }
 
   // Crash images at one event of SIM. PARENT is null for the workload's backend; for a
@@ -403,7 +412,7 @@ class Explorer {
             memo.emplace(key, out);
             fresh = true;
             ++(nested ? nested_states_ : states_);
-            if (!nested && live_count_of(log) != 0) ++live_states_;
+            if (!nested && log_is_live(log)) ++live_states_;
           }
           if (out.rc != 0) {
             violation("%s event %" PRIu64 " (%s %s off %" PRIu64 " len %" PRIu64
@@ -428,7 +437,7 @@ class Explorer {
                       e.seq, s.what);
           }
           // Depth 1: crash the recovery of a sample of images that have something to undo.
-          if (fresh && !nested && out.rc == 0 && live_count_of(log) != 0 &&
+          if (fresh && !nested && out.rc == 0 && log_is_live(log) &&
               nested_runs_ < args_.nested_max && ++nested_candidates_ % args_.nested_every == 1)
             crash_recovery(sim.model(), data, log, allowed, out);
         });

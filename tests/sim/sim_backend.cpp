@@ -132,6 +132,20 @@ int SimBackend::store(Event::Kind kind, Medium m, uint64_t off, const void *src,
 }
 
 int SimBackend::write(Medium m, uint64_t off, const void *src, size_t len) {
+  // File model: a log write is one event per 128-byte slot, in order, so that a crash is
+  // explored between any two slots of a long write (a redo group is written with one call, which
+  // the kernel copies into the page cache page by page): the pending set only grows between
+  // drains, so this adds crash points and removes none. (pmem: NT stores of one call are
+  // unordered anyway, and its crash unit is a line.)
+  if (model_ == Model::file && m == Medium::log && len > kLogEntrySize) {
+    const char *p = static_cast<const char *>(src);
+    for (size_t done = 0; done < len;) {
+      size_t n = std::min<size_t>(len - done, kLogEntrySize - (off + done) % kLogEntrySize);
+      if (int rc = store(Event::Kind::write, m, off + done, p + done, n)) return rc;
+      done += n;
+    }
+    return 0;
+  }
   return store(Event::Kind::write, m, off, src, len);
 }
 

@@ -19,7 +19,8 @@
 // inside that event too. A word rewritten twice between drains is modelled with the value
 // current at the event (intermediate values are seen at the earlier event).
 //
-// Every write/write_word/persist/grow_log call is one numbered event; an observer (the crash
+// Every write/write_word/persist/grow_log call is one numbered event (file model: a log write
+// longer than a 128-byte slot is one per slot, in order); an observer (the crash
 // explorer) is called after each, with the backend's lock held, so it sees a consistent state
 // even when store-path threads append log entries concurrently.
 //

@@ -29,6 +29,43 @@ TEST(LogFormat, LayoutIsFixed) {
   EXPECT_EQ(log_entry_offset(10), 4096u + 1280u);
 }
 
+// Version 4's redo group: a 64-byte header, the offsets padded to 64 bytes, 64 bytes per line,
+// whole 128-byte slots: 72 bytes per line in a large group.
+TEST(LogFormat, RedoGroupSizes) {
+  EXPECT_EQ(sizeof(RedoGroupHeader), 64u);
+  EXPECT_EQ(redo_offsets_bytes(1), 64u);
+  EXPECT_EQ(redo_offsets_bytes(8), 64u);
+  EXPECT_EQ(redo_offsets_bytes(9), 128u);
+  EXPECT_EQ(redo_group_bytes(1), 192u);
+  EXPECT_EQ(redo_group_slots(1), 2u);
+  EXPECT_EQ(redo_group_slots(2), 2u);   // 64 + 64 + 128 = 256
+  EXPECT_EQ(redo_group_slots(3), 3u);   // 320
+  EXPECT_EQ(redo_group_slots(16384), 9217u);  // 64 + 131072 + 1048576 = 1179712 bytes
+  EXPECT_LE(redo_group_slots(16384) * kLogEntrySize, 16384u * 72 + 128);
+}
+
+TEST(LogFormat, RedoHeaderValidOnlyWithItsMagicGenerationAndSalt) {
+  RedoGroupHeader h{};
+  h.magic = kRedoGroupMagic;
+  h.generation = 9;
+  h.sequence = 2;
+  h.line_count = 5;
+  h.file_size = encode_size(4096);
+  h.checksum = redo_header_checksum(h, 0x77);
+  EXPECT_TRUE(redo_header_is_valid(h, 0x77, 9));
+  EXPECT_FALSE(redo_header_is_valid(h, 0x77, 10)) << "a checkpoint must retire the group";
+  EXPECT_FALSE(redo_header_is_valid(h, 0x78, 9)) << "a group from another log must not verify";
+  for (size_t byte = 0; byte < offsetof(RedoGroupHeader, checksum) + 8; ++byte) {
+    RedoGroupHeader x = h;
+    reinterpret_cast<uint8_t *>(&x)[byte] ^= 0x10;
+    EXPECT_FALSE(redo_header_is_valid(x, 0x77, 9)) << "byte " << byte;
+  }
+  RedoGroupHeader empty = h;
+  empty.line_count = 0;
+  empty.checksum = redo_header_checksum(empty, 0x77);
+  EXPECT_FALSE(redo_header_is_valid(empty, 0x77, 9)) << "a group has at least one line";
+}
+
 TEST(LogFormat, EntryValidOnlyUnderItsGenerationAndSalt) {
   LogEntry e = make_entry(0x1234, 77);
   EXPECT_TRUE(entry_is_valid(e, 0x1234, 77));
