@@ -6,6 +6,8 @@
 
 #include "log_format.hpp"
 
+// The streaming state (XXH3_state_t) is used on the stack (redo_log.cpp): no allocation.
+#define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
 namespace famsync {

@@ -34,18 +34,47 @@ int RedoLog::append_group(const LineImages &images, uint64_t new_size) {
     return fail(EINVAL, "internal: appending to a redo log of format version %u", version_);
   if (n == 0 || tail_ + slots > capacity())
     return fail(EINVAL, "internal: redo group of %llu lines does not fit", (unsigned long long)n);
-  // The whole group is built in DRAM and written with one call: the file backend stages it in
-  // its log mirror and sends it with one pwrite at persist().
-  size_t bytes = slots * kLogEntrySize, offsets_at = sizeof(RedoGroupHeader),
-         lines_at = offsets_at + redo_offsets_bytes(n);
-  group_.resize(bytes);
-  char *g = group_.data();
-  memset(g + offsets_at, 0, lines_at - offsets_at);  // the offset table's padding
-  memset(g + lines_at + n * kLineSize, 0, bytes - lines_at - n * kLineSize);  // the slot's rest
-  uint64_t *offsets = reinterpret_cast<uint64_t *>(g + offsets_at);
-  for (uint64_t i = 0; i < n; ++i) {
-    offsets[i] = lines[i] * kLineSize;
-    memcpy(g + lines_at + i * kLineSize, images.bytes(i), kLineSize);
+  // The body goes out in chunks through one small reused buffer, hashed on the way, and the
+  // header last: a 1 GiB commit needs no second 1 GiB copy of its lines. (Writes to the log are
+  // unordered until persist(), so writing the header last orders nothing; a crash before the
+  // persist leaves a group whose checksums do not match.)
+  const uint64_t start = log_entry_offset(tail_);
+  uint64_t at = start + sizeof(RedoGroupHeader);
+  XXH3_state_t hash;
+  XXH3_64bits_reset_withSeed(&hash, salt());
+  chunk_.resize(kChunkBytes);
+  auto emit = [&](const char *p, size_t len, bool hashed) {
+    if (hashed) XXH3_64bits_update(&hash, p, len);
+    int rc = backend()->write(Medium::log, at, p, len);
+    at += len;
+    return rc;
+  };
+  // The offset table, padded with zeros to a multiple of 64 bytes.
+  constexpr uint64_t kOffsetsPerChunk = kChunkBytes / sizeof(uint64_t);
+  for (uint64_t i = 0; i < n; i += kOffsetsPerChunk) {
+    uint64_t k = std::min(kOffsetsPerChunk, n - i);
+    auto *offsets = reinterpret_cast<uint64_t *>(chunk_.data());
+    for (uint64_t j = 0; j < k; ++j) offsets[j] = lines[i + j] * kLineSize;
+    size_t len = k * sizeof(uint64_t);
+    if (i + k == n) {  // the last chunk carries the padding
+      size_t padded = redo_offsets_bytes(n) - i * sizeof(uint64_t);
+      memset(chunk_.data() + len, 0, padded - len);
+      len = padded;
+    }
+    if (int rc = emit(chunk_.data(), len, true)) return rc;
+  }
+  // The lines, in the same order. A run of consecutive lines is contiguous in both image
+  // layouts (line_images.hpp): it is hashed and written straight from the images.
+  for (uint64_t i = 0; i < n;) {
+    uint64_t j = i + 1;
+    while (j < n && lines[j] == lines[j - 1] + 1 && (j - i) * kLineSize < kChunkBytes) ++j;
+    if (int rc = emit(images.bytes(i), (j - i) * kLineSize, true)) return rc;
+    i = j;
+  }
+  // The rest of the last slot: zeros, outside the checksum.
+  if (uint64_t pad = start + slots * kLogEntrySize - at) {
+    memset(chunk_.data(), 0, pad);
+    if (int rc = emit(chunk_.data(), pad, false)) return rc;
   }
   RedoGroupHeader h{};
   h.magic = kRedoGroupMagic;
@@ -53,10 +82,9 @@ int RedoLog::append_group(const LineImages &images, uint64_t new_size) {
   h.sequence = sequence_;
   h.line_count = n;
   h.file_size = encode_size(new_size);
-  h.body_checksum = redo_body_checksum(g + offsets_at, redo_group_bytes(n) - offsets_at, salt());
+  h.body_checksum = XXH3_64bits_digest(&hash);
   h.checksum = redo_header_checksum(h, salt());
-  memcpy(g, &h, sizeof h);
-  if (int rc = backend()->write(Medium::log, log_entry_offset(tail_), g, bytes)) return rc;
+  if (int rc = backend()->write(Medium::log, start, &h, sizeof h)) return rc;
   crash_point("commit-before-publish");
   if (int rc = backend()->persist(Medium::log)) return rc;
   tail_ += slots;

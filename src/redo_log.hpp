@@ -66,7 +66,9 @@ class RedoLog final : public LogBase {
   uint32_t version_;
   uint64_t tail_ = 0;      // first free slot
   uint64_t sequence_ = 0;  // sequence number of the next group
-  std::vector<char> group_;  // the group being appended (kept: no allocation per commit)
+  // A chunk of the group being appended (offsets, padding): kept, so no allocation per commit.
+  static constexpr size_t kChunkBytes = 64 * 1024;
+  std::vector<char> chunk_;
 };
 
 // One commit's group as recovery and inspection see it, whatever the format version.
