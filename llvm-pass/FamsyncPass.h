@@ -119,8 +119,8 @@ private:
   // ---- LoopChecks.cpp ----
   /// -famsync-hoist-loop-checks: for the plain stores in Writes and the
   /// groups in Groups that sit in a loop and whose written bytes ScalarEvolution
-  /// can bound over a loop nest, emits one range test in that nest's preheader
-  /// and maps the store (a group: its first member) to the i1 flag to branch
+  /// can bound over a loop nest, emits one range test before that nest (in
+  /// its only predecessor outside it) and maps the store (a group: its first member) to the i1 flag to branch
   /// on instead of its own check. Changes no block structure.
   void hoistLoopChecks(llvm::Function &F,
                        llvm::ArrayRef<llvm::Instruction *> Writes,

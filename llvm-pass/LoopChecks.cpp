@@ -5,15 +5,20 @@
 // -famsync-hoist-loop-checks (issue 16): a store (or a group of stores, see
 // formStoreGroups) inside a loop whose address ScalarEvolution can bound over
 // a loop nest gets its window check replaced by a branch on an i1 flag that is
-// computed once, in the preheader of the outermost such loop: "may
-// [lo, lo + len) intersect the check range?". The cold path is unchanged (the
-// same hook with the store's exact address and size), so the hook still
-// decides what is tracked.
+// computed once before the outermost such loop: "may [lo, lo + len)
+// intersect the check range?". The test goes at the end of the loop's only
+// predecessor outside it (its preheader, or a guard block that branches into
+// the loop or past it: the test is pure arithmetic, so running it when the
+// loop is skipped is harmless); a loop whose header has several predecessors
+// outside it is not used. The cold path is unchanged (the same hook with the
+// store's exact address and size), so the hook still decides what is
+// tracked.
 //
 // Invariant: for every execution of the store (every byte it writes) during
 // one entry into the hoisting loop L, the byte's address lies on the arc
-// [lo, lo + len) of the 2^64 address circle computed in L's preheader on that
-// entry, or the flag is true. Hence "flag false" implies "no byte the store
+// [lo, lo + len) of the 2^64 address circle computed just before that entry
+// (from SSA values invariant in L, so they are the same during the entry), or
+// the flag is true. Hence "flag false" implies "no byte the store
 // writes is in the check range", which is all the inline check said. The flag
 // is a pure address test against the fixed check range (or the window,
 // loaded once at function entry and fixed afterwards, with
@@ -36,7 +41,11 @@
 //    up to 4 TiB are used (a wider one would hardly ever be false).
 //
 // Everything here runs before any block is split and changes no block
-// structure: it only adds instructions at the end of preheaders.
+// structure: it only adds instructions at the end of the loops' predecessors.
+// It assumes what the optimizer assumes: ScalarEvolution's trip counts and
+// no-wrap flags hold for programs without undefined behaviour (a loop that
+// overflows a signed index, or an infinite side-effect-free loop in C++, may
+// be bounded wrongly, as it may be miscompiled).
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,12 +68,12 @@ using namespace famsync;
 static cl::opt<bool> ClHoistLoopChecks(
     "famsync-hoist-loop-checks",
     cl::desc("Test the address range a store in a loop can write once, in "
-             "the loop nest's preheader, and branch on that flag at the store"),
+             "before the loop nest, and branch on that flag at the store"),
     cl::Hidden, cl::init(true));
 
 /// Widest arc the constant-range rule uses, in bytes.
 static const uint64_t MaxRangeSpan = 1ull << 42;
-/// Largest SCEV (in nodes) the pass expands in a preheader.
+/// Largest SCEV (in nodes) the pass expands before a loop.
 static const unsigned MaxExpansionSize = 24;
 
 namespace {
@@ -173,8 +182,9 @@ static Optional<LoopBound> boundByRange(const SCEV *S, const Loop *L,
   return R;
 }
 
-// The outermost loop around the unit with a preheader for which one of the
-// rules bounds its address.
+// The outermost loop around the unit with a single predecessor outside it (a
+// branch or switch, so that code can go before its terminator) for which one
+// of the rules bounds its address.
 static Optional<LoopBound> boundUnit(const Unit &U, LoopInfo &LI,
                                      ScalarEvolution &SE) {
   BasicBlock *BB = U.Anchor->getParent();
