@@ -57,6 +57,7 @@
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/ScalarEvolutionExpressions.h"
 #include "llvm/IR/Constants.h"
+#include "llvm/IR/Dominators.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Intrinsics.h"
 #include "llvm/Support/CommandLine.h"
@@ -71,6 +72,13 @@ static cl::opt<bool> ClHoistLoopChecks(
              "before the loop nest, and branch on that flag at the store"),
     cl::Hidden, cl::init(true));
 
+static cl::opt<bool> ClMergeLoopChecks(
+    "famsync-merge-loop-checks",
+    cl::desc("One hoisted test for all stores whose bounds differ only by "
+             "constant offsets from the same start, at the nearest common "
+             "dominator of their loops' predecessors"),
+    cl::Hidden, cl::init(true));
+
 /// Widest arc the constant-range rule uses, in bytes.
 static const uint64_t MaxRangeSpan = 1ull << 42;
 /// Largest SCEV (in nodes) the pass expands before a loop.
@@ -81,6 +89,7 @@ namespace {
 /// that every byte a unit writes during one entry into Hoist lies on.
 struct LoopBound {
   const Loop *Hoist = nullptr;
+  Instruction *At = nullptr;   ///< where the test goes (a terminator)
   const SCEV *Start = nullptr; ///< pointer SCEV, invariant in Hoist
   uint64_t Lo = 0;             ///< added to Start, modulo 2^64
   uint64_t Span = 0;           ///< constant part of the arc's length
@@ -88,9 +97,9 @@ struct LoopBound {
   /// constant, or invariant in Hoist), both i64 after extension.
   SmallVector<std::pair<const SCEV *, const SCEV *>, 2> Terms;
 
-  bool operator==(const LoopBound &O) const {
-    return Hoist == O.Hoist && Start == O.Start && Lo == O.Lo &&
-           Span == O.Span && Terms == O.Terms;
+  /// Same start and variable part (the arcs then differ only by constants).
+  bool sameShape(const LoopBound &O) const {
+    return Start == O.Start && Terms == O.Terms;
   }
 };
 
@@ -106,6 +115,20 @@ struct Unit {
 static bool expandable(const SCEV *S, Instruction *At, ScalarEvolution &SE) {
   return S->getExpressionSize() <= MaxExpansionSize &&
          isSafeToExpandAt(S, At, SE);
+}
+
+static bool expandableAt(const LoopBound &R, Instruction *At,
+                         ScalarEvolution &SE) {
+  return expandable(R.Start, At, SE) &&
+         llvm::all_of(R.Terms, [&](const auto &T) {
+           return expandable(T.first, At, SE) && expandable(T.second, At, SE);
+         });
+}
+
+/// Code can go before the terminator of BB (not a catchswitch etc.).
+static bool canInsertAtEnd(const BasicBlock *BB) {
+  const Instruction *T = BB->getTerminator();
+  return isa<BranchInst>(T) || isa<SwitchInst>(T);
 }
 
 // The affine-recurrence rule (see the file comment).
@@ -198,18 +221,26 @@ static Optional<LoopBound> boundUnit(const Unit &U, LoopInfo &LI,
     Nest.push_back(L);
   for (const Loop *L : llvm::reverse(Nest)) {
     BasicBlock *PH = L->getLoopPredecessor();
-    if (!PH || !(isa<BranchInst>(PH->getTerminator()) ||
-                 isa<SwitchInst>(PH->getTerminator())))
+    if (!PH || !canInsertAtEnd(PH))
       continue;
     Instruction *At = PH->getTerminator();
     for (Optional<LoopBound> R :
          {boundAffine(S, L, BB, U, SE), boundByRange(S, L, U, SE)}) {
-      if (!R || !expandable(R->Start, At, SE) ||
-          llvm::any_of(R->Terms, [&](const auto &T) {
-            return !expandable(T.first, At, SE) ||
-                   !expandable(T.second, At, SE);
-          }))
+      if (!R)
         continue;
+      // A constant term of the start goes into Lo, so that bounds whose
+      // starts differ by a constant (fields of one struct) have one shape.
+      if (const auto *Add = dyn_cast<SCEVAddExpr>(R->Start))
+        if (const auto *C = dyn_cast<SCEVConstant>(Add->getOperand(0)))
+          if (C->getAPInt().getMinSignedBits() <= 64) {
+            SmallVector<const SCEV *, 4> Rest(Add->op_begin() + 1,
+                                              Add->op_end());
+            R->Start = SE.getAddExpr(Rest);
+            R->Lo += (uint64_t)C->getAPInt().getSExtValue();
+          }
+      if (!expandableAt(*R, At, SE))
+        continue;
+      R->At = At;
       return R;
     }
   }
@@ -252,65 +283,107 @@ void ModuleInstrumenter::hoistLoopChecks(
   if (Bounds.empty())
     return;
 
-  SCEVExpander Exp(SE, DL, "fams.lx");
-  SmallVector<std::pair<LoopBound, Value *>, 8> Emitted; // one flag per bound
+  // Merge bounds of one shape: the arc [Start + min Lo, Start + max(Lo +
+  // Span)) plus the shared variable part covers each of them. The test goes
+  // at the end of the nearest common dominator D of their blocks: D dominates
+  // each loop's predecessor P, and every value the test reads is defined at D
+  // (checked), so it has the same value at P as at D (a value defined before
+  // D and redefined between D and P would give a path to P around D).
+  struct Merged {
+    LoopBound R;
+    SmallVector<Instruction *, 4> Anchors;
+  };
+  SmallVector<Merged, 8> All;
+  DominatorTree *DT = ClMergeLoopChecks
+                          ? &FAM->getResult<DominatorTreeAnalysis>(F)
+                          : nullptr;
   for (auto &[Anchor, R] : Bounds) {
-    Value *Flag = nullptr;
-    for (auto &[E, V] : Emitted)
-      if (E == R)
-        Flag = V;
-    if (!Flag) {
-      Instruction *At = R.Hoist->getLoopPredecessor()->getTerminator();
-      IRBuilder<> B(At);
-      B.SetCurrentDebugLocation(Anchor->getDebugLoc());
-      Value *Start = Exp.expandCodeFor(R.Start, nullptr, At);
-      Value *Lo = B.CreatePtrToInt(Start, IntptrTy, "fams.lstart");
-      if (R.Lo)
-        Lo = B.CreateAdd(Lo, ConstantInt::get(IntptrTy, R.Lo), "fams.llo");
-      Value *Len = ConstantInt::get(Int64Ty, R.Span);
-      Value *Overflow = nullptr;
-      auto AddOverflow = [&](Value *CallResult) {
-        Value *O = B.CreateExtractValue(CallResult, 1, "fams.lovf");
-        Overflow = Overflow ? B.CreateOr(Overflow, O, "fams.lovf") : O;
-        return B.CreateExtractValue(CallResult, 0);
-      };
-      for (auto &[N, Step] : R.Terms) {
-        Value *Count = B.CreateZExtOrTrunc(Exp.expandCodeFor(N, nullptr, At),
-                                           Int64Ty, "fams.ln");
-        Value *Extent = Count;
-        if (const auto *C = dyn_cast<SCEVConstant>(Step)) {
-          int64_t V = C->getAPInt().getSExtValue();
-          uint64_t Abs = V < 0 ? 0 - (uint64_t)V : (uint64_t)V;
-          if (Abs != 1)
-            Extent = AddOverflow(B.CreateBinaryIntrinsic(
-                Intrinsic::umul_with_overflow, Count,
-                ConstantInt::get(Int64Ty, Abs)));
-          if (V < 0)
-            Lo = B.CreateSub(Lo, Extent, "fams.llo");
-        } else {
-          // |step| as an unsigned number (also right for INT64_MIN); the
-          // arc starts Ni * |step| lower when the step is negative.
-          Value *S = B.CreateSExtOrTrunc(Exp.expandCodeFor(Step, nullptr, At),
-                                         Int64Ty, "fams.lstep");
-          Value *Neg = B.CreateICmpSLT(S, ConstantInt::get(Int64Ty, 0));
-          Value *Abs = B.CreateSelect(Neg, B.CreateNeg(S), S, "fams.labs");
-          Extent = AddOverflow(B.CreateBinaryIntrinsic(
-              Intrinsic::umul_with_overflow, Count, Abs));
-          Lo = B.CreateSub(
-              Lo, B.CreateSelect(Neg, Extent, ConstantInt::get(Int64Ty, 0)),
-              "fams.llo");
-        }
-        Len = AddOverflow(
-            B.CreateBinaryIntrinsic(Intrinsic::uadd_with_overflow, Len, Extent));
+    bool Done = false;
+    for (Merged &M : All) {
+      if (!M.R.sameShape(R))
+        continue;
+      if (!ClMergeLoopChecks && // only identical bounds share a flag
+          (M.R.Lo != R.Lo || M.R.Span != R.Span || M.R.At != R.At))
+        continue;
+      __int128 Lo = std::min<__int128>((int64_t)M.R.Lo, (int64_t)R.Lo);
+      __int128 End = std::max<__int128>((__int128)(int64_t)M.R.Lo + M.R.Span,
+                                        (__int128)(int64_t)R.Lo + R.Span);
+      if (End - Lo > (__int128)(2 * MaxRangeSpan))
+        continue;
+      Instruction *At = M.R.At;
+      if (At->getParent() != R.At->getParent()) {
+        if (!DT)
+          continue;
+        BasicBlock *D = DT->findNearestCommonDominator(M.R.At->getParent(),
+                                                       R.At->getParent());
+        if (!D || !canInsertAtEnd(D) || !expandableAt(R, D->getTerminator(), SE))
+          continue;
+        At = D->getTerminator();
       }
-      Flag = emitRangeMayHitWindow(B, Lo, Len);
-      if (Overflow)
-        Flag = B.CreateOr(Flag, Overflow);
-      Flag->setName("fams.lflag");
-      Emitted.push_back({R, Flag});
-      count(CntHoistedLoopChecks);
+      M.R.At = At;
+      M.R.Lo = (uint64_t)(int64_t)Lo;
+      M.R.Span = (uint64_t)(End - Lo);
+      M.Anchors.push_back(Anchor);
+      Done = true;
+      break;
     }
-    Flags[Anchor] = Flag;
+    if (!Done)
+      All.push_back({R, {Anchor}});
+  }
+
+  SCEVExpander Exp(SE, DL, "fams.lx");
+  for (Merged &M : All) {
+    const LoopBound &R = M.R;
+    Instruction *At = R.At;
+    IRBuilder<> B(At);
+    B.SetCurrentDebugLocation(M.Anchors.front()->getDebugLoc());
+    Value *Start = Exp.expandCodeFor(R.Start, nullptr, At);
+    Value *Lo = B.CreatePtrToInt(Start, IntptrTy, "fams.lstart");
+    if (R.Lo)
+      Lo = B.CreateAdd(Lo, ConstantInt::get(IntptrTy, R.Lo), "fams.llo");
+    Value *Len = ConstantInt::get(Int64Ty, R.Span);
+    Value *Overflow = nullptr;
+    auto AddOverflow = [&](Value *CallResult) {
+      Value *O = B.CreateExtractValue(CallResult, 1, "fams.lovf");
+      Overflow = Overflow ? B.CreateOr(Overflow, O, "fams.lovf") : O;
+      return B.CreateExtractValue(CallResult, 0);
+    };
+    for (auto &[N, Step] : R.Terms) {
+      Value *Count = B.CreateZExtOrTrunc(Exp.expandCodeFor(N, nullptr, At),
+                                         Int64Ty, "fams.ln");
+      Value *Extent = Count;
+      if (const auto *C = dyn_cast<SCEVConstant>(Step)) {
+        int64_t V = C->getAPInt().getSExtValue();
+        uint64_t Abs = V < 0 ? 0 - (uint64_t)V : (uint64_t)V;
+        if (Abs != 1)
+          Extent = AddOverflow(B.CreateBinaryIntrinsic(
+              Intrinsic::umul_with_overflow, Count,
+              ConstantInt::get(Int64Ty, Abs)));
+        if (V < 0)
+          Lo = B.CreateSub(Lo, Extent, "fams.llo");
+      } else {
+        // |step| as an unsigned number (also right for INT64_MIN); the
+        // arc starts Ni * |step| lower when the step is negative.
+        Value *S = B.CreateSExtOrTrunc(Exp.expandCodeFor(Step, nullptr, At),
+                                       Int64Ty, "fams.lstep");
+        Value *Neg = B.CreateICmpSLT(S, ConstantInt::get(Int64Ty, 0));
+        Value *Abs = B.CreateSelect(Neg, B.CreateNeg(S), S, "fams.labs");
+        Extent = AddOverflow(B.CreateBinaryIntrinsic(
+            Intrinsic::umul_with_overflow, Count, Abs));
+        Lo = B.CreateSub(
+            Lo, B.CreateSelect(Neg, Extent, ConstantInt::get(Int64Ty, 0)),
+            "fams.llo");
+      }
+      Len = AddOverflow(
+          B.CreateBinaryIntrinsic(Intrinsic::uadd_with_overflow, Len, Extent));
+    }
+    Value *Flag = emitRangeMayHitWindow(B, Lo, Len);
+    if (Overflow)
+      Flag = B.CreateOr(Flag, Overflow);
+    Flag->setName("fams.lflag");
+    count(CntHoistedLoopChecks);
+    for (Instruction *Anchor : M.Anchors)
+      Flags[Anchor] = Flag;
   }
   for (const StoreGroup &G : Groups)
     if (Flags.count(G.Members.front()))

@@ -12,12 +12,19 @@
 ; one flag across a call. Negative (keep the per-store shift/compare): a base
 ; loaded in the loop, an i64 index loaded from memory, a header with two
 ; predecessors outside the loop, and -famsync-hoist-loop-checks=false.
+; Merging (-famsync-merge-loop-checks): bounds that differ only by constant
+; offsets from one start share one test (two fields stored in different
+; blocks), also across loops, at the nearest common dominator of the loops'
+; predecessors (two loops in sequence); without merging, one test each.
 ; RUN: %opt -S %s | FileCheck %s
 ; RUN: %opt -famsync-hoist-loop-checks=false -S %s | FileCheck %s --check-prefix=OFF
 ; RUN: %opt -famsync-fixed-window=false -S %s | FileCheck %s --check-prefix=LOADED
+; RUN: %opt -famsync-merge-loop-checks=false -S %s | FileCheck %s --check-prefix=NOMERGE
 ; RUN: %opt -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS
+; RUN: %opt -famsync-merge-loop-checks=false -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS-NOMERGE
 
-; STATS: 10 stores instrumented,{{.*}}; 2 stores in 1 grouped checks; 7 stores guarded by 5 hoisted loop checks
+; STATS: 14 stores instrumented,{{.*}}; 2 stores in 1 grouped checks; 11 stores guarded by 7 hoisted loop checks
+; STATS-NOMERGE: 14 stores instrumented,{{.*}}; 2 stores in 1 grouped checks; 11 stores guarded by 9 hoisted loop checks
 
 ; p[i] = x for i in [0, n): the guard block is the loop's only predecessor.
 define void @count(i64* %p, i64 %n, i64 %x) {
@@ -134,19 +141,20 @@ exit:
 
 ; for (i = n; i > 0; i--) p[i - 1] = i: a negative step.
 define void @down(i32* %p, i64 %n) {
-; A negative step: the first address is p + 4 (n - 1), the arc starts
-; 4 (n - 1) lower.
+; A negative step: the first address is p + 4n - 4 (the constant -4 goes
+; into the offset), the arc starts 4 (n - 1) lower.
 ; CHECK-LABEL: @down(
 ; CHECK-NEXT:  entry:
-; CHECK:         [[N:%.*]] = add i64 %n, -1
-; CHECK-NEXT:    [[FIRST:%.*]] = getelementptr i32, i32* %p, i64 [[N]]
-; CHECK-NEXT:    %fams.lstart = ptrtoint i32* [[FIRST]] to i64
+; CHECK:         %scevgep = getelementptr i32, i32* %p, i64 %n
+; CHECK-NEXT:    %fams.lstart = ptrtoint i32* %scevgep to i64
+; CHECK-NEXT:    %fams.llo = add i64 %fams.lstart, -4
+; CHECK-NEXT:    [[N:%.*]] = add i64 %n, -1
 ; CHECK-NEXT:    [[M:%.*]] = call { i64, i1 } @llvm.umul.with.overflow.i64(i64 [[N]], i64 4)
 ; CHECK-NEXT:    %fams.lovf = extractvalue { i64, i1 } [[M]], 1
 ; CHECK-NEXT:    [[E:%.*]] = extractvalue { i64, i1 } [[M]], 0
-; CHECK-NEXT:    %fams.llo = sub i64 %fams.lstart, [[E]]
+; CHECK-NEXT:    %fams.llo1 = sub i64 %fams.llo, [[E]]
 ; CHECK-NEXT:    call { i64, i1 } @llvm.uadd.with.overflow.i64(i64 4, i64 [[E]])
-; CHECK:         %fams.off = sub i64 %fams.llo, 35184372088832
+; CHECK:         %fams.off = sub i64 %fams.llo1, 35184372088832
 ; CHECK:         %fams.lflag = or i1
 ; CHECK:       loop:
 ; CHECK-NOT:     lshr
@@ -191,7 +199,7 @@ define void @sext32(i32* %ptr, i32* %q, i32* %r, i64 %n) {
 ; CHECK:         call preserve_mostcc void @__fams_store4.pm(
 ; CHECK:         call void @opaque()
 ; CHECK-NOT:     lshr
-; CHECK:         br i1 %fams.lflag, label %fams.hook1, label %fams.cont2
+; CHECK:         br i1 %fams.lflag, label %fams.hook{{[0-9]+}}, label %fams.cont{{[0-9]+}}
 ; CHECK:         call preserve_mostcc void @__fams_store4.pm(
 ; CHECK-NOT:     lshr
 ; CHECK:         ret void
@@ -335,6 +343,97 @@ loop:
   %i.next = add nuw i64 %i, 1
   %done = icmp uge i64 %i.next, %n
   br i1 %done, label %exit, label %loop
+exit:
+  ret void
+}
+
+%struct.t = type { i32, i32, i64 }
+
+; p[i].a in one branch, p[i].c in the other (not one group): starts p and
+; p + 8 differ by a constant, so one arc [p, p + 16 (n - 1) + 16).
+define void @fields(%struct.t* %p, i1* %c, i64 %n) {
+; CHECK-LABEL: @fields(
+; CHECK-NEXT:  entry:
+; CHECK-NEXT:    %fams.lstart = ptrtoint %struct.t* %p to i64
+; CHECK:         call { i64, i1 } @llvm.umul.with.overflow.i64(i64 {{%.*}}, i64 16)
+; CHECK:         call { i64, i1 } @llvm.uadd.with.overflow.i64(i64 16,
+; CHECK:         %fams.lflag = or i1
+; CHECK-NOT:     fams.lflag{{[0-9]+}} =
+; CHECK:         br i1 %fams.lflag, label %fams.hook, label %fams.cont
+; CHECK:         store i32 1, i32* %a
+; CHECK:         br i1 %fams.lflag, label %fams.hook{{[0-9]+}}, label %fams.cont{{[0-9]+}}
+; CHECK:         store i64 2, i64* %f
+; NOMERGE-LABEL: @fields(
+; NOMERGE:         %fams.lflag = or i1
+; NOMERGE:         %fams.lflag{{[0-9]+}} = or i1
+; NOMERGE:         br i1 %fams.lflag, label
+; NOMERGE:         br i1 %fams.lflag{{[0-9]+}}, label
+entry:
+  br label %loop
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %latch ]
+  %ca = getelementptr inbounds i1, i1* %c, i64 %i
+  %cv = load i1, i1* %ca
+  br i1 %cv, label %then, label %else
+then:
+  %a = getelementptr inbounds %struct.t, %struct.t* %p, i64 %i, i32 0
+  store i32 1, i32* %a
+  br label %latch
+else:
+  %f = getelementptr inbounds %struct.t, %struct.t* %p, i64 %i, i32 2
+  store i64 2, i64* %f
+  br label %latch
+latch:
+  %i.next = add nuw i64 %i, 1
+  %done = icmp uge i64 %i.next, %n
+  br i1 %done, label %exit, label %loop
+exit:
+  ret void
+}
+
+; Two loops in sequence storing ptr[q[i]] (sign-extended i32 indices): one
+; test in the entry block, the nearest common dominator of both loops'
+; predecessors; without merging, one before each loop.
+define void @two_loops(i32* %ptr, i32* %q, i64 %n, i64 %m) {
+; CHECK-LABEL: @two_loops(
+; CHECK-NEXT:  entry:
+; CHECK-NEXT:    %fams.lstart = ptrtoint i32* %ptr to i64
+; CHECK-NEXT:    %fams.llo = add i64 %fams.lstart, -8589934592
+; CHECK:         %fams.lflag = or i1 %fams.in, %fams.reaches
+; CHECK-NEXT:    br label %loop1
+; CHECK:         br i1 %fams.lflag, label
+; CHECK:       mid:
+; CHECK-NOT:     fams.l
+; CHECK:         br i1 %fams.lflag, label
+; NOMERGE-LABEL: @two_loops(
+; NOMERGE:       entry:
+; NOMERGE:         %fams.lflag = or i1
+; NOMERGE:       mid:
+; NOMERGE:         %fams.lflag{{[0-9]+}} = or i1
+entry:
+  br label %loop1
+loop1:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %loop1 ]
+  %qa = getelementptr inbounds i32, i32* %q, i64 %i
+  %qi = load i32, i32* %qa
+  %qx = sext i32 %qi to i64
+  %a = getelementptr inbounds i32, i32* %ptr, i64 %qx
+  store i32 0, i32* %a
+  %i.next = add nuw i64 %i, 1
+  %done = icmp uge i64 %i.next, %n
+  br i1 %done, label %mid, label %loop1
+mid:
+  br label %loop2
+loop2:
+  %j = phi i64 [ 0, %mid ], [ %j.next, %loop2 ]
+  %qb = getelementptr inbounds i32, i32* %q, i64 %j
+  %qj = load i32, i32* %qb
+  %qy = sext i32 %qj to i64
+  %b = getelementptr inbounds i32, i32* %ptr, i64 %qy
+  store i32 1, i32* %b
+  %j.next = add nuw i64 %j, 1
+  %done2 = icmp uge i64 %j.next, %m
+  br i1 %done2, label %exit, label %loop2
 exit:
   ret void
 }
