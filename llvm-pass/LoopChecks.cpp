@@ -61,7 +61,6 @@
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Intrinsics.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/ScalarEvolutionExpander.h"
 
 using namespace llvm;
@@ -284,28 +283,6 @@ void ModuleInstrumenter::hoistLoopChecks(
   if (Bounds.empty())
     return;
 
-  // A loop entered from a guard block (a conditional branch into the loop or
-  // past it) gets a preheader, so that the test runs only when the loop is
-  // entered: the block of P -> header (LoopInfo and the dominator tree, which
-  // ScalarEvolution uses, are updated; values P dominates still dominate it).
-  {
-    DominatorTree &DT = FAM->getResult<DominatorTreeAnalysis>(F);
-    DenseMap<const Loop *, Instruction *> NewAt;
-    for (auto &[Anchor, R] : Bounds) {
-      auto *Br = dyn_cast<BranchInst>(R.At);
-      if (!Br || !Br->isConditional() ||
-          Br->getSuccessor(0) == Br->getSuccessor(1))
-        continue;
-      Instruction *&At = NewAt[R.Hoist];
-      if (!At) {
-        BasicBlock *PH = SplitEdge(R.At->getParent(), R.Hoist->getHeader(),
-                                   &DT, &LI, nullptr, "fams.lph");
-        At = PH->getTerminator();
-      }
-      R.At = At;
-    }
-  }
-
   // Merge bounds of one shape: the arc [Start + min Lo, Start + max(Lo +
   // Span)) plus the shared variable part covers each of them. The test goes
   // at the end of the nearest common dominator D of their blocks: D dominates
@@ -317,8 +294,9 @@ void ModuleInstrumenter::hoistLoopChecks(
     SmallVector<Instruction *, 4> Anchors;
   };
   SmallVector<Merged, 8> All;
-  DominatorTree *DT =
-      ClMergeLoopChecks ? &FAM->getResult<DominatorTreeAnalysis>(F) : nullptr;
+  DominatorTree *DT = ClMergeLoopChecks
+                          ? &FAM->getResult<DominatorTreeAnalysis>(F)
+                          : nullptr;
   for (auto &[Anchor, R] : Bounds) {
     bool Done = false;
     for (Merged &M : All) {

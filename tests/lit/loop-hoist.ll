@@ -1,7 +1,6 @@
 ; -famsync-hoist-loop-checks: a store (or a group) in a loop whose address
-; ScalarEvolution can bound over the loop nest gets ONE range test in the
-; preheader of the outermost such loop (made from the edge from its only
-; predecessor outside the loop when that is a guard: fams.lph),
+; ScalarEvolution can bound over the loop nest gets ONE range test in the block
+; that enters the outermost such loop (its only predecessor outside the loop),
 ; an i1 flag "may [lo, lo + len) meet the check range?", and each store then
 ; only branches on that flag; the cold path is the same hook with the store's
 ; exact address. Two bounds: affine recurrences (start, constant or invariant
@@ -33,8 +32,6 @@ define void @count(i64* %p, i64 %n, i64 %x) {
 ; CHECK-LABEL: @count(
 ; CHECK-NEXT:  entry:
 ; CHECK-NEXT:    %guard = icmp sgt i64 %n, 0
-; CHECK-NEXT:    br i1 %guard, label %fams.lph, label %exit
-; CHECK:       fams.lph:
 ; CHECK-NEXT:    %fams.lstart = ptrtoint i64* %p to i64
 ; CHECK-NEXT:    [[N:%.*]] = add i64 %n, -1
 ; CHECK-NEXT:    [[M:%.*]] = call { i64, i1 } @llvm.umul.with.overflow.i64(i64 [[N]], i64 8)
@@ -50,7 +47,7 @@ define void @count(i64* %p, i64 %n, i64 %x) {
 ; CHECK-NEXT:    %fams.reaches = icmp ult i64 %fams.negoff, [[LEN]]
 ; CHECK-NEXT:    %fams.hit = or i1 %fams.in, %fams.reaches
 ; CHECK-NEXT:    %fams.lflag = or i1 %fams.hit, %fams.lovf2
-; CHECK-NEXT:    br label %loop
+; CHECK-NEXT:    br i1 %guard, label %loop, label %exit
 ; CHECK:       loop:
 ; CHECK-NEXT:    %i = phi
 ; CHECK-NEXT:    %a = getelementptr inbounds i64, i64* %p, i64 %i
@@ -99,9 +96,6 @@ define void @nested(i64* %p, i64 %n, i64 %m, i64 %x) {
 ; (n - 1) |8m| lower if 8m < 0).
 ; CHECK-LABEL: @nested(
 ; CHECK-NEXT:  entry:
-; CHECK-NEXT:    %g1 = icmp sgt i64 %n, 0
-; CHECK-NEXT:    br i1 %g1, label %fams.lph, label %exit
-; CHECK:       fams.lph:
 ; CHECK:         %fams.lstart = ptrtoint i64* %p to i64
 ; CHECK:         call { i64, i1 } @llvm.umul.with.overflow.i64(i64 {{%.*}}, i64 8)
 ; CHECK:         [[STEP:%.*]] = shl i64 %m, 3
@@ -113,9 +107,9 @@ define void @nested(i64* %p, i64 %n, i64 %m, i64 %x) {
 ; CHECK-NEXT:    [[DOWN:%.*]] = select i1 [[NEG]], i64 [[E]], i64 0
 ; CHECK-NEXT:    %fams.llo = sub i64 %fams.lstart, [[DOWN]]
 ; CHECK:         %fams.lflag = or i1
-; CHECK-NEXT:    br label %outer
+; CHECK-NEXT:    br i1 %g1, label %outer, label %exit
 ; CHECK:       outer:
-; CHECK-NOT:     {{^ *}}%fams.{{.*}} =
+; CHECK-NOT:     fams
 ; CHECK:       inner:
 ; CHECK-NOT:     lshr
 ; CHECK:         br i1 %fams.lflag, label %fams.hook, label %fams.cont
@@ -151,10 +145,7 @@ define void @down(i32* %p, i64 %n) {
 ; into the offset), the arc starts 4 (n - 1) lower.
 ; CHECK-LABEL: @down(
 ; CHECK-NEXT:  entry:
-; CHECK-NEXT:    %guard = icmp sgt i64 %n, 0
-; CHECK-NEXT:    br i1 %guard, label %fams.lph, label %exit
-; CHECK:       fams.lph:
-; CHECK-NEXT:    %scevgep = getelementptr i32, i32* %p, i64 %n
+; CHECK:         %scevgep = getelementptr i32, i32* %p, i64 %n
 ; CHECK-NEXT:    %fams.lstart = ptrtoint i32* %scevgep to i64
 ; CHECK-NEXT:    %fams.llo = add i64 %fams.lstart, -4
 ; CHECK-NEXT:    [[N:%.*]] = add i64 %n, -1
