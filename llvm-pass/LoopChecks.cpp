@@ -53,6 +53,7 @@
 
 #include "llvm/ADT/APInt.h"
 #include "llvm/ADT/Optional.h"
+#include "llvm/Analysis/BlockFrequencyInfo.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/ScalarEvolutionExpressions.h"
@@ -77,6 +78,12 @@ static cl::opt<bool> ClMergeLoopChecks(
     cl::desc("One hoisted test for all stores whose bounds differ only by "
              "constant offsets from the same start, at the nearest common "
              "dominator of their loops' predecessors"),
+    cl::Hidden, cl::init(true));
+
+static cl::opt<bool> ClLoopCheckCostModel(
+    "famsync-loop-check-cost-model",
+    cl::desc("Hoist a loop check only if the static block frequencies say "
+             "its stores run often enough per run of the test"),
     cl::Hidden, cl::init(true));
 
 /// Widest arc the constant-range rule uses, in bytes.
@@ -329,6 +336,26 @@ void ModuleInstrumenter::hoistLoopChecks(
     }
     if (!Done)
       All.push_back({R, {Anchor}});
+  }
+
+  // Cost model (-famsync-loop-check-cost-model): a test costs about 6
+  // instructions plus 7 per recurrence term each time its block runs, and
+  // saves about 2 (shift, compare vs. a flag test) each time a guarded store
+  // runs. Keep a test only if, by the static block frequencies, it saves at
+  // least twice what it costs (the margin pays for the register the flag
+  // holds across the loop): a test before a loop whose stores are rare
+  // (lzip's pairs[] in get_match_pairs, once per call) otherwise costs more
+  // than it saves.
+  if (ClLoopCheckCostModel) {
+    BlockFrequencyInfo &BFI = FAM->getResult<BlockFrequencyAnalysis>(F);
+    llvm::erase_if(All, [&](const Merged &M) {
+      uint64_t At = BFI.getBlockFreq(M.R.At->getParent()).getFrequency();
+      __int128 Saved = 0;
+      for (Instruction *A : M.Anchors)
+        Saved += 2 * (__int128)BFI.getBlockFreq(A->getParent()).getFrequency();
+      __int128 Cost = (__int128)(6 + 7 * M.R.Terms.size()) * At;
+      return Saved < 2 * Cost;
+    });
   }
 
   SCEVExpander Exp(SE, DL, "fams.lx");

@@ -16,15 +16,19 @@
 ; offsets from one start share one test (two fields stored in different
 ; blocks), also across loops, at the nearest common dominator of the loops'
 ; predecessors (two loops in sequence); without merging, one test each.
+; Cost model (-famsync-loop-check-cost-model): a test is kept only if the
+; static block frequencies say it saves at least twice what it costs (a
+; store on a rarely taken branch keeps its own check).
 ; RUN: %opt -S %s | FileCheck %s
 ; RUN: %opt -famsync-hoist-loop-checks=false -S %s | FileCheck %s --check-prefix=OFF
 ; RUN: %opt -famsync-fixed-window=false -S %s | FileCheck %s --check-prefix=LOADED
 ; RUN: %opt -famsync-merge-loop-checks=false -S %s | FileCheck %s --check-prefix=NOMERGE
 ; RUN: %opt -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS
 ; RUN: %opt -famsync-merge-loop-checks=false -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS-NOMERGE
+; RUN: %opt -famsync-loop-check-cost-model=false -S %s | FileCheck %s --check-prefix=NOCOST
 
-; STATS: 14 stores instrumented,{{.*}}; 2 stores in 1 grouped checks; 11 stores guarded by 7 hoisted loop checks
-; STATS-NOMERGE: 14 stores instrumented,{{.*}}; 2 stores in 1 grouped checks; 11 stores guarded by 9 hoisted loop checks
+; STATS: 15 stores instrumented,{{.*}}; 2 stores in 1 grouped checks; 11 stores guarded by 7 hoisted loop checks
+; STATS-NOMERGE: 15 stores instrumented,{{.*}}; 2 stores in 1 grouped checks; 11 stores guarded by 9 hoisted loop checks
 
 ; p[i] = x for i in [0, n): the guard block is the loop's only predecessor.
 define void @count(i64* %p, i64 %n, i64 %x) {
@@ -437,3 +441,37 @@ loop2:
 exit:
   ret void
 }
+
+; Negative (cost model): the store runs on a branch taken once in 1000
+; iterations, so the test before the loop would cost more than it saves;
+; it keeps its own check. NOCOST (-famsync-loop-check-cost-model=false):
+; hoisted.
+define void @rare(i64* %p, i1* %c, i64 %n) {
+; CHECK-LABEL: @rare(
+; CHECK-NOT:     fams.lflag
+; CHECK:         %fams.hi = lshr i64 %fams.addr, 41
+; CHECK-NEXT:    %fams.in = icmp eq i64 %fams.hi, 16
+; CHECK-NEXT:    br i1 %fams.in, label %fams.hook
+; CHECK:         ret void
+; NOCOST-LABEL: @rare(
+; NOCOST:         %fams.lflag = or i1
+; NOCOST:         br i1 %fams.lflag, label %fams.hook
+entry:
+  br label %loop
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %latch ]
+  %ca = getelementptr inbounds i1, i1* %c, i64 %i
+  %cv = load i1, i1* %ca
+  br i1 %cv, label %then, label %latch, !prof !0
+then:
+  %a = getelementptr inbounds i64, i64* %p, i64 %i
+  store i64 %i, i64* %a
+  br label %latch
+latch:
+  %i.next = add nuw i64 %i, 1
+  %done = icmp uge i64 %i.next, %n
+  br i1 %done, label %exit, label %loop
+exit:
+  ret void
+}
+!0 = !{!"branch_weights", i32 1, i32 1000}
