@@ -40,6 +40,11 @@
 //    the element size): the arc is [Base + min, Base + max + size). Only spans
 //    up to 4 TiB are used (a wider one would hardly ever be false).
 //
+// Bounds that differ only by constant offsets from one start share one test
+// over their union (-famsync-merge-loop-checks), placed at the end of the
+// nearest common dominator of their loops' predecessors; a test is kept only
+// if static block frequencies say it pays (-famsync-loop-check-cost-model).
+//
 // Everything here runs before any block is split and changes no block
 // structure: it only adds instructions at the end of the loops' predecessors.
 // It assumes what the optimizer assumes: ScalarEvolution's trip counts and
