@@ -6,7 +6,8 @@
 // formStoreGroups) inside a loop whose address ScalarEvolution can bound over
 // a loop nest gets its window check replaced by a branch on an i1 flag that is
 // computed once before the outermost such loop: "may [lo, lo + len)
-// intersect the check range?". The test goes at the end of the loop's only
+// intersect the check range?"; the branch's cold block holds the store's own
+// check and hook, so the flag only filters. The test goes at the end of the loop's only
 // predecessor outside it (its preheader, or a guard block that branches into
 // the loop or past it: the test is pure arithmetic, so running it when the
 // loop is skipped is harmless); a loop whose header has several predecessors
@@ -176,6 +177,14 @@ static Optional<LoopBound> boundAffine(const SCEV *S, const Loop *L,
     if (isa<SCEVCouldNotCompute>(N) ||
         SE.getTypeSizeInBits(N->getType()) > 64)
       return None;
+    // A constant bound that makes the arc wider than any useful one (a
+    // constant maximum of 2^60 for a pointer-difference loop) would set the
+    // flag on every run.
+    if (const auto *NC = dyn_cast<SCEVConstant>(N))
+      if (const auto *SC = dyn_cast<SCEVConstant>(Step))
+        if ((NC->getAPInt().zext(128) * SC->getAPInt().sext(128).abs())
+                .ugt(MaxRangeSpan))
+          return None;
     if (!Step->isZero())
       R.Terms.push_back({N, Step});
     Cur = AR->getStart();

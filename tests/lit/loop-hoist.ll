@@ -27,8 +27,8 @@
 ; RUN: %opt -famsync-merge-loop-checks=false -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS-NOMERGE
 ; RUN: %opt -famsync-loop-check-cost-model=false -S %s | FileCheck %s --check-prefix=NOCOST
 
-; STATS: 15 stores instrumented,{{.*}}; 2 stores in 1 grouped checks; 11 stores guarded by 7 hoisted loop checks
-; STATS-NOMERGE: 15 stores instrumented,{{.*}}; 2 stores in 1 grouped checks; 11 stores guarded by 9 hoisted loop checks
+; STATS: 17 stores instrumented,{{.*}}; 2 stores in 1 grouped checks; 11 stores guarded by 7 hoisted loop checks
+; STATS-NOMERGE: 17 stores instrumented,{{.*}}; 2 stores in 1 grouped checks; 11 stores guarded by 9 hoisted loop checks
 
 ; p[i] = x for i in [0, n): the guard block is the loop's only predecessor.
 define void @count(i64* %p, i64 %n, i64 %x) {
@@ -55,7 +55,13 @@ define void @count(i64* %p, i64 %n, i64 %x) {
 ; CHECK:       loop:
 ; CHECK-NEXT:    %i = phi
 ; CHECK-NEXT:    %a = getelementptr inbounds i64, i64* %p, i64 %i
-; CHECK-NEXT:    br i1 %fams.lflag, label %fams.hook, label %fams.cont, !prof
+; CHECK-NEXT:    br i1 %fams.lflag, label %fams.lcheck, label %fams.cont, !prof
+; The flag only filters: its cold path is the store's own check.
+; CHECK:       fams.lcheck:
+; CHECK-NEXT:    %fams.addr = ptrtoint i64* %a to i64
+; CHECK-NEXT:    %fams.hi = lshr i64 %fams.addr, 41
+; CHECK-NEXT:    [[IN:%.*]] = icmp eq i64 %fams.hi, 16
+; CHECK-NEXT:    br i1 [[IN]], label %fams.hook, label
 ; CHECK:       fams.hook:
 ; CHECK-NEXT:    [[A:%.*]] = bitcast i64* %a to i8*
 ; CHECK-NEXT:    call preserve_mostcc void @__fams_store8.pm(i8* [[A]])
@@ -78,7 +84,7 @@ define void @count(i64* %p, i64 %n, i64 %x) {
 ; LOADED:         %fams.lflag = or i1 %fams.hit, %fams.lovf2
 ; LOADED:       loop:
 ; LOADED-NOT:     %fams.base
-; LOADED:         br i1 %fams.lflag, label %fams.hook
+; LOADED:         br i1 %fams.lflag, label %fams.lcheck
 entry:
   %guard = icmp sgt i64 %n, 0
   br i1 %guard, label %loop, label %exit
@@ -116,8 +122,7 @@ define void @nested(i64* %p, i64 %n, i64 %m, i64 %x) {
 ; CHECK-NOT:     fams
 ; CHECK:       inner:
 ; CHECK-NOT:     lshr
-; CHECK:         br i1 %fams.lflag, label %fams.hook, label %fams.cont
-; CHECK-NOT:     lshr
+; CHECK:         br i1 %fams.lflag, label %fams.lcheck, label %fams.cont
 ; CHECK:         ret void
 entry:
   %g1 = icmp sgt i64 %n, 0
@@ -162,9 +167,8 @@ define void @down(i32* %p, i64 %n) {
 ; CHECK:         %fams.lflag = or i1
 ; CHECK:       loop:
 ; CHECK-NOT:     lshr
-; CHECK:         br i1 %fams.lflag, label %fams.hook, label %fams.cont
+; CHECK:         br i1 %fams.lflag, label %fams.lcheck, label %fams.cont
 ; CHECK:         call preserve_mostcc void @__fams_store4.pm(
-; CHECK-NOT:     lshr
 ; CHECK:         ret void
 entry:
   %guard = icmp sgt i64 %n, 0
@@ -199,13 +203,11 @@ define void @sext32(i32* %ptr, i32* %q, i32* %r, i64 %n) {
 ; CHECK-NEXT:    %fams.lflag = or i1 %fams.in, %fams.reaches
 ; CHECK-NEXT:    br label %loop
 ; CHECK-NOT:     lshr
-; CHECK:         br i1 %fams.lflag, label %fams.hook, label %fams.cont
+; CHECK:         br i1 %fams.lflag, label %fams.lcheck, label %fams.cont
 ; CHECK:         call preserve_mostcc void @__fams_store4.pm(
 ; CHECK:         call void @opaque()
-; CHECK-NOT:     lshr
-; CHECK:         br i1 %fams.lflag, label %fams.hook{{[0-9]+}}, label %fams.cont{{[0-9]+}}
+; CHECK:         br i1 %fams.lflag, label %fams.lcheck{{[0-9]+}}, label %fams.cont{{[0-9]+}}
 ; CHECK:         call preserve_mostcc void @__fams_store4.pm(
-; CHECK-NOT:     lshr
 ; CHECK:         ret void
 entry:
   br label %loop
@@ -235,7 +237,7 @@ declare void @opaque()
 define void @group(i32* %p, i32* %stop, i64 %n) {
 ; Two exits: the symbolic maximum of the backedge-taken count,
 ; umax(n, 1) - 1, bounds both. The group [p + 8i, + 8) branches on the flag
-; and computes its address only on the cold path.
+; and computes its address and its own check only on the cold path.
 ; CHECK-LABEL: @group(
 ; CHECK-NEXT:  entry:
 ; CHECK-NEXT:    %fams.lstart = ptrtoint i32* %p to i64
@@ -247,10 +249,12 @@ define void @group(i32* %p, i32* %stop, i64 %n) {
 ; CHECK:       latch:
 ; CHECK-NEXT:    %i2 = shl nuw i64 %i, 1
 ; CHECK-NEXT:    %a = getelementptr inbounds i32, i32* %p, i64 %i2
-; CHECK-NEXT:    br i1 %fams.lflag, label %fams.hook, label %fams.cont
-; CHECK:       fams.hook:
+; CHECK-NEXT:    br i1 %fams.lflag, label %fams.lcheck, label %fams.cont
+; CHECK:       fams.lcheck:
 ; CHECK-NEXT:    %fams.gaddr = getelementptr i32, i32* %p, i64 %i2
 ; CHECK-NEXT:    %fams.gbase = bitcast i32* %fams.gaddr to i8*
+; CHECK-NEXT:    %fams.glast = getelementptr i8, i8* %fams.gbase, i64 7
+; CHECK:       fams.hook:
 ; CHECK-NEXT:    %fams.gstart = getelementptr i8, i8* %fams.gbase, i64 0
 ; CHECK-NEXT:    call preserve_mostcc void @__fams_before_write_range.pm(i8* %fams.gstart, i64 8)
 ; CHECK:       fams.cont:
@@ -363,9 +367,9 @@ define void @fields(%struct.t* %p, i1* %c, i64 %n) {
 ; CHECK:         call { i64, i1 } @llvm.uadd.with.overflow.i64(i64 16,
 ; CHECK:         %fams.lflag = or i1
 ; CHECK-NOT:     fams.lflag{{[0-9]+}} =
-; CHECK:         br i1 %fams.lflag, label %fams.hook, label %fams.cont
+; CHECK:         br i1 %fams.lflag, label %fams.lcheck, label %fams.cont
 ; CHECK:         store i32 1, i32* %a
-; CHECK:         br i1 %fams.lflag, label %fams.hook{{[0-9]+}}, label %fams.cont{{[0-9]+}}
+; CHECK:         br i1 %fams.lflag, label %fams.lcheck{{[0-9]+}}, label %fams.cont{{[0-9]+}}
 ; CHECK:         store i64 2, i64* %f
 ; NOMERGE-LABEL: @fields(
 ; NOMERGE:         %fams.lflag = or i1
@@ -455,7 +459,7 @@ define void @rare(i64* %p, i1* %c, i64 %n) {
 ; CHECK:         ret void
 ; NOCOST-LABEL: @rare(
 ; NOCOST:         %fams.lflag = or i1
-; NOCOST:         br i1 %fams.lflag, label %fams.hook
+; NOCOST:         br i1 %fams.lflag, label %fams.lcheck
 entry:
   br label %loop
 loop:
@@ -474,4 +478,36 @@ latch:
 exit:
   ret void
 }
+
+; Negative: two pointers walking towards each other (lua's reverse()): SCEV
+; knows only a constant maximum of the trip count (about 2^60), which makes
+; the arc wider than 4 TiB; per-store checks.
+%struct.tv = type { i64, i8 }
+define void @reverse(%struct.tv* %from0, %struct.tv* %to0) {
+; CHECK-LABEL: @reverse(
+; CHECK-NOT:     fams.lflag
+; CHECK:         %fams.hi = lshr i64 %fams.addr, 41
+; CHECK:         %fams.hi{{[0-9]+}} = lshr i64 %fams.addr{{[0-9]+}}, 41
+; CHECK-NOT:     fams.lflag
+; CHECK:         ret void
+entry:
+  %g = icmp ult %struct.tv* %from0, %to0
+  br i1 %g, label %loop, label %exit
+loop:
+  %from = phi %struct.tv* [ %from0, %entry ], [ %from.next, %loop ]
+  %to = phi %struct.tv* [ %to0, %entry ], [ %to.next, %loop ]
+  %fv = getelementptr inbounds %struct.tv, %struct.tv* %from, i64 0, i32 0
+  %tv = getelementptr inbounds %struct.tv, %struct.tv* %to, i64 0, i32 0
+  %x = load i64, i64* %fv
+  %y = load i64, i64* %tv
+  store i64 %y, i64* %fv
+  store i64 %x, i64* %tv
+  %from.next = getelementptr inbounds %struct.tv, %struct.tv* %from, i64 1
+  %to.next = getelementptr inbounds %struct.tv, %struct.tv* %to, i64 -1
+  %c = icmp ult %struct.tv* %from.next, %to.next
+  br i1 %c, label %loop, label %exit
+exit:
+  ret void
+}
+
 !0 = !{!"branch_weights", i32 1, i32 1000}
