@@ -533,18 +533,9 @@ void ModuleInstrumenter::chooseInstructionsToInstrument(
 void ModuleInstrumenter::emitStoreHook(Instruction *I, Value *Addr,
                                        TypeSize Size, Value *Cond) {
   IRBuilder<> B(I);
-  bool Hoisted = Cond;
   if (!Cond && ClInlineCheck)
     Cond = emitAddrInWindow(B, Addr);
   Instruction *At = emitColdIf(Cond, I, I->getDebugLoc());
-  if (Hoisted) {
-    // The loop flag only says that the loop's whole range may meet the
-    // check range; the store's own check decides, on the cold path (a range
-    // that is wide at run time then costs a check per store, not a hook).
-    At->getParent()->setName("fams.lcheck");
-    IRBuilder<> CB(At);
-    At = emitColdIf(emitAddrInWindow(CB, Addr), At, I->getDebugLoc());
-  }
   IRBuilder<> HB(At);
   HB.SetCurrentDebugLocation(I->getDebugLoc());
   Value *P = HB.CreatePointerCast(Addr, Int8PtrTy);
@@ -758,30 +749,28 @@ void ModuleInstrumenter::instrumentStoreGroup(const StoreGroup &G,
     return B.CreatePointerCast(Addr, Int8PtrTy, "fams.gbase");
   };
   Value *Len = ConstantInt::get(Int64Ty, G.Max - G.Min);
-  Instruction *At = First;
-  if (Cond) {
-    // A loop flag (see emitStoreHook): the group's own check, on its cold
-    // path.
-    At = emitColdIf(Cond, First, First->getDebugLoc());
-    At->getParent()->setName("fams.lcheck");
+  Value *BaseI8 = nullptr, *Start = nullptr;
+  if (!Cond) {
+    IRBuilder<> B(First);
+    BaseI8 = GroupBase(B);
+    if (ClFixedWindow) {
+      // The last byte: it is in the check range whenever the covering range
+      // starts in the window or reaches into it from below (abi.h).
+      Value *Last =
+          B.CreateGEP(B.getInt8Ty(), BaseI8,
+                      ConstantInt::get(Int64Ty, G.Max - 1), "fams.glast");
+      Cond = emitAddrInWindow(B, Last);
+    } else {
+      Start = B.CreateGEP(B.getInt8Ty(), BaseI8,
+                          ConstantInt::get(Int64Ty, G.Min), "fams.gstart");
+      Cond = emitRangeMayHitWindow(B, Start, Len);
+    }
   }
-  IRBuilder<> B(At);
-  B.SetCurrentDebugLocation(First->getDebugLoc());
-  Value *BaseI8 = GroupBase(B), *Start = nullptr;
-  if (ClFixedWindow) {
-    // The last byte: it is in the check range whenever the covering range
-    // starts in the window or reaches into it from below (abi.h).
-    Value *Last = B.CreateGEP(B.getInt8Ty(), BaseI8,
-                              ConstantInt::get(Int64Ty, G.Max - 1), "fams.glast");
-    Cond = emitAddrInWindow(B, Last);
-  } else {
-    Start = B.CreateGEP(B.getInt8Ty(), BaseI8, ConstantInt::get(Int64Ty, G.Min),
-                        "fams.gstart");
-    Cond = emitRangeMayHitWindow(B, Start, Len);
-  }
-  At = emitColdIf(Cond, At, First->getDebugLoc());
+  Instruction *At = emitColdIf(Cond, First, First->getDebugLoc());
   IRBuilder<> HB(At);
   HB.SetCurrentDebugLocation(First->getDebugLoc());
+  if (!BaseI8) // a hoisted loop flag: the address only on the cold path
+    BaseI8 = GroupBase(HB);
   if (!Start) // computed on the cold path only
     Start = HB.CreateGEP(HB.getInt8Ty(), BaseI8,
                          ConstantInt::get(Int64Ty, G.Min), "fams.gstart");

@@ -6,8 +6,7 @@
 // formStoreGroups) inside a loop whose address ScalarEvolution can bound over
 // a loop nest gets its window check replaced by a branch on an i1 flag that is
 // computed once before the outermost such loop: "may [lo, lo + len)
-// intersect the check range?"; the branch's cold block holds the store's own
-// check and hook, so the flag only filters. The test goes at the end of the loop's only
+// intersect the check range?". The test goes at the end of the loop's only
 // predecessor outside it (its preheader, or a guard block that branches into
 // the loop or past it: the test is pure arithmetic, so running it when the
 // loop is skipped is harmless); a loop whose header has several predecessors

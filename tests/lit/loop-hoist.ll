@@ -55,13 +55,7 @@ define void @count(i64* %p, i64 %n, i64 %x) {
 ; CHECK:       loop:
 ; CHECK-NEXT:    %i = phi
 ; CHECK-NEXT:    %a = getelementptr inbounds i64, i64* %p, i64 %i
-; CHECK-NEXT:    br i1 %fams.lflag, label %fams.lcheck, label %fams.cont, !prof
-; The flag only filters: its cold path is the store's own check.
-; CHECK:       fams.lcheck:
-; CHECK-NEXT:    %fams.addr = ptrtoint i64* %a to i64
-; CHECK-NEXT:    %fams.hi = lshr i64 %fams.addr, 41
-; CHECK-NEXT:    [[IN:%.*]] = icmp eq i64 %fams.hi, 16
-; CHECK-NEXT:    br i1 [[IN]], label %fams.hook, label
+; CHECK-NEXT:    br i1 %fams.lflag, label %fams.hook, label %fams.cont, !prof
 ; CHECK:       fams.hook:
 ; CHECK-NEXT:    [[A:%.*]] = bitcast i64* %a to i8*
 ; CHECK-NEXT:    call preserve_mostcc void @__fams_store8.pm(i8* [[A]])
@@ -84,7 +78,7 @@ define void @count(i64* %p, i64 %n, i64 %x) {
 ; LOADED:         %fams.lflag = or i1 %fams.hit, %fams.lovf2
 ; LOADED:       loop:
 ; LOADED-NOT:     %fams.base
-; LOADED:         br i1 %fams.lflag, label %fams.lcheck
+; LOADED:         br i1 %fams.lflag, label %fams.hook
 entry:
   %guard = icmp sgt i64 %n, 0
   br i1 %guard, label %loop, label %exit
@@ -122,7 +116,8 @@ define void @nested(i64* %p, i64 %n, i64 %m, i64 %x) {
 ; CHECK-NOT:     fams
 ; CHECK:       inner:
 ; CHECK-NOT:     lshr
-; CHECK:         br i1 %fams.lflag, label %fams.lcheck, label %fams.cont
+; CHECK:         br i1 %fams.lflag, label %fams.hook, label %fams.cont
+; CHECK-NOT:     lshr
 ; CHECK:         ret void
 entry:
   %g1 = icmp sgt i64 %n, 0
@@ -167,8 +162,9 @@ define void @down(i32* %p, i64 %n) {
 ; CHECK:         %fams.lflag = or i1
 ; CHECK:       loop:
 ; CHECK-NOT:     lshr
-; CHECK:         br i1 %fams.lflag, label %fams.lcheck, label %fams.cont
+; CHECK:         br i1 %fams.lflag, label %fams.hook, label %fams.cont
 ; CHECK:         call preserve_mostcc void @__fams_store4.pm(
+; CHECK-NOT:     lshr
 ; CHECK:         ret void
 entry:
   %guard = icmp sgt i64 %n, 0
@@ -203,11 +199,13 @@ define void @sext32(i32* %ptr, i32* %q, i32* %r, i64 %n) {
 ; CHECK-NEXT:    %fams.lflag = or i1 %fams.in, %fams.reaches
 ; CHECK-NEXT:    br label %loop
 ; CHECK-NOT:     lshr
-; CHECK:         br i1 %fams.lflag, label %fams.lcheck, label %fams.cont
+; CHECK:         br i1 %fams.lflag, label %fams.hook, label %fams.cont
 ; CHECK:         call preserve_mostcc void @__fams_store4.pm(
 ; CHECK:         call void @opaque()
-; CHECK:         br i1 %fams.lflag, label %fams.lcheck{{[0-9]+}}, label %fams.cont{{[0-9]+}}
+; CHECK-NOT:     lshr
+; CHECK:         br i1 %fams.lflag, label %fams.hook{{[0-9]+}}, label %fams.cont{{[0-9]+}}
 ; CHECK:         call preserve_mostcc void @__fams_store4.pm(
+; CHECK-NOT:     lshr
 ; CHECK:         ret void
 entry:
   br label %loop
@@ -237,7 +235,7 @@ declare void @opaque()
 define void @group(i32* %p, i32* %stop, i64 %n) {
 ; Two exits: the symbolic maximum of the backedge-taken count,
 ; umax(n, 1) - 1, bounds both. The group [p + 8i, + 8) branches on the flag
-; and computes its address and its own check only on the cold path.
+; and computes its address only on the cold path.
 ; CHECK-LABEL: @group(
 ; CHECK-NEXT:  entry:
 ; CHECK-NEXT:    %fams.lstart = ptrtoint i32* %p to i64
@@ -249,12 +247,10 @@ define void @group(i32* %p, i32* %stop, i64 %n) {
 ; CHECK:       latch:
 ; CHECK-NEXT:    %i2 = shl nuw i64 %i, 1
 ; CHECK-NEXT:    %a = getelementptr inbounds i32, i32* %p, i64 %i2
-; CHECK-NEXT:    br i1 %fams.lflag, label %fams.lcheck, label %fams.cont
-; CHECK:       fams.lcheck:
+; CHECK-NEXT:    br i1 %fams.lflag, label %fams.hook, label %fams.cont
+; CHECK:       fams.hook:
 ; CHECK-NEXT:    %fams.gaddr = getelementptr i32, i32* %p, i64 %i2
 ; CHECK-NEXT:    %fams.gbase = bitcast i32* %fams.gaddr to i8*
-; CHECK-NEXT:    %fams.glast = getelementptr i8, i8* %fams.gbase, i64 7
-; CHECK:       fams.hook:
 ; CHECK-NEXT:    %fams.gstart = getelementptr i8, i8* %fams.gbase, i64 0
 ; CHECK-NEXT:    call preserve_mostcc void @__fams_before_write_range.pm(i8* %fams.gstart, i64 8)
 ; CHECK:       fams.cont:
@@ -367,9 +363,9 @@ define void @fields(%struct.t* %p, i1* %c, i64 %n) {
 ; CHECK:         call { i64, i1 } @llvm.uadd.with.overflow.i64(i64 16,
 ; CHECK:         %fams.lflag = or i1
 ; CHECK-NOT:     fams.lflag{{[0-9]+}} =
-; CHECK:         br i1 %fams.lflag, label %fams.lcheck, label %fams.cont
+; CHECK:         br i1 %fams.lflag, label %fams.hook, label %fams.cont
 ; CHECK:         store i32 1, i32* %a
-; CHECK:         br i1 %fams.lflag, label %fams.lcheck{{[0-9]+}}, label %fams.cont{{[0-9]+}}
+; CHECK:         br i1 %fams.lflag, label %fams.hook{{[0-9]+}}, label %fams.cont{{[0-9]+}}
 ; CHECK:         store i64 2, i64* %f
 ; NOMERGE-LABEL: @fields(
 ; NOMERGE:         %fams.lflag = or i1
@@ -459,7 +455,7 @@ define void @rare(i64* %p, i1* %c, i64 %n) {
 ; CHECK:         ret void
 ; NOCOST-LABEL: @rare(
 ; NOCOST:         %fams.lflag = or i1
-; NOCOST:         br i1 %fams.lflag, label %fams.lcheck
+; NOCOST:         br i1 %fams.lflag, label %fams.hook
 entry:
   br label %loop
 loop:
@@ -481,7 +477,8 @@ exit:
 
 ; Negative: two pointers walking towards each other (lua's reverse()): SCEV
 ; knows only a constant maximum of the trip count (about 2^60), which makes
-; the arc wider than 4 TiB; per-store checks.
+; the arc wider than 4 TiB (the flag would be true on every run, and every
+; store would call its hook); per-store checks.
 %struct.tv = type { i64, i8 }
 define void @reverse(%struct.tv* %from0, %struct.tv* %to0) {
 ; CHECK-LABEL: @reverse(
