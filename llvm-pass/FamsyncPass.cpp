@@ -76,6 +76,11 @@ static cl::opt<unsigned> ClGroupMaxSpan(
     "famsync-group-max-span",
     cl::desc("Largest byte span [min, max) one grouped check may cover"),
     cl::Hidden, cl::init(4096));
+static cl::opt<bool> ClEarlyStoreChecks(
+    "famsync-early-store-checks",
+    cl::desc("Put a plain store's check as early in its block as its address "
+             "allows (keeps load/modify/store together)"),
+    cl::Hidden, cl::init(true));
 static cl::opt<bool> ClPreserveMost(
     "famsync-preserve-most",
     cl::desc("Call the store and range hooks through per-module "
@@ -530,12 +535,59 @@ void ModuleInstrumenter::chooseInstructionsToInstrument(
 // Emitting hooks
 //===----------------------------------------------------------------------===//
 
+static bool closesStoreGroups(const Instruction &I);
+
+// -famsync-early-store-checks: when a plain store's value is computed in its
+// block from a load, its check goes before the first instruction of that
+// computation (but after the address) instead of right before the store, so
+// that the load, the arithmetic and the store stay in one block and x86 can fold them into one read-modify-write instruction
+// (bzip2's s->rfreq[bt][mtfv[i]]++: `incl` instead of lea, add, mov, add,
+// mov). Sound because the hook only logs the old bytes and marks the line:
+// logging earlier within the block changes nothing as long as no epoch can
+// end between the hook and the store, so the walk stops at every call,
+// atomic instruction and fence (as groups do), at the address's definition
+// and at the block's PHIs.
+static Instruction *earliestCheckPoint(StoreInst *SI) {
+  BasicBlock *BB = SI->getParent();
+  // The stored value's definitions in this block (a few levels deep).
+  SmallPtrSet<Instruction *, 8> Chain;
+  SmallVector<std::pair<Instruction *, unsigned>, 8> Work;
+  bool HasLoad = false;
+  if (auto *V = dyn_cast<Instruction>(SI->getValueOperand()))
+    Work.push_back({V, 0});
+  while (!Work.empty()) {
+    auto [V, Depth] = Work.pop_back_val();
+    if (V->getParent() != BB || isa<PHINode>(V) || !Chain.insert(V).second)
+      continue;
+    HasLoad |= isa<LoadInst>(V);
+    if (Depth < 4)
+      for (Value *Op : V->operands())
+        if (auto *OI = dyn_cast<Instruction>(Op))
+          Work.push_back({OI, Depth + 1});
+  }
+  if (!HasLoad)
+    return SI; // nothing to fold
+  Instruction *At = SI;
+  for (Instruction *P = SI->getPrevNode(); P; P = P->getPrevNode()) {
+    if (P == SI->getPointerOperand() || isa<PHINode>(P) ||
+        closesStoreGroups(*P))
+      break;
+    if (Chain.count(P))
+      At = P;
+  }
+  return At;
+}
+
 void ModuleInstrumenter::emitStoreHook(Instruction *I, Value *Addr,
                                        TypeSize Size, Value *Cond) {
-  IRBuilder<> B(I);
+  Instruction *Before = I;
+  if (auto *SI = dyn_cast<StoreInst>(I))
+    if (ClEarlyStoreChecks && !SI->isAtomic())
+      Before = earliestCheckPoint(SI);
+  IRBuilder<> B(Before);
   if (!Cond && ClInlineCheck)
     Cond = emitAddrInWindow(B, Addr);
-  Instruction *At = emitColdIf(Cond, I, I->getDebugLoc());
+  Instruction *At = emitColdIf(Cond, Before, I->getDebugLoc());
   IRBuilder<> HB(At);
   HB.SetCurrentDebugLocation(I->getDebugLoc());
   Value *P = HB.CreatePointerCast(Addr, Int8PtrTy);
