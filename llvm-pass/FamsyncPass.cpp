@@ -76,6 +76,11 @@ static cl::opt<unsigned> ClGroupMaxSpan(
     "famsync-group-max-span",
     cl::desc("Largest byte span [min, max) one grouped check may cover"),
     cl::Hidden, cl::init(4096));
+static cl::opt<bool> ClEarlyStoreChecks(
+    "famsync-early-store-checks",
+    cl::desc("Put a plain store's check as early in its block as its address "
+             "allows (keeps load/modify/store together)"),
+    cl::Hidden, cl::init(true));
 static cl::opt<bool> ClPreserveMost(
     "famsync-preserve-most",
     cl::desc("Call the store and range hooks through per-module "
@@ -145,8 +150,8 @@ void ModuleInstrumenter::count(Counter C) {
 
 bool ModuleInstrumenter::inlineCheckEnabled() { return ClInlineCheck; }
 
-ModuleInstrumenter::ModuleInstrumenter(Module &M)
-    : M(M), Ctx(M.getContext()), DL(M.getDataLayout()) {
+ModuleInstrumenter::ModuleInstrumenter(Module &M, FunctionAnalysisManager *FAM)
+    : M(M), FAM(FAM), Ctx(M.getContext()), DL(M.getDataLayout()) {
   IntptrTy = DL.getIntPtrType(Ctx);
   Int8PtrTy = Type::getInt8PtrTy(Ctx);
   Int32Ty = Type::getInt32Ty(Ctx);
@@ -295,7 +300,9 @@ CallInst *ModuleInstrumenter::callHook(IRBuilder<> &B, FunctionCallee Hook,
 // window and end inside it, hence the second term.
 Value *ModuleInstrumenter::emitRangeMayHitWindow(IRBuilder<> &B, Value *Addr,
                                                  Value *Len) {
-  Value *A = B.CreatePtrToInt(Addr, IntptrTy, "fams.addr");
+  Value *A = Addr->getType()->isPointerTy()
+                 ? B.CreatePtrToInt(Addr, IntptrTy, "fams.addr")
+                 : Addr;
   Value *Base, *Size;
   if (ClFixedWindow) { // the whole check range, as immediates
     Base = ConstantInt::get(IntptrTy, FAMS_WINDOW_FIXED_BASE);
@@ -528,11 +535,59 @@ void ModuleInstrumenter::chooseInstructionsToInstrument(
 // Emitting hooks
 //===----------------------------------------------------------------------===//
 
+static bool closesStoreGroups(const Instruction &I);
+
+// -famsync-early-store-checks: when a plain store's value is computed in its
+// block from a load, its check goes before the first instruction of that
+// computation (but after the address) instead of right before the store, so
+// that the load, the arithmetic and the store stay in one block and x86 can fold them into one read-modify-write instruction
+// (bzip2's s->rfreq[bt][mtfv[i]]++: `incl` instead of lea, add, mov, add,
+// mov). Sound because the hook only logs the old bytes and marks the line:
+// logging earlier within the block changes nothing as long as no epoch can
+// end between the hook and the store, so the walk stops at every call,
+// atomic instruction and fence (as groups do), at the address's definition
+// and at the block's PHIs.
+static Instruction *earliestCheckPoint(StoreInst *SI) {
+  BasicBlock *BB = SI->getParent();
+  // The stored value's definitions in this block (a few levels deep).
+  SmallPtrSet<Instruction *, 8> Chain;
+  SmallVector<std::pair<Instruction *, unsigned>, 8> Work;
+  bool HasLoad = false;
+  if (auto *V = dyn_cast<Instruction>(SI->getValueOperand()))
+    Work.push_back({V, 0});
+  while (!Work.empty()) {
+    auto [V, Depth] = Work.pop_back_val();
+    if (V->getParent() != BB || isa<PHINode>(V) || !Chain.insert(V).second)
+      continue;
+    HasLoad |= isa<LoadInst>(V);
+    if (Depth < 4)
+      for (Value *Op : V->operands())
+        if (auto *OI = dyn_cast<Instruction>(Op))
+          Work.push_back({OI, Depth + 1});
+  }
+  if (!HasLoad)
+    return SI; // nothing to fold
+  Instruction *At = SI;
+  for (Instruction *P = SI->getPrevNode(); P; P = P->getPrevNode()) {
+    if (P == SI->getPointerOperand() || isa<PHINode>(P) ||
+        closesStoreGroups(*P))
+      break;
+    if (Chain.count(P))
+      At = P;
+  }
+  return At;
+}
+
 void ModuleInstrumenter::emitStoreHook(Instruction *I, Value *Addr,
-                                       TypeSize Size) {
-  IRBuilder<> B(I);
-  Value *Cond = ClInlineCheck ? emitAddrInWindow(B, Addr) : nullptr;
-  Instruction *At = emitColdIf(Cond, I, I->getDebugLoc());
+                                       TypeSize Size, Value *Cond) {
+  Instruction *Before = I;
+  if (auto *SI = dyn_cast<StoreInst>(I))
+    if (ClEarlyStoreChecks && !SI->isAtomic())
+      Before = earliestCheckPoint(SI);
+  IRBuilder<> B(Before);
+  if (!Cond && ClInlineCheck)
+    Cond = emitAddrInWindow(B, Addr);
+  Instruction *At = emitColdIf(Cond, Before, I->getDebugLoc());
   IRBuilder<> HB(At);
   HB.SetCurrentDebugLocation(I->getDebugLoc());
   Value *P = HB.CreatePointerCast(Addr, Int8PtrTy);
@@ -549,7 +604,7 @@ void ModuleInstrumenter::emitStoreHook(Instruction *I, Value *Addr,
   }
 }
 
-bool ModuleInstrumenter::instrumentStoreLike(Instruction *I) {
+bool ModuleInstrumenter::instrumentStoreLike(Instruction *I, Value *Cond) {
   Type *ValTy;
   if (auto *SI = dyn_cast<StoreInst>(I))
     ValTy = SI->getValueOperand()->getType();
@@ -557,7 +612,7 @@ bool ModuleInstrumenter::instrumentStoreLike(Instruction *I) {
     ValTy = RMW->getValOperand()->getType();
   else
     ValTy = cast<AtomicCmpXchgInst>(I)->getNewValOperand()->getType();
-  emitStoreHook(I, getWrittenPointer(I), DL.getTypeStoreSize(ValTy));
+  emitStoreHook(I, getWrittenPointer(I), DL.getTypeStoreSize(ValTy), Cond);
   count(isa<StoreInst>(I) ? CntStoresInstrumented : CntAtomicsInstrumented);
   return true;
 }
@@ -714,7 +769,7 @@ void ModuleInstrumenter::formStoreGroups(Function &F,
           }
           Open.erase(It);
         }
-        All.push_back({Base, Index, ElemTy, Off, End, {SI}});
+        All.push_back({Base, Index, ElemTy, Off, End, Off, {SI}});
         Open.push_back(All.size() - 1);
       }
       if (!ClGroupAcrossBlocks)
@@ -736,29 +791,38 @@ void ModuleInstrumenter::formStoreGroups(Function &F,
   llvm::erase_if(Writes, [&](Instruction *I) { return Grouped.count(I); });
 }
 
-void ModuleInstrumenter::instrumentStoreGroup(const StoreGroup &G) {
+void ModuleInstrumenter::instrumentStoreGroup(const StoreGroup &G,
+                                              Value *Cond) {
   StoreInst *First = G.Members.front();
-  IRBuilder<> B(First);
-  Value *Addr = G.Base;
-  if (G.Index) // Base and Index dominate the first member (see above)
-    Addr = B.CreateGEP(G.ElemTy, G.Base, G.Index, "fams.gaddr");
-  Value *BaseI8 = B.CreatePointerCast(Addr, Int8PtrTy, "fams.gbase");
+  auto GroupBase = [&](IRBuilder<> &B) {
+    Value *Addr = G.Base;
+    if (G.Index) // Base and Index dominate the first member (see above)
+      Addr = B.CreateGEP(G.ElemTy, G.Base, G.Index, "fams.gaddr");
+    return B.CreatePointerCast(Addr, Int8PtrTy, "fams.gbase");
+  };
   Value *Len = ConstantInt::get(Int64Ty, G.Max - G.Min);
-  Value *Cond, *Start = nullptr;
-  if (ClFixedWindow) {
-    // The last byte: it is in the check range whenever the covering range
-    // starts in the window or reaches into it from below (abi.h).
-    Value *Last = B.CreateGEP(B.getInt8Ty(), BaseI8,
-                              ConstantInt::get(Int64Ty, G.Max - 1), "fams.glast");
-    Cond = emitAddrInWindow(B, Last);
-  } else {
-    Start = B.CreateGEP(B.getInt8Ty(), BaseI8, ConstantInt::get(Int64Ty, G.Min),
-                        "fams.gstart");
-    Cond = emitRangeMayHitWindow(B, Start, Len);
+  Value *BaseI8 = nullptr, *Start = nullptr;
+  if (!Cond) {
+    IRBuilder<> B(First);
+    BaseI8 = GroupBase(B);
+    if (ClFixedWindow) {
+      // The last byte: it is in the check range whenever the covering range
+      // starts in the window or reaches into it from below (abi.h).
+      Value *Last =
+          B.CreateGEP(B.getInt8Ty(), BaseI8,
+                      ConstantInt::get(Int64Ty, G.Max - 1), "fams.glast");
+      Cond = emitAddrInWindow(B, Last);
+    } else {
+      Start = B.CreateGEP(B.getInt8Ty(), BaseI8,
+                          ConstantInt::get(Int64Ty, G.Min), "fams.gstart");
+      Cond = emitRangeMayHitWindow(B, Start, Len);
+    }
   }
   Instruction *At = emitColdIf(Cond, First, First->getDebugLoc());
   IRBuilder<> HB(At);
   HB.SetCurrentDebugLocation(First->getDebugLoc());
+  if (!BaseI8) // a hoisted loop flag: the address only on the cold path
+    BaseI8 = GroupBase(HB);
   if (!Start) // computed on the cold path only
     Start = HB.CreateGEP(HB.getInt8Ty(), BaseI8,
                          ConstantInt::get(Int64Ty, G.Min), "fams.gstart");
@@ -891,18 +955,21 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
     chooseInstructionsToInstrument(Local, Writes);
   }
   formStoreGroups(F, Writes, Groups);
+  // Before any block is split: it needs the function's loop analyses.
+  DenseMap<Instruction *, Value *> LoopFlags;
+  hoistLoopChecks(F, Writes, Groups, LoopFlags);
 
   // Instrument after collecting: emitting the cold path splits blocks.
-  bool Changed = !Groups.empty();
+  bool Changed = !Groups.empty() || !LoopFlags.empty();
   for (const StoreGroup &G : Groups)
-    instrumentStoreGroup(G);
+    instrumentStoreGroup(G, LoopFlags.lookup(G.Members.front()));
   for (Instruction *I : Writes) {
     if (isa<AnyMemIntrinsic>(I))
       Changed |= instrumentMemIntrinsic(I);
     else if (isMaskedStore(I))
       Changed |= instrumentMaskedStore(cast<IntrinsicInst>(I));
     else
-      Changed |= instrumentStoreLike(I);
+      Changed |= instrumentStoreLike(I, LoopFlags.lookup(I));
   }
   for (CallBase *CB : Calls) {
     // Range hook first (it reads the original arguments), then the rename.
@@ -911,8 +978,12 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
     if (ClRedirectCalls)
       Changed |= redirectCall(*CB);
   }
-  if (Changed)
+  if (Changed) {
     dropInvalidatedAttributes(F);
+    // Its cached analyses (the loop analyses hoistLoopChecks used) are stale.
+    if (FAM)
+      FAM->invalidate(F, PreservedAnalyses::none());
+  }
   return Changed;
 }
 
@@ -990,10 +1061,12 @@ static void printStats(const Module &M, const unsigned (&C)[NumCounters]) {
          << C[CntCallsRedirected] << " calls redirected, "
          << C[CntSkippedFunctions] << " functions skipped; "
          << C[CntStoresGrouped] << " stores in " << C[CntGroupedChecks]
-         << " grouped checks\n";
+         << " grouped checks; " << C[CntStoresLoopGuarded]
+         << " stores guarded by " << C[CntHoistedLoopChecks]
+         << " hoisted loop checks\n";
 }
 
-PreservedAnalyses FamsyncPass::run(Module &M, ModuleAnalysisManager &) {
+PreservedAnalyses FamsyncPass::run(Module &M, ModuleAnalysisManager &MAM) {
   if (ClSkipModule || M.getNamedMetadata(InstrumentedMarker))
     return PreservedAnalyses::all();
   // A module without instrumentable code (pure data, or only runtime code)
@@ -1009,7 +1082,8 @@ PreservedAnalyses FamsyncPass::run(Module &M, ModuleAnalysisManager &) {
     }
     return PreservedAnalyses::all();
   }
-  ModuleInstrumenter MI(M);
+  ModuleInstrumenter MI(
+      M, &MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager());
   bool Changed = MI.run();
   if (ClStats)
     printStats(M, MI.Counts);

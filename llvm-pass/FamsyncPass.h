@@ -65,7 +65,10 @@ enum Counter : unsigned {
 /// two halves of the pass (FamsyncPass.cpp and LibcCalls.cpp) share.
 class ModuleInstrumenter {
 public:
-  explicit ModuleInstrumenter(llvm::Module &M);
+  /// FAM (optional) gives the loop analyses for -famsync-hoist-loop-checks;
+  /// without it no check is hoisted.
+  explicit ModuleInstrumenter(llvm::Module &M,
+                              llvm::FunctionAnalysisManager *FAM = nullptr);
 
   /// Instruments every eligible function; returns true if the IR changed.
   bool run();
@@ -88,9 +91,10 @@ private:
   bool allObjectsOutside(const llvm::Value *Addr, unsigned Depth,
                          Counter *Why);
   /// Inline check + size-specialised hook for Size bytes at Addr, before I.
+  /// A non-null Cond (a hoisted loop flag) replaces the inline check.
   void emitStoreHook(llvm::Instruction *I, llvm::Value *Addr,
-                     llvm::TypeSize Size);
-  bool instrumentStoreLike(llvm::Instruction *I);
+                     llvm::TypeSize Size, llvm::Value *Cond = nullptr);
+  bool instrumentStoreLike(llvm::Instruction *I, llvm::Value *Cond = nullptr);
   /// Splits Writes (the function's survivors) into groups of plain stores
   /// through one base pointer that can share a check; see the definition
   /// for the conditions. Stores in a group of two or more are moved from
@@ -102,13 +106,26 @@ private:
     llvm::Value *Index;
     llvm::Type *ElemTy;
     int64_t Min, Max; ///< covering range [address + Min, address + Max)
+    int64_t FirstOff; ///< the first member's offset from the address
     llvm::SmallVector<llvm::StoreInst *, 4> Members; ///< in program order
   };
   void formStoreGroups(llvm::Function &F,
                        llvm::SmallVectorImpl<llvm::Instruction *> &Writes,
                        llvm::SmallVectorImpl<StoreGroup> &Groups);
-  /// One check over the covering range of a group, one range hook.
-  void instrumentStoreGroup(const StoreGroup &G);
+  /// One check over the covering range of a group, one range hook. A
+  /// non-null Cond (a hoisted loop flag) replaces the check.
+  void instrumentStoreGroup(const StoreGroup &G, llvm::Value *Cond = nullptr);
+
+  // ---- LoopChecks.cpp ----
+  /// -famsync-hoist-loop-checks: for the plain stores in Writes and the
+  /// groups in Groups that sit in a loop and whose written bytes ScalarEvolution
+  /// can bound over a loop nest, emits one range test before that nest (in
+  /// its only predecessor outside it) and maps the store (a group: its first member) to the i1 flag to branch
+  /// on instead of its own check. Changes no block structure.
+  void hoistLoopChecks(llvm::Function &F,
+                       llvm::ArrayRef<llvm::Instruction *> Writes,
+                       llvm::ArrayRef<StoreGroup> Groups,
+                       llvm::DenseMap<llvm::Instruction *, llvm::Value *> &Flags);
   bool instrumentMaskedStore(llvm::IntrinsicInst *II);
   bool instrumentMemIntrinsic(llvm::Instruction *I);
   void emitModuleCtor();
@@ -129,7 +146,7 @@ public:
   /// (uintptr_t)Addr - __fams_window_base < __fams_window_size, emitted at B.
   llvm::Value *emitAddrInWindow(llvm::IRBuilder<> &B, llvm::Value *Addr);
   /// Does [Addr, Addr+Len) intersect the window? (see the definition for the
-  /// arithmetic). Len is an i64.
+  /// arithmetic). Len is an i64. Addr a pointer or an intptr.
   llvm::Value *emitRangeMayHitWindow(llvm::IRBuilder<> &B, llvm::Value *Addr,
                                      llvm::Value *Len);
   /// Splits before InsertBefore: "if (Cond) { <returned point> }", the then
@@ -154,6 +171,7 @@ public:
 
 private:
   llvm::Module &M;
+  llvm::FunctionAnalysisManager *FAM;
   llvm::LLVMContext &Ctx;
   const llvm::DataLayout &DL;
   llvm::Type *IntptrTy;
