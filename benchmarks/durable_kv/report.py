@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """report.py — the DURABLE-KV section of benchmarks/RESULTS.md, from one run.sh invocation.
 
-Reads runs.csv (one line per timed run) and flushes.csv (flush calls per commit, from strace),
-prints the table, and replaces the text between "<!-- DURABLE-KV BEGIN" and "<!-- DURABLE-KV END -->"
+Reads runs.csv (one line per timed run), flushes.csv (flush calls per commit, from strace) and
+devices.csv (the traced runs' device counters, on loop devices of their own), prints the table, and replaces the text between "<!-- DURABLE-KV BEGIN" and "<!-- DURABLE-KV END -->"
 in RESULTS.md (appending the section if there is none). notes.md beside this script, if present,
 is included under "Why" (written by hand from a run; its first line says which).
 Invariant: every number written comes from the two CSVs; a ratio whose inputs are missing is
@@ -15,11 +15,11 @@ import platform
 import statistics
 import subprocess
 
+FS_LABEL = {"ext4": "ext4 (/var/tmp)", "xfs": "XFS (loop image)"}
 BEGIN = "<!-- DURABLE-KV BEGIN"
 END = "<!-- DURABLE-KV END -->"
 ORDER = [("famsync", "ext4"), ("sqlite", "ext4"), ("lmdb", "ext4"), ("gdbm-famsync", "xfs"),
-         ("gdbm-failure-atomic", "xfs"), ("famsync", "vartmp"), ("sqlite", "vartmp"),
-         ("lmdb", "vartmp")]
+         ("gdbm-failure-atomic", "xfs")]
 SETTINGS = {
     "famsync": "C API: `fams_map` of one file, `fams_will_write` before each write, one "
                "`fams_msync` per op; file backend (default on a non-DAX file: redo log, one "
@@ -64,7 +64,7 @@ def machine():
 
 def main():
     ap = argparse.ArgumentParser()
-    for a in ("runs", "flushes", "results", "command", "seed", "preload", "ops", "reps",
+    for a in ("runs", "flushes", "devices", "results", "command", "seed", "preload", "ops", "reps",
               "load-before", "load-after", "elapsed", "gdbm-famsync-note", "source"):
         ap.add_argument("--" + a, default="")
     a = ap.parse_args()
@@ -75,6 +75,9 @@ def main():
         runs.setdefault((r["system"], r["fs"]), []).append(r)
         loads.append(float(r["load1"]))
     flushes = {(r["system"], r["fs"]): r for r in csv.DictReader(open(a.flushes))}
+    devices = {}
+    if a.devices and os.path.exists(a.devices):
+        devices = {(r["system"], r["fs"]): r for r in csv.DictReader(open(a.devices))}
 
     def med(key, field):
         rs = runs.get(key)
@@ -82,22 +85,20 @@ def main():
 
     rows = []
     hdr = ("| system | fs | ops/s (median) | min–max | µs/op | flush calls/commit (strace) | "
-           "device flushes/op | device KiB/op | settings |")
+           "device flushes/op | device KiB/op |")
     rows.append(hdr)
-    rows.append("|---|---|---|---|---|---|---|---|---|")
+    rows.append("|---|---|---|---|---|---|---|---|")
+    settings = []
     vers = {"sqlite": pkg_version("libsqlite3-0"), "lmdb": pkg_version("liblmdb0"),
             "gdbm-failure-atomic": pkg_version("libgdbm6")}
     for key in ORDER:
         system, fs = key
         rs = runs.get(key)
         setting = SETTINGS[system] % vers[system] if system in vers else SETTINGS[system]
-        if fs == "vartmp":
-            setting = "as above"
+        settings.append("- `%s`: %s." % (system, setting))
         if not rs:
-            if fs == "vartmp":
-                continue
             note = a.gdbm_famsync_note if system == "gdbm-famsync" else "not run"
-            rows.append("| %s | %s | %s | | | | | | %s |" % (system, fs, note or "not run", setting))
+            rows.append("| %s | %s | %s | | | | | |" % (system, FS_LABEL[fs], note or "not run"))
             continue
         ops = [float(r["ops_per_s"]) for r in rs]
         f = flushes.get(key)
@@ -108,26 +109,23 @@ def main():
             fl = "**%s** (%s)" % (f["flushes_per_commit"], ", ".join(parts))
         else:
             fl = "–"
-        dev_b, dev_f = med(key, "dev_bytes_per_op"), med(key, "dev_flushes_per_op")
-        rows.append("| %s | %s | %.0f | %.0f–%.0f | %.0f | %s | %s | %s | %s |" % (
-            system, fs, statistics.median(ops), min(ops), max(ops), 1e6 / statistics.median(ops),
+        dv = devices.get(key)
+        dev_b = float(dv["dev_bytes_per_op"]) if dv else med(key, "dev_bytes_per_op")
+        dev_f = float(dv["dev_flushes_per_op"]) if dv else med(key, "dev_flushes_per_op")
+        rows.append("| %s | %s | %.0f | %.0f–%.0f | %.0f | %s | %s | %s |" % (
+            system, FS_LABEL[fs], statistics.median(ops), min(ops), max(ops), 1e6 / statistics.median(ops),
             fl, "–" if dev_f is None or dev_f < 0 else "%.2f" % dev_f,
-            "–" if dev_b is None or dev_b < 0 else "%.1f" % (dev_b / 1024), setting))
+            "–" if dev_b is None or dev_b < 0 else "%.1f" % (dev_b / 1024)))
 
     def ratio(x, y):
         mx, my = med(x, "ops_per_s"), med(y, "ops_per_s")
         return None if mx is None or my is None else mx / my
 
     targets = [
-        ("famsync / LMDB (ext4 image)", ratio(("famsync", "ext4"), ("lmdb", "ext4")), 1.8),
-        ("famsync / SQLite (ext4 image)", ratio(("famsync", "ext4"), ("sqlite", "ext4")), 1.0),
-        ("gdbm under famsync / gdbm_failure_atomic (XFS image)",
+        ("famsync / LMDB (ext4)", ratio(("famsync", "ext4"), ("lmdb", "ext4")), 1.8),
+        ("famsync / SQLite (ext4)", ratio(("famsync", "ext4"), ("sqlite", "ext4")), 1.0),
+        ("gdbm under famsync / gdbm_failure_atomic (XFS)",
          ratio(("gdbm-famsync", "xfs"), ("gdbm-failure-atomic", "xfs")), 5.0),
-    ]
-    checks = [
-        ("famsync / LMDB (/var/tmp, no loop device)", ratio(("famsync", "vartmp"), ("lmdb", "vartmp"))),
-        ("famsync / SQLite (/var/tmp, no loop device)",
-         ratio(("famsync", "vartmp"), ("sqlite", "vartmp"))),
     ]
     trows = ["| ratio of ops/s (medians, same run) | measured | target | |", "|---|---|---|---|"]
     for name, r, t in targets:
@@ -136,9 +134,6 @@ def main():
         else:
             trows.append("| %s | %.2f× | ≥ %.1f× | %s |" % (name, r, t,
                                                              "met" if r >= t else "**missed**"))
-    for name, r in checks:
-        if r is not None:
-            trows.append("| %s | %.2f× | (check) | |" % (name, r))
 
     notes_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
     notes = open(notes_path).read().strip() if os.path.exists(notes_path) else ""
@@ -157,19 +152,24 @@ def main():
         "operations, each one durable commit: with probability ½ the insert of a new key, else "
         "the update of a uniformly chosen existing key. After the timed phase every key is read "
         "back and checked against the value last written." % (a.preload, a.ops),
-        "- **File systems:** `ext4` = a 512 MiB ext4 image, `xfs` = a 512 MiB XFS image "
-        "(`mkfs.xfs -m crc=1,reflink=1`), each written out in full under /var/tmp and attached "
-        "with `losetup --direct-io=on` (so a flush of the loop device is an fsync of the image on "
-        "the host's ext4 over the virtio disk); `vartmp` = /var/tmp itself (ext4 on the virtio "
-        "disk), to check the ranking without a loop device. Device counters are "
-        "/sys/block/loopN/stat (sectors written, flush requests), over the timed phase plus a "
-        "final `syncfs`, per op.",
+        "- **File systems:** timed runs of famsync, SQLite and LMDB on /var/tmp (ext4 on the "
+        "virtio disk, the machine's only real file system); the gdbm pair on a 512 MiB XFS image "
+        "(`mkfs.xfs -m crc=1,reflink=1`, written out in full under /var/tmp, attached with "
+        "`losetup --direct-io=on`: a flush of the loop device is an fsync of the image on the "
+        "host's ext4). **Device counters** (/sys/block/loopN/stat: sectors written, flush "
+        "requests; over the timed phase plus a final `syncfs`, per op) come from the traced run "
+        "of each system on a loop device of its own: the XFS image, and for the ext4 systems a "
+        "512 MiB ext4 image made the same way.",
         "- **Flush calls per commit:** one extra run per system under `strace -f`, calls between "
         "the timed phase's two markers divided by the ops: fsync, fdatasync, msync(MS_SYNC), "
         "sync_file_range(WAIT_AFTER), syncfs, and writes to O_DSYNC/O_SYNC descriptors "
         "(LMDB's meta page); FICLONE ioctls listed but not counted as flushes.",
         "",
         "\n".join(rows),
+        "",
+        "Settings, as the systems' users configure them for durable commits:",
+        "",
+        "\n".join(settings),
         "",
         "\n".join(trows),
         "",

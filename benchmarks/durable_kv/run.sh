@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh — famsync against what users pick instead for durable key-value writes (issue 14 item 5):
 #   benchmarks/durable_kv/run.sh [--quick] [--preload N] [--ops N] [--reps N] [--seed N]
-#                                [--build DIR] [--out DIR] [--results FILE] [--no-vartmp]
+#                                [--build DIR] [--out DIR] [--results FILE]
 # Needs root (it creates and loop-mounts two file-system images) and the Debian packages
 # libsqlite3-dev liblmdb-dev libgdbm-dev xfsprogs e2fsprogs util-linux strace python3
 # (scripts/install-deps.sh installs them; this script only checks). kv_gdbm_famsync also needs
@@ -9,13 +9,15 @@
 #
 # Builds the programs, then, for each repetition, runs every configuration back to back
 # (interleaved, so drifting load hits them alike), each on a freshly made directory:
-#   ext4  = a 512 MiB ext4 image (preallocated, loop device with direct I/O): famsync, SQLite, LMDB
-#   xfs   = a 512 MiB XFS image (mkfs.xfs -m reflink=1), the same way: gdbm under famsync and
-#           gdbm with gdbm_failure_atomic (which needs reflink)
-#   vartmp = /var/tmp itself (ext4 on the machine's disk, no device counters): famsync, SQLite,
-#           LMDB again, as a check that the loop device does not decide the ranking
-# then one more run of each under strace for the flush calls per commit (count_flushes.py), and
-# writes the DURABLE-KV section of benchmarks/RESULTS.md (report.py).
+#   ext4 = /var/tmp (ext4 on the machine's disk): famsync, SQLite, LMDB
+#   xfs  = a 512 MiB XFS image (mkfs.xfs -m reflink=1, written out in full, loop device with
+#          direct I/O): gdbm under famsync and gdbm with gdbm_failure_atomic (needs reflink)
+# then one more run of each under strace, for the flush calls per commit (count_flushes.py) and
+# the device's sectors written and flush requests per op: the ext4 systems on a 512 MiB ext4
+# image made the same way as the XFS one (a device of their own to count on; its timing is not
+# used: a flush there is an fsync of the image on the host, which waits for the host's journal
+# and varied 15x between repetitions on a shared machine), and writes the DURABLE-KV section of
+# benchmarks/RESULTS.md (report.py).
 # Invariant: every number in the section comes from this invocation's CSVs; the seed is fixed
 # (--seed, default 42) and printed; a failed run stops the script.
 set -euo pipefail
@@ -24,7 +26,7 @@ repo=$(cd "$here/../.." && pwd)
 build=${FAMSYNC_BUILD_DIR:-$repo/build}
 results=$repo/benchmarks/RESULTS.md
 out=""
-preload=20000 ops=20000 reps=3 seed=42 vartmp=1
+preload=20000 ops=20000 reps=3 seed=42
 command_line="benchmarks/durable_kv/run.sh $*"
 while [ $# -gt 0 ]; do
   case $1 in
@@ -36,8 +38,7 @@ while [ $# -gt 0 ]; do
     --build) build=$2; shift ;;
     --out) out=$2; shift ;;
     --results) results=$2; shift ;;
-    --no-vartmp) vartmp=0 ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -60,6 +61,7 @@ grep -qw xfs /proc/filesystems || modprobe xfs 2>/dev/null || true
 grep -qw xfs /proc/filesystems || { echo "run.sh: this kernel has no XFS" >&2; exit 2; }
 
 [ -n "$out" ] || out=$repo/benchmarks/results/durable_kv-$(date +%Y%m%d-%H%M%S)
+case $out in /*) ;; *) out=$PWD/$out ;; esac
 mkdir -p "$out"
 log=$out/run.log
 : >"$log"
@@ -104,20 +106,20 @@ mount "$loop_xfs" "$mnt_xfs"
 mkdir -p "$scratch/vartmp"
 stat_of() { echo "/sys/block/$(basename "$1")/stat"; }
 
-# ---- plan: system program fs dir dev-stat -----------------------------------------------------
+# ---- plans: system program fs timed-dir counted-dir dev-stat ------------------------------------
 plan=()
-plan+=("famsync kv_famsync ext4 $mnt_ext4 $(stat_of "$loop_ext4")")
-plan+=("sqlite kv_sqlite ext4 $mnt_ext4 $(stat_of "$loop_ext4")")
-plan+=("lmdb kv_lmdb ext4 $mnt_ext4 $(stat_of "$loop_ext4")")
-[ -z "$gdbm_famsync_note" ] &&
-  plan+=("gdbm-famsync kv_gdbm_famsync xfs $mnt_xfs $(stat_of "$loop_xfs")")
-plan+=("gdbm-failure-atomic kv_gdbm_fa xfs $mnt_xfs $(stat_of "$loop_xfs")")
-if [ $vartmp = 1 ]; then
-  for s in famsync sqlite lmdb; do plan+=("$s kv_$s vartmp $scratch/vartmp -"); done
+plan+=("famsync kv_famsync ext4 $scratch/vartmp $mnt_ext4 $(stat_of "$loop_ext4")")
+plan+=("sqlite kv_sqlite ext4 $scratch/vartmp $mnt_ext4 $(stat_of "$loop_ext4")")
+plan+=("lmdb kv_lmdb ext4 $scratch/vartmp $mnt_ext4 $(stat_of "$loop_ext4")")
+if [ -z "$gdbm_famsync_note" ]; then
+  plan+=("gdbm-famsync kv_gdbm_famsync xfs $mnt_xfs $mnt_xfs $(stat_of "$loop_xfs")")
 fi
+plan+=("gdbm-failure-atomic kv_gdbm_fa xfs $mnt_xfs $mnt_xfs $(stat_of "$loop_xfs")")
 
-csv=$out/runs.csv counts=$out/flushes.csv
-echo "system,fs,rep,seed,preload,ops,keys,seconds,ops_per_s,dev_bytes_per_op,dev_flushes_per_op,load1" >"$csv"
+csv=$out/runs.csv counts=$out/flushes.csv devices=$out/devices.csv
+header="system,fs,rep,seed,preload,ops,keys,seconds,ops_per_s,dev_bytes_per_op,dev_flushes_per_op,load1"
+echo "$header" >"$csv"
+echo "$header" >"$devices"
 echo "system,fs,ops,fsync,fdatasync,msync,sync_file_range,syncfs,dsync_writes,ficlone,flushes_per_commit" >"$counts"
 fresh_dir() { rm -rf "$1" && mkdir -p "$1" && sync -f "$1"; }
 
@@ -126,11 +128,11 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 start=$(date +%s)
 for rep in $(seq 1 "$reps"); do
   for entry in "${plan[@]}"; do
-    read -r system program fs dir dev <<<"$entry"
+    read -r system program fs dir cdir dev <<<"$entry"
     d=$dir/$system
     fresh_dir "$d"
     args=(--dir "$d" --fs "$fs" --seed "$seed" --preload "$preload" --ops "$ops" --rep "$rep")
-    [ "$dev" = - ] || args+=(--dev-stat "$dev")
+    if [ "$dir" = "$cdir" ]; then args+=(--dev-stat "$dev"); fi
     printf '\r[rep %d/%d %4ds] %-40s' "$rep" "$reps" "$(($(date +%s) - start))" "$system on $fs" >&2
     echo "+ $program ${args[*]}" >>"$log"
     line=$("$bin/$program" "${args[@]}" 2>>"$log") || {
@@ -142,17 +144,18 @@ done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo >&2
 
-# ---- flush calls per commit: one more run of each, traced (counts do not depend on timing) -----
+# ---- flush calls and device counters per commit: one more run of each, traced, on its own loop
+# device (counts do not depend on timing; this run's timing is not used) ----------------------------
 trace=fsync,fdatasync,msync,sync_file_range,syncfs,ioctl,access,openat,open,close,write,pwrite64,writev,pwritev,pwritev2
 for entry in "${plan[@]}"; do
-  read -r system program fs dir dev <<<"$entry"
-  [ "$fs" = vartmp ] && continue
-  d=$dir/$system
+  read -r system program fs dir cdir dev <<<"$entry"
+  d=$cdir/$system
   fresh_dir "$d"
   printf '\r[strace] %-40s' "$system on $fs" >&2
-  strace -f -qq -e trace=$trace -o "$out/$system.strace" "$bin/$program" --dir "$d" --fs "$fs" \
-    --seed "$seed" --preload "$preload" --ops "$ops" >>"$log" 2>&1 || {
+  line=$(strace -f -qq -e trace=$trace -o "$out/$system.strace" "$bin/$program" --dir "$d" \
+    --fs "$fs" --seed "$seed" --preload "$preload" --ops "$ops" --dev-stat "$dev" 2>>"$log") || {
     echo; echo "run.sh: FAILED under strace: $program (see $log)" >&2; exit 1; }
+  echo "$line,$(cut -d' ' -f1 /proc/loadavg)" >>"$devices"
   c=$(python3 "$here/count_flushes.py" "$system" "$ops" "$out/$system.strace")
   echo "${c%%,*},$fs,${c#*,}" >>"$counts"
   rm -f "$out/$system.strace"
@@ -160,7 +163,7 @@ for entry in "${plan[@]}"; do
 done
 echo >&2
 
-python3 "$here/report.py" --runs "$csv" --flushes "$counts" --results "$results" \
+python3 "$here/report.py" --runs "$csv" --flushes "$counts" --devices "$devices" --results "$results" \
   --command "$command_line" --seed "$seed" --preload "$preload" --ops "$ops" --reps "$reps" \
   --load-before "$load_before" --load-after "$load_after" --elapsed "$(($(date +%s) - start))" \
   --gdbm-famsync-note "$gdbm_famsync_note" --source "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$repo" diff --quiet HEAD 2>/dev/null || echo ' (+ uncommitted changes)')"
