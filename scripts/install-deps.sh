@@ -7,7 +7,10 @@ packages=(cmake ninja-build g++ pkg-config python3
           libpmem-dev libpmemobj-dev libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
           man-db groff-base  # man-db, groff-base: the man_pages test renders docs/man
           e2fsprogs util-linux  # mkfs.ext4, mount/losetup: the full-file-system and big-file tests
-          gdbmtool)  # Debian's own gdbmtool binary, run unmodified under `famsync run` (preload tests)
+          gdbmtool  # Debian's own gdbmtool binary, run unmodified under `famsync run` (preload tests)
+          # benchmarks/durable_kv: the competitors, XFS with reflink for gdbm's crash tolerance,
+          # strace for the flush counts
+          libsqlite3-dev liblmdb-dev libgdbm-dev xfsprogs strace)
 if [[ "${1:-}" == "--with-plots" ]]; then packages+=(python3-matplotlib); fi
 missing=()
 for p in "${packages[@]}"; do

@@ -212,7 +212,7 @@ KYOTO_BEGIN = "<!-- KYOTO BEGIN"
 KYOTO_END = "<!-- KYOTO END -->"
 # Sections other scripts write into RESULTS.md, kept verbatim (markers included) by this rewrite.
 KEPT_SECTIONS = ["KYOTO", "REAL-PROGRAMS", "REAL-PROGRAMS-IDEAS", "REAL-PROGRAMS-NOTES",
-                 "LARGE-FILES", "GROUP-COMMIT", "PRELOAD", "SCALE"]
+                 "LARGE-FILES", "GROUP-COMMIT", "PRELOAD", "SCALE", "DURABLE-KV"]
 
 
 def kept_section(results_path, name):
