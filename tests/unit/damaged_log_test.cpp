@@ -77,45 +77,36 @@ TEST(DamagedLog, UndoLiveEntryDamagedAfterWritebackIsRefused) {
   EXPECT_EQ(read_file(path), std::vector<uint8_t>(8192, 'o'));
 }
 
-TEST(DamagedLog, RedoGroupFollowedByALaterCommitIsRefused) {
+// Two commits reach the log (groups 0 and 1); the crash comes after the second's write-back,
+// before any checkpoint. Then the log byte at DAMAGE (in group 0) is flipped: recovery must
+// refuse and change nothing; flipped back, the same state recovers.
+void expect_damaged_first_redo_group_refused(off_t damage) {
   TempDir dir(Medium::disk_file);
   std::string path = dir.file("data");
   write_file(path, std::vector<uint8_t>(16384, 0));
-  // Two commits reach the log (groups 0 and 1); the crash comes after the second's write-back,
-  // before any checkpoint.
   crash_child({"FAMSYNC_CRASH_AT=commit-after-writeback:2", "FAMSYNC_BACKEND=file"},
               {"rounds", path, "7", "3"});
   std::string log = log_path_of(path);
   ASSERT_FALSE(log.empty());
   auto before = read_file(path);
-  flip_byte(log, kHeader + 0 * kEntry + 3);  // group 0's first entry
+  flip_byte(log, damage);
   EXPECT_EQ(fams_recover(path.c_str()), FAMS_ECORRUPT);
   EXPECT_NE(std::string(fams_last_error_message()).find("is intact"), std::string::npos)
       << fams_last_error_message();
   EXPECT_EQ(read_file(path), before) << "nothing may be changed";
-  flip_byte(log, kHeader + 0 * kEntry + 3);
+  flip_byte(log, damage);
   EXPECT_EQ(fams_recover(path.c_str()), 0) << fams_last_error_message();
 }
 
-// Format 4: the same with group 0's header intact and its body damaged (the first line offset):
-// recovery finds group 1 where group 0's header says it starts.
+// Group 0's header damaged: group 1 is found by searching slot by slot.
+TEST(DamagedLog, RedoGroupFollowedByALaterCommitIsRefused) {
+  expect_damaged_first_redo_group_refused(kHeader + 0 * kEntry + 3);
+}
+
+// Format 4: group 0's header intact and its body damaged (the first line offset): recovery
+// finds group 1 where group 0's header says it starts.
 TEST(DamagedLog, RedoGroupBodyFollowedByALaterCommitIsRefused) {
-  TempDir dir(Medium::disk_file);
-  std::string path = dir.file("data");
-  write_file(path, std::vector<uint8_t>(16384, 0));
-  crash_child({"FAMSYNC_CRASH_AT=commit-after-writeback:2", "FAMSYNC_BACKEND=file"},
-              {"rounds", path, "7", "3"});
-  std::string log = log_path_of(path);
-  ASSERT_FALSE(log.empty());
-  auto before = read_file(path);
-  const off_t body = kHeader + 64 + 3;  // group 0's offset table, after its 64-byte header
-  flip_byte(log, body);
-  EXPECT_EQ(fams_recover(path.c_str()), FAMS_ECORRUPT);
-  EXPECT_NE(std::string(fams_last_error_message()).find("is intact"), std::string::npos)
-      << fams_last_error_message();
-  EXPECT_EQ(read_file(path), before) << "nothing may be changed";
-  flip_byte(log, body);
-  EXPECT_EQ(fams_recover(path.c_str()), 0) << fams_last_error_message();
+  expect_damaged_first_redo_group_refused(kHeader + 64 + 3);
 }
 
 }  // namespace
