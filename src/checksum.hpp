@@ -35,11 +35,15 @@ inline uint64_t redo_header_checksum(const RedoGroupHeader &h, uint64_t salt) {
   return XXH3_64bits_withSeed(&h, offsetof(RedoGroupHeader, checksum), salt);
 }
 
-// A version-4 redo group header counts only if it verifies, has the magic and was written under
-// GENERATION (its body is checked separately: redo_body_checksum).
+// A version-4 redo group header of this log, of any generation: the magic and the checksum.
+inline bool redo_header_verifies(const RedoGroupHeader &h, uint64_t salt) {
+  return h.magic == kRedoGroupMagic && h.checksum == redo_header_checksum(h, salt);
+}
+
+// A version-4 redo group header counts only if it verifies and was written under GENERATION
+// (its body is checked separately: redo_body_checksum).
 inline bool redo_header_is_valid(const RedoGroupHeader &h, uint64_t salt, uint64_t generation) {
-  return h.magic == kRedoGroupMagic && h.generation == generation && h.line_count != 0 &&
-         h.checksum == redo_header_checksum(h, salt);
+  return h.generation == generation && h.line_count != 0 && redo_header_verifies(h, salt);
 }
 
 inline uint64_t redo_body_checksum(const void *body, size_t len, uint64_t salt) {

@@ -89,8 +89,9 @@ int inspect_log(const std::string &data_path, LogReport *report) {
     uint64_t slots = 0, lines = 0;
     int rc = scan_redo_groups(read_log, shape,
                               [&](const RedoGroup &group) {
-                                for (uint64_t off : group.line_offsets) note_range(off);
-                                lines += group.line_offsets.size();
+                                for (size_t i = 0; i < group.lines; ++i)
+                                  note_range(group.offset(i));
+                                lines += group.lines;
                                 return 0;
                               },
                               &report->redo_groups, &slots);

@@ -105,7 +105,8 @@ int recover_redo(Backend *backend, RedoLog *log, uint64_t salt, uint64_t data_si
   std::vector<uint64_t> offsets;  // every logged line's offset
   int rc = scan_redo_groups(read, shape,
                             [&](const RedoGroup &group) {
-                              for (uint64_t off : group.line_offsets) {
+                              for (size_t i = 0; i < group.lines; ++i) {
+                                uint64_t off = group.offset(i);
                                 if (off % kLineSize != 0)
                                   return fail(FAMS_ERANGE,
                                               "redo log entry restores misaligned offset %llu; "
@@ -155,8 +156,8 @@ int recover_redo(Backend *backend, RedoLog *log, uint64_t salt, uint64_t data_si
   bool mid_point_passed = false;
   rc = scan_redo_groups(read, shape,
                         [&](const RedoGroup &group) {
-                          for (size_t i = 0; i < group.line_offsets.size(); ++i) {
-                            uint64_t off = group.line_offsets[i];
+                          for (size_t i = 0; i < group.lines; ++i) {
+                            uint64_t off = group.offset(i);
                             if (off >= committed) {
                               ++report->beyond_size;
                               continue;

@@ -136,19 +136,22 @@ int scan_v3_groups(const ReadLog &read, const RedoLogShape &shape,
       break;
     group.sequence = sequence;
     group.file_size = first.file_size;
-    group.line_offsets.assign(1, first.line_offset);
-    group.bytes.assign(first.bytes, first.bytes + kLineSize);
+    group.lines = first.group_size;
+    group.body.assign(redo_group_bytes(group.lines) - sizeof(RedoGroupHeader), 0);
     bool complete = true;
-    for (uint64_t i = 1; i < first.group_size; ++i) {
-      LogEntry e;
-      if (int rc = read(log_entry_offset(slot + i), &e, sizeof e)) return rc;
-      if (!entry_is_valid(e, shape.salt, shape.generation) || e.sequence != sequence ||
-          e.index != i || e.group_size != first.group_size || e.file_size != first.file_size) {
-        complete = false;  // the commit's log write did not finish: it never happened
-        break;
+    for (uint64_t i = 0; i < first.group_size; ++i) {
+      LogEntry e = first;
+      if (i != 0) {
+        if (int rc = read(log_entry_offset(slot + i), &e, sizeof e)) return rc;
+        if (!entry_is_valid(e, shape.salt, shape.generation) || e.sequence != sequence ||
+            e.index != i || e.group_size != first.group_size || e.file_size != first.file_size) {
+          complete = false;  // the commit's log write did not finish: it never happened
+          break;
+        }
       }
-      group.line_offsets.push_back(e.line_offset);
-      group.bytes.insert(group.bytes.end(), e.bytes, e.bytes + kLineSize);
+      memcpy(group.body.data() + i * sizeof e.line_offset, &e.line_offset, sizeof e.line_offset);
+      memcpy(group.body.data() + redo_offsets_bytes(group.lines) + i * kLineSize, e.bytes,
+             kLineSize);
     }
     if (!complete) break;
     if (int rc = visit(group)) return rc;
@@ -177,21 +180,19 @@ int scan_v4_groups(const ReadLog &read, const RedoLogShape &shape,
                    uint64_t *slots_used) {
   uint64_t slot = 0;
   RedoGroup group;
-  std::vector<char> body;
   for (uint64_t sequence = 0; slot < shape.capacity; ++sequence) {
     RedoGroupHeader h;
     if (int rc = read(log_entry_offset(slot), &h, sizeof h)) return rc;
     if (!current_header_at(h, shape, slot) || h.sequence != sequence) break;
-    uint64_t n = h.line_count, offsets_bytes = redo_offsets_bytes(n);
-    body.resize(redo_group_bytes(n) - sizeof h);
-    if (int rc = read(log_entry_offset(slot) + sizeof h, body.data(), body.size())) return rc;
-    if (redo_body_checksum(body.data(), body.size(), shape.salt) != h.body_checksum)
+    uint64_t n = h.line_count;
+    group.body.resize(redo_group_bytes(n) - sizeof h);
+    if (int rc = read(log_entry_offset(slot) + sizeof h, group.body.data(), group.body.size()))
+      return rc;
+    if (redo_body_checksum(group.body.data(), group.body.size(), shape.salt) != h.body_checksum)
       break;  // the commit's log write did not finish: it never happened
     group.sequence = sequence;
     group.file_size = h.file_size;
-    group.line_offsets.resize(n);
-    memcpy(group.line_offsets.data(), body.data(), n * sizeof(uint64_t));
-    group.bytes.assign(body.data() + offsets_bytes, body.data() + offsets_bytes + n * kLineSize);
+    group.lines = n;
     if (int rc = visit(group)) return rc;
     slot += redo_group_slots(n);
     ++*groups;
@@ -226,12 +227,11 @@ int find_later_redo_group(const ReadLog &read, const RedoLogShape &shape, uint64
   if (shape.version <= kLogFormatVersionV3) {
     // Every slot is an entry: the first zero or older-generation entry is past the tail (usually
     // the very first one looked at).
-    static const LogEntry kZeroEntry{};
     for (uint64_t slot = from; slot < shape.capacity; ++slot) {
       LogEntry e;
       if (int rc = read(log_entry_offset(slot), &e, sizeof e)) return rc;
       bool older = e.generation < shape.generation && e.checksum == entry_checksum(e, shape.salt);
-      if (older || memcmp(&e, &kZeroEntry, sizeof e) == 0) break;
+      if (older || all_zero(&e, sizeof e)) break;
       if (entry_is_valid(e, shape.salt, shape.generation) && e.sequence > groups) {
         *found = true;
         *found_slot = slot;
@@ -251,8 +251,7 @@ int find_later_redo_group(const ReadLog &read, const RedoLogShape &shape, uint64
   if (slot >= shape.capacity) return 0;
   if (int rc = read(log_entry_offset(slot), &h, sizeof h)) return rc;
   auto is_older_header = [&](const RedoGroupHeader &x) {
-    return x.magic == kRedoGroupMagic && x.generation < shape.generation &&
-           x.checksum == redo_header_checksum(x, shape.salt);
+    return x.generation < shape.generation && redo_header_verifies(x, shape.salt);
   };
   if (all_zero(&h, sizeof h) || is_older_header(h)) return 0;
   bool searching = true;

@@ -20,6 +20,7 @@
 #include "log_format.hpp"
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <vector>
 
@@ -72,12 +73,23 @@ class RedoLog final : public LogBase {
 };
 
 // One commit's group as recovery and inspection see it, whatever the format version.
+// Its body is laid out as version 4 stores it (the offsets, padded to 64 bytes, then the lines),
+// so a version-4 group is visited straight from the bytes read, without a copy.
 struct RedoGroup {
   uint64_t sequence = 0;
-  uint64_t file_size = 0;              // size word (encode_size) the commit records
-  std::vector<uint64_t> line_offsets;  // in the group's order
-  std::vector<char> bytes;             // line_offsets.size() * 64: the new lines, same order
-  const char *line(size_t i) const { return bytes.data() + i * kLineSize; }
+  uint64_t file_size = 0;  // size word (encode_size) the commit records
+  uint64_t lines = 0;      // lines in the group
+  std::vector<char> body;  // redo_group_bytes(lines) - 64 bytes
+
+  // Byte offset in the data file, and new bytes, of the group's I-th line.
+  uint64_t offset(size_t i) const {
+    uint64_t off;
+    memcpy(&off, body.data() + i * sizeof off, sizeof off);
+    return off;
+  }
+  const char *line(size_t i) const {
+    return body.data() + redo_offsets_bytes(lines) + i * kLineSize;
+  }
 };
 
 // Reads LEN bytes at byte offset OFF of a log file (through a backend, or a plain file for
