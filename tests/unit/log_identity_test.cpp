@@ -326,6 +326,15 @@ TEST_P(LogIdentityTest, NamesChangeAroundACrashedRecovery) {
   }
 }
 
+// Rewrites the static header of LOG (a log file's bytes) as format VERSION wrote it.
+void set_log_version(std::vector<uint8_t> *log, uint32_t version) {
+  famsync::LogStaticHeader h;
+  memcpy(&h, log->data(), sizeof h);
+  h.version = version;
+  h.checksum = famsync::static_header_checksum(h);
+  memcpy(log->data(), &h, sizeof h);
+}
+
 // Versions 1 and 2 wrote the undo live word as a plain count (version 3 tags it with the
 // generation).
 void plain_live_count(std::vector<uint8_t> *log) {
@@ -345,17 +354,14 @@ TEST_P(LogIdentityTest, Version2LogIsRecoveredAndReplaced) {
   ASSERT_TRUE(WIFSIGNALED(status));
   std::string log = log_path_of(db);
   auto bytes = read_file(log);
-  famsync::LogStaticHeader h;
-  memcpy(&h, bytes.data(), sizeof h);
-  h.version = famsync::kLogFormatVersionV2;
-  h.checksum = famsync::static_header_checksum(h);
-  memcpy(bytes.data(), &h, sizeof h);
+  set_log_version(&bytes, famsync::kLogFormatVersionV2);
   plain_live_count(&bytes);
   write_file(log, bytes);
   fams_region *r = nullptr;
   ASSERT_EQ(fams_map(db.c_str(), map_flags(GetParam()), &r), 0) << fams_last_error_message();
   EXPECT_NE(classify(read_file(db)), "mix") << "the version-2 log was not applied";
   auto now = read_file(log_path_of(db));
+  famsync::LogStaticHeader h;
   memcpy(&h, now.data(), sizeof h);
   EXPECT_EQ(h.version, famsync::kLogFormatVersion) << "replaced by a log of the current format";
   EXPECT_EQ(fams_unmap(r), 0);
@@ -396,9 +402,7 @@ size_t redo_groups_to_version3(std::vector<uint8_t> *log) {
   if (log->size() < log_entry_offset(entries.size())) log->resize(log_entry_offset(entries.size()));
   for (size_t i = 0; i < entries.size(); ++i)
     memcpy(log->data() + log_entry_offset(i), &entries[i], sizeof entries[i]);
-  st.version = kLogFormatVersionV3;
-  st.checksum = static_header_checksum(st);
-  memcpy(log->data(), &st, sizeof st);
+  set_log_version(log, kLogFormatVersionV3);
   return entries.size();
 }
 
@@ -422,10 +426,7 @@ TEST_P(LogIdentityTest, Version3LogIsRecoveredAndReplaced) {
     EXPECT_EQ(redo_groups_to_version3(&bytes), 16u * 1024 / 64 + 16u * 1024 / 128)
         << "two groups: the fill with 'A' (256 lines) and every other line (128)";
   } else {
-    memcpy(&h, bytes.data(), sizeof h);  // undo entries did not change in version 4
-    h.version = famsync::kLogFormatVersionV3;
-    h.checksum = famsync::static_header_checksum(h);
-    memcpy(bytes.data(), &h, sizeof h);
+    set_log_version(&bytes, famsync::kLogFormatVersionV3);  // undo entries did not change in 4
   }
   write_file(log, bytes);
   fams_region *r = nullptr;
@@ -452,11 +453,7 @@ TEST_P(LogIdentityTest, OldFormatLogIsRecoveredAndRemoved) {
   // and a data file without an identity.
   std::string log = log_path_of(db), old = db + ".famslog";
   auto bytes = read_file(log);
-  famsync::LogStaticHeader h;
-  memcpy(&h, bytes.data(), sizeof h);
-  h.version = famsync::kLogFormatVersionLegacy;
-  h.checksum = famsync::static_header_checksum(h);
-  memcpy(bytes.data(), &h, sizeof h);
+  set_log_version(&bytes, famsync::kLogFormatVersionLegacy);
   plain_live_count(&bytes);
   std::fill(bytes.begin() + famsync::kLogIdentityOffset, bytes.begin() + 4096, 0);
   write_file(old, bytes);
