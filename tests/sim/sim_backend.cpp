@@ -133,8 +133,8 @@ int SimBackend::store(Event::Kind kind, Medium m, uint64_t off, const void *src,
 
 int SimBackend::write(Medium m, uint64_t off, const void *src, size_t len) {
   // File model: a log write is one event per 128-byte slot, in order, so that a crash is
-  // explored between any two slots of a long write (a redo group is written with one call, which
-  // the kernel copies into the page cache page by page): the pending set only grows between
+  // explored between any two slots of a long write (a redo group's body goes out in 64 KiB
+  // pieces, each copied into the page cache page by page): the pending set only grows between
   // drains, so this adds crash points and removes none. (pmem: NT stores of one call are
   // unordered anyway, and its crash unit is a line.)
   if (model_ == Model::file && m == Medium::log && len > kLogEntrySize) {
