@@ -8,6 +8,8 @@
 // Memory: 2 bits per 64 bytes = 0.4% of the mapping, in lazily-touched anonymous pages.
 #pragma once
 
+#include "solo_rmw.hpp"
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -63,6 +65,12 @@ class DirtyMap {
   void set_logged(uint64_t line) {
     logged_[line / 64].fetch_or(1ull << (line % 64), std::memory_order_release);
   }
+
+  // The same two, while the process has one thread (solo_rmw.hpp: no lock prefix).
+  bool try_claim_solo(uint64_t line) {
+    return solo::claim_bit(claimed_[line / 64], 1ull << (line % 64));
+  }
+  void set_logged_solo(uint64_t line) { solo::or_bits(logged_[line / 64], 1ull << (line % 64)); }
 
   // Waits until the thread that claimed LINE has logged it. Logging takes well under a
   // microsecond (a 128-byte copy), so spinning with a pause beats blocking.

@@ -10,9 +10,12 @@
 // the new epoch. The fast path (a line already dirty) never touches the gate.
 //
 // Invariant: while closed() holds, no thread is between enter() and leave().
-// Cost: two uncontended atomic read-modify-writes per first write of a line; a closed gate makes
-// first writes wait for the commit (they would have to be ordered after it anyway).
+// Cost: two uncontended atomic read-modify-writes per first write of a line (without the lock
+// prefix while the process has one thread); a closed gate makes first writes wait for the commit
+// (they would have to be ordered after it anyway).
 #pragma once
+
+#include "solo_rmw.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -35,6 +38,19 @@ class EpochGate {
     // wake it.
     if (busy_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
         closed_.load(std::memory_order_seq_cst) != 0)
+      busy_.notify_all();
+  }
+
+  // The same two while the process has one thread (solo_rmw.hpp): then only a signal handler of
+  // the committing thread itself could find the gate closed, and it waits as enter() would.
+  void enter_solo() {
+    solo::add(busy_, 1);
+    if (closed_.load(std::memory_order_relaxed) == 0) return;
+    leave_solo();
+    enter();
+  }
+  void leave_solo() {
+    if (solo::decrement_reaches_zero(busy_) && closed_.load(std::memory_order_relaxed) != 0)
       busy_.notify_all();
   }
 

@@ -59,6 +59,11 @@ Options parse() {
   if (o.backend == BackendChoice::automatic &&
       (env_flag("FAMSYNC_FORCE_PMEM") || env_flag("PMEM_IS_PMEM_FORCE")))
     o.backend = BackendChoice::pmem;
+  if (const char *p = getenv("FAMSYNC_PMEM_PROTOCOL"); p != nullptr && *p != '\0') {
+    if (strcmp(p, "undo") == 0) o.pmem_protocol = PmemProtocol::undo;
+    else if (strcmp(p, "redo") != 0)
+      fprintf(stderr, "famsync: ignoring FAMSYNC_PMEM_PROTOCOL=%s (want redo or undo)\n", p);
+  }
   if (const char *d = getenv("FAMSYNC_LOG_DIR")) o.log_dir = d;
   o.log_entries = env_u64("FAMSYNC_LOG_ENTRIES", o.log_entries, 1, 1ull << 32);
   o.window_bytes = env_u64("FAMSYNC_WINDOW_GB", o.window_bytes >> 30, 1, 64 * 1024) << 30;

@@ -11,11 +11,14 @@
 namespace famsync {
 
 enum class BackendChoice { automatic, pmem, file };
+// The commit protocol on persistent memory (ordinary files always use redo: DESIGN.md §4).
+enum class PmemProtocol { redo, undo };
 
 struct Options {
   BackendChoice backend = BackendChoice::automatic;  // FAMSYNC_BACKEND=auto|pmem|file;
                                                      // FAMSYNC_FORCE_PMEM=1 or
                                                      // PMEM_IS_PMEM_FORCE=1 mean pmem
+  PmemProtocol pmem_protocol = PmemProtocol::redo;  // FAMSYNC_PMEM_PROTOCOL=redo|undo
   std::string log_dir;               // FAMSYNC_LOG_DIR: where logs go (default: beside the file)
   uint64_t log_entries = 65536;      // FAMSYNC_LOG_ENTRIES: initial log capacity cap (entries)
   uint64_t window_bytes = 1ull << 40;  // FAMSYNC_WINDOW_GB: VA window size (default 1024 GiB)

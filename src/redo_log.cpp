@@ -35,46 +35,68 @@ int RedoLog::append_group(const LineImages &images, uint64_t new_size) {
   if (n == 0 || tail_ + slots > capacity())
     return fail(EINVAL, "internal: redo group of %llu lines does not fit", (unsigned long long)n);
   // The body goes out in chunks through one small reused buffer, hashed on the way, and the
-  // header last: a 1 GiB commit needs no second 1 GiB copy of its lines. (Writes to the log are
-  // unordered until persist(), so writing the header last orders nothing; a crash before the
-  // persist leaves a group whose checksums do not match.)
+  // header last: a 1 GiB commit needs no second 1 GiB copy of its lines. Short pieces (offsets,
+  // scattered lines) are gathered into the buffer and written and hashed a chunk at a time: one
+  // call per line would cost more than the line (a pmem write call and a hash update each).
+  // (Writes to the log are unordered until persist(), so writing the header last orders nothing;
+  // a crash before the persist leaves a group whose checksums do not match.)
   const uint64_t start = log_entry_offset(tail_);
   uint64_t at = start + sizeof(RedoGroupHeader);
   XXH3_state_t hash;
   XXH3_64bits_reset_withSeed(&hash, salt());
   chunk_.resize(kChunkBytes);
-  auto emit = [&](const char *p, size_t len, bool hashed) {
-    if (hashed) XXH3_64bits_update(&hash, p, len);
+  size_t gathered = 0;  // bytes waiting in chunk_
+  auto write_out = [&](const char *p, size_t len) {
+    XXH3_64bits_update(&hash, p, len);
     int rc = backend()->write(Medium::log, at, p, len);
     at += len;
     return rc;
   };
-  // The offset table, padded with zeros to a multiple of 64 bytes.
-  constexpr uint64_t kOffsetsPerChunk = kChunkBytes / sizeof(uint64_t);
-  for (uint64_t i = 0; i < n; i += kOffsetsPerChunk) {
-    uint64_t k = std::min(kOffsetsPerChunk, n - i);
-    auto *offsets = reinterpret_cast<uint64_t *>(chunk_.data());
-    for (uint64_t j = 0; j < k; ++j) offsets[j] = lines[i + j] * kLineSize;
-    size_t len = k * sizeof(uint64_t);
-    if (i + k == n) {  // the last chunk carries the padding
-      size_t padded = redo_offsets_bytes(n) - i * sizeof(uint64_t);
-      memset(chunk_.data() + len, 0, padded - len);
-      len = padded;
+  auto flush_gathered = [&] {
+    int rc = gathered == 0 ? 0 : write_out(chunk_.data(), gathered);
+    gathered = 0;
+    return rc;
+  };
+  auto emit = [&](const char *p, size_t len) {
+    if (len >= kDirectBytes) {  // long enough to go out on its own, without a copy
+      if (int rc = flush_gathered()) return rc;
+      return write_out(p, len);
     }
-    if (int rc = emit(chunk_.data(), len, true)) return rc;
+    if (gathered + len > kChunkBytes) {
+      if (int rc = flush_gathered()) return rc;
+    }
+    memcpy(chunk_.data() + gathered, p, len);
+    gathered += len;
+    return 0;
+  };
+  // The offset table, padded with zeros to a multiple of 64 bytes, built in place in chunk_.
+  for (uint64_t i = 0; i < n;) {
+    if (gathered == kChunkBytes) {
+      if (int rc = flush_gathered()) return rc;
+    }
+    uint64_t k = std::min<uint64_t>((kChunkBytes - gathered) / sizeof(uint64_t), n - i);
+    auto *offsets = reinterpret_cast<uint64_t *>(chunk_.data() + gathered);
+    for (uint64_t j = 0; j < k; ++j) offsets[j] = lines[i + j] * kLineSize;
+    gathered += k * sizeof(uint64_t);
+    i += k;
+  }
+  if (size_t pad = redo_offsets_bytes(n) - n * sizeof(uint64_t)) {
+    static constexpr char kZeros[kLineSize] = {};
+    if (int rc = emit(kZeros, pad)) return rc;
   }
   // The lines, in the same order. A run of consecutive lines is contiguous in both image
-  // layouts (line_images.hpp): it is hashed and written straight from the images.
+  // layouts (line_images.hpp).
   for (uint64_t i = 0; i < n;) {
     uint64_t j = i + 1;
     while (j < n && lines[j] == lines[j - 1] + 1 && (j - i) * kLineSize < kChunkBytes) ++j;
-    if (int rc = emit(images.bytes(i), (j - i) * kLineSize, true)) return rc;
+    if (int rc = emit(images.bytes(i), (j - i) * kLineSize)) return rc;
     i = j;
   }
+  if (int rc = flush_gathered()) return rc;
   // The rest of the last slot: zeros, outside the checksum.
   if (uint64_t pad = start + slots * kLogEntrySize - at) {
     memset(chunk_.data(), 0, pad);
-    if (int rc = emit(chunk_.data(), pad, false)) return rc;
+    if (int rc = backend()->write(Medium::log, at, chunk_.data(), pad)) return rc;
   }
   RedoGroupHeader h{};
   h.magic = kRedoGroupMagic;

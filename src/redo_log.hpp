@@ -69,6 +69,8 @@ class RedoLog final : public LogBase {
   uint64_t sequence_ = 0;  // sequence number of the next group
   // A chunk of the group being appended (offsets, padding): kept, so no allocation per commit.
   static constexpr size_t kChunkBytes = 64 * 1024;
+  // Pieces this long are written straight from the images; shorter ones are gathered first.
+  static constexpr size_t kDirectBytes = 4096;
   std::vector<char> chunk_;
 };
 

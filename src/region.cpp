@@ -184,7 +184,8 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool ma
   uint64_t lines = lines_covering(std::max(size, map_length));
   if (lines == 0) lines = 1;
   bool pmem = want_pmem(flags, f->data_fd, size);
-  LogProtocol wanted = pmem ? LogProtocol::undo : LogProtocol::redo;
+  LogProtocol wanted = pmem && options().pmem_protocol == PmemProtocol::undo ? LogProtocol::undo
+                                                                            : LogProtocol::redo;
   // Undo never needs more slots than the file has lines (small files never overflow). Redo
   // keeps every commit since the last checkpoint, and each checkpoint costs two fdatasyncs, so
   // its log holds several commits' worth: at least 4x the lines, and 1024 entries (128 KiB).

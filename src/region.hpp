@@ -128,6 +128,8 @@ class Region final : public StoreTarget, private CommitHost {
 
   friend class StoreTarget;  // its slow paths are the region's
   void first_write(uint64_t line);  // the store path's slow path (StoreTarget::log_line)
+  // SOLO: the process has one thread (solo_rmw.hpp).
+  template <bool kSolo>
   void first_write_inside_gate(uint64_t line);
   void list_written_lines(uintptr_t addr, size_t len);  // StoreTarget::after_write
   // CommitHost: what the commit protocol reaches the region through.

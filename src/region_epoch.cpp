@@ -9,6 +9,7 @@
 #include "lines.hpp"
 #include "options.hpp"
 #include "os.hpp"
+#include "solo_rmw.hpp"
 #include "window.hpp"
 
 #include <sys/single_threaded.h>
@@ -48,18 +49,27 @@ void StoreTarget::after_write(uintptr_t addr, size_t len) {
   static_cast<Region *>(this)->list_written_lines(addr, len);
 }
 
-// Slow path of before_write: the first write to LINE in this epoch.
+// Slow path of before_write: the first write to LINE in this epoch. While the process has one
+// thread its read-modify-writes need no lock prefix (solo_rmw.hpp): that is most of the cost.
 void Region::first_write(uint64_t line) {
+  if (__libc_single_threaded) {
+    gate_.enter_solo();
+    first_write_inside_gate<true>(line);
+    gate_.leave_solo();
+    return;
+  }
   gate_.enter();  // waits while a commit is starting the next epoch (epoch_gate.hpp)
-  first_write_inside_gate(line);
+  first_write_inside_gate<false>(line);
   gate_.leave();
 }
 
+template <bool kSolo>
 void Region::first_write_inside_gate(uint64_t line) {
-  if (!dirty_.try_claim(line)) {  // another thread is logging it: wait until it is safe
-    dirty_.wait_logged(line);
+  if (!(kSolo ? dirty_.try_claim_solo(line) : dirty_.try_claim(line))) {
+    dirty_.wait_logged(line);  // another thread is logging it: wait until it is safe
     return;
   }
+  auto set_logged = [&] { kSolo ? dirty_.set_logged_solo(line) : dirty_.set_logged(line); };
   if (defer_first_writes_.load(std::memory_order_relaxed)) {
     // A commit is writing its snapshot: the slots are its own. Listed for the next epoch on the
     // side; its committed bytes will be in the data file (logged from there, like overflow).
@@ -67,7 +77,7 @@ void Region::first_write_inside_gate(uint64_t line) {
       std::lock_guard lock(overflow_mutex_);
       next_epoch_lines_.push_back(line);
     }
-    dirty_.set_logged(line);
+    set_logged();
     return;
   }
   // Take a slot only while there is one: next_slot_ never passes the capacity, so every slot
@@ -75,7 +85,8 @@ void Region::first_write_inside_gate(uint64_t line) {
   // after the log grew would then count slots that nobody wrote).
   uint64_t slot = next_slot_.load(std::memory_order_relaxed);
   while (slot < slot_line_cap_ &&
-         !next_slot_.compare_exchange_weak(slot, slot + 1, std::memory_order_relaxed)) {
+         !(kSolo ? solo::compare_exchange(next_slot_, &slot, slot + 1)
+                 : next_slot_.compare_exchange_weak(slot, slot + 1, std::memory_order_relaxed))) {
   }
   bool listed = false;
   if (slot < slot_line_cap_) {
@@ -83,8 +94,10 @@ void Region::first_write_inside_gate(uint64_t line) {
     listed = protocol_->record_first_write(slot, line, base_ + line * kLineSize);
   }
   if (listed) {
-    if (protocol_->records_at_first_write())
-      stats_.logged_at_store.fetch_add(1, std::memory_order_relaxed);
+    if (protocol_->records_at_first_write()) {
+      if (kSolo) solo::add(stats_.logged_at_store, 1);
+      else stats_.logged_at_store.fetch_add(1, std::memory_order_relaxed);
+    }
   } else {
     // Log full (or the staging write failed): the data file still holds the committed bytes,
     // so the line is logged from there at commit. The store path never fails.
@@ -92,7 +105,7 @@ void Region::first_write_inside_gate(uint64_t line) {
     std::lock_guard lock(overflow_mutex_);
     overflow_.push_back(line);
   }
-  dirty_.set_logged(line);
+  set_logged();
 }
 
 void Region::list_written_lines(uintptr_t addr, size_t len) {
