@@ -7,6 +7,9 @@
 //   commit = fams_msync()
 //   floor  = N·64 B NT-stored from a DRAM copy of the same layout that was just written, drain,
 //            8-byte commit record + flush, drain (floors.hpp)
+//   floor2 = the in-place floor: the same lines NT-stored packed into a log, commit record + flush,
+//            drain, then NT-stored in place (floors.hpp): what any commit that updates the file
+//            in place must do at least (every line crosses the bus twice)
 //   bare   = the same stores + a bit set in a bitmap + the line index appended (issue 14 item 2)
 // ordinary file (DISK_DIR, file backend forced), N lines scattered one per 4 KiB page:
 //   store, commit as above; floor = one pwrite of N·64 B + one fdatasync into a zero-filled
@@ -150,7 +153,7 @@ void rotate_run(int rep, const std::vector<std::function<void()>> &schemes) {
 // ---- pmem ------------------------------------------------------------------------------------
 
 struct PmemRow {
-  Samples store, commit, floor, bare;
+  Samples store, commit, floor, floor2, bare;
 };
 
 PmemRow measure_pmem(const std::string &dir, size_t n, bool scattered, int trials) {
@@ -165,7 +168,11 @@ PmemRow measure_pmem(const std::string &dir, size_t n, bool scattered, int trial
   // The floor's destination: a pmem mapping of the same size and layout on the same medium; its
   // commit record sits in a second mapping (famsync's is in its log file).
   std::string floor_path = dir + "/commit_latency.floor", rec_path = dir + "/commit_latency.rec";
+  std::string log_path = dir + "/commit_latency.floorlog", dst2_path = dir + "/commit_latency.floor2";
+  const size_t log_size = std::max<size_t>(n * 64, 4096);
   make_file(floor_path, size);
+  make_file(dst2_path, size);
+  make_file(log_path, log_size);
   make_file(rec_path, 4096);
   size_t mapped = 0, rec_mapped = 0;
   int is_pmem = 0;
@@ -173,11 +180,18 @@ PmemRow measure_pmem(const std::string &dir, size_t n, bool scattered, int trial
       static_cast<char *>(pmem_map_file(floor_path.c_str(), 0, 0, 0, &mapped, &is_pmem));
   auto *rec =
       static_cast<uint64_t *>(pmem_map_file(rec_path.c_str(), 0, 0, 0, &rec_mapped, &is_pmem));
-  if (floor_dst == nullptr || rec == nullptr) {
+  size_t log_mapped = 0, dst2_mapped = 0;
+  auto *floor_log =
+      static_cast<char *>(pmem_map_file(log_path.c_str(), 0, 0, 0, &log_mapped, &is_pmem));
+  auto *floor2_dst =
+      static_cast<char *>(pmem_map_file(dst2_path.c_str(), 0, 0, 0, &dst2_mapped, &is_pmem));
+  if (floor_dst == nullptr || rec == nullptr || floor_log == nullptr || floor2_dst == nullptr) {
     perror("pmem_map_file");
     exit(1);
   }
   memset(floor_dst, 0, size);  // pages present, as famsync's data file's after the warm-up
+  memset(floor2_dst, 0, size);
+  memset(floor_log, 0, log_size);
   // The DRAM copy the floor writes back (the working copy's role) and the bare loop dirties.
   char *src = alloc_lines(size);
   famsync::bench::BareTracker bare(size / 64);
@@ -203,12 +217,18 @@ PmemRow measure_pmem(const std::string &dir, size_t n, bool scattered, int trial
                      });
                      timed(cs, row.floor, keep,
                            [&] { famsync::bench::pmem_floor(floor_dst, src, n, stride, rec, v); });
+                     timed(cs, row.floor2, keep, [&] {
+                       famsync::bench::pmem_in_place_floor(floor_log, floor2_dst, src, n, stride,
+                                                           rec, v);
+                     });
                      bare.clear();  // the commit's bookkeeping, not timed
                    }});
   }
   // The floor really wrote every line (a broken NT-copy variant would make it look cheap).
   for (size_t i = 0; i < n; ++i) {
-    if (memcmp(floor_dst + i * stride, src + i * stride, 64) != 0) {
+    if (memcmp(floor_dst + i * stride, src + i * stride, 64) != 0 ||
+        memcmp(floor2_dst + i * stride, src + i * stride, 64) != 0 ||
+        memcmp(floor_log + i * 64, src + i * stride, 64) != 0) {
       fprintf(stderr, "commit_latency: the %s floor did not copy line %zu\n",
               famsync::bench::nt_isa_name(), i);
       exit(1);
@@ -217,8 +237,12 @@ PmemRow measure_pmem(const std::string &dir, size_t n, bool scattered, int trial
   fams_unmap(r);
   pmem_unmap(floor_dst, mapped);
   pmem_unmap(rec, rec_mapped);
+  pmem_unmap(floor_log, log_mapped);
+  pmem_unmap(floor2_dst, dst2_mapped);
   unlink(path.c_str());
   unlink(floor_path.c_str());
+  unlink(log_path.c_str());
+  unlink(dst2_path.c_str());
   unlink(rec_path.c_str());
   free(src);
   return row;
@@ -363,11 +387,12 @@ int main(int argc, char **argv) {
   if (run_pmem) {
     printf(
         "\n== pmem backend forced on %s (%s); floor = N*64 B NT stores + drain + 8 B commit record "
-        "+ flush + drain; bare = store + bit set + index append ==\n",
+        "+ flush + drain; floor2 = in place: N*64 B NT to a log + 8 B record + flush + drain + "
+        "N*64 B NT in place; bare = store + bit set + index append ==\n",
         shm_dir.c_str(), famsync::bench::fs_type(shm_dir).c_str());
-    printf("%-10s %-9s %10s %10s %10s %12s %14s %10s %10s %9s %9s %9s\n", "layout", "N lines",
-           "store us", "commit us", "floor us", "commit/floor", "(st+cm)/floor", "bare us",
-           "store/bare", "st flt", "cm flt", "reps");
+    printf("%-10s %-9s %10s %10s %10s %12s %14s %10s %13s %10s %10s %9s %9s %9s\n", "layout",
+           "N lines", "store us", "commit us", "floor us", "commit/floor", "(st+cm)/floor",
+           "floor2 us", "commit/floor2", "bare us", "store/bare", "st flt", "cm flt", "reps");
     for (bool scattered : {true, false}) {
       for (size_t n : sizes) {
         int trials = n <= 64     ? (quick ? 400 : 3000)
@@ -376,10 +401,11 @@ int main(int argc, char **argv) {
                                  : (quick ? 15 : 60);
         PmemRow r = measure_pmem(shm_dir, n, scattered, trials);
         double st = median(r.store.us), cm = median(r.commit.us), fl = median(r.floor.us),
-               ba = median(r.bare.us);
-        printf("%-10s %-9zu %10.2f %10.2f %10.3f %11.2fx %13.2fx %10.3f %9.2fx %9.1f %9.1f %9d\n",
-               scattered ? "scattered" : "contiguous", n, st, cm, fl, cm / fl, (st + cm) / fl, ba,
-               st / ba, per_rep(r.store.minflt) + per_rep(r.store.majflt),
+               f2 = median(r.floor2.us), ba = median(r.bare.us);
+        printf("%-10s %-9zu %10.2f %10.2f %10.3f %11.2fx %13.2fx %10.3f %12.2fx %10.3f %9.2fx "
+               "%9.1f %9.1f %9d\n",
+               scattered ? "scattered" : "contiguous", n, st, cm, fl, cm / fl, (st + cm) / fl, f2,
+               cm / f2, ba, st / ba, per_rep(r.store.minflt) + per_rep(r.store.majflt),
                per_rep(r.commit.minflt) + per_rep(r.commit.majflt), trials);
         fflush(stdout);
       }

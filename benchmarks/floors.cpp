@@ -22,30 +22,31 @@
 namespace famsync::bench {
 namespace {
 
-[[gnu::target("avx512f")]] void nt_copy_avx512(char *dst, const char *src, size_t n,
-                                               size_t stride) {
+constexpr size_t kLine = 64;
+
+// Line i: SRC + i*SRC_STRIDE -> DST + i*DST_STRIDE.
+[[gnu::target("avx512f")]] void nt_copy_avx512(char *dst, size_t dst_stride, const char *src,
+                                               size_t src_stride, size_t n) {
   for (size_t i = 0; i < n; ++i) {
-    size_t o = i * stride;
-    _mm512_stream_si512(reinterpret_cast<__m512i *>(dst + o),
-                        _mm512_load_si512(reinterpret_cast<const __m512i *>(src + o)));
+    _mm512_stream_si512(reinterpret_cast<__m512i *>(dst + i * dst_stride),
+                        _mm512_load_si512(reinterpret_cast<const __m512i *>(src + i * src_stride)));
   }
 }
 
-[[gnu::target("avx")]] void nt_copy_avx(char *dst, const char *src, size_t n, size_t stride) {
+[[gnu::target("avx")]] void nt_copy_avx(char *dst, size_t dst_stride, const char *src,
+                                        size_t src_stride, size_t n) {
   for (size_t i = 0; i < n; ++i) {
-    size_t o = i * stride;
-    auto *d = reinterpret_cast<__m256i *>(dst + o);
-    auto *s = reinterpret_cast<const __m256i *>(src + o);
+    auto *d = reinterpret_cast<__m256i *>(dst + i * dst_stride);
+    auto *s = reinterpret_cast<const __m256i *>(src + i * src_stride);
     _mm256_stream_si256(d, _mm256_load_si256(s));
     _mm256_stream_si256(d + 1, _mm256_load_si256(s + 1));
   }
 }
 
-void nt_copy_sse2(char *dst, const char *src, size_t n, size_t stride) {
+void nt_copy_sse2(char *dst, size_t dst_stride, const char *src, size_t src_stride, size_t n) {
   for (size_t i = 0; i < n; ++i) {
-    size_t o = i * stride;
-    auto *d = reinterpret_cast<__m128i *>(dst + o);
-    auto *s = reinterpret_cast<const __m128i *>(src + o);
+    auto *d = reinterpret_cast<__m128i *>(dst + i * dst_stride);
+    auto *s = reinterpret_cast<const __m128i *>(src + i * src_stride);
     for (int k = 0; k < 4; ++k) _mm_stream_si128(d + k, _mm_load_si128(s + k));
   }
 }
@@ -57,7 +58,7 @@ void nt_copy_sse2(char *dst, const char *src, size_t n, size_t stride) {
 void flush_clflush(const void *p) { _mm_clflush(p); }
 
 struct Dispatch {
-  void (*copy)(char *, const char *, size_t, size_t);
+  void (*copy)(char *, size_t, const char *, size_t, size_t);
   void (*flush)(const void *);
   const char *copy_name, *flush_name;
   Dispatch() {
@@ -106,7 +107,7 @@ bool force_nt_isa(const char *name) {
 }
 
 void nt_copy_lines(char *dst, const char *src, size_t n, size_t stride) {
-  dispatch().copy(dst, src, n, stride);
+  dispatch().copy(dst, stride, src, stride, n);
 }
 
 void flush_line(const void *p) { dispatch().flush(p); }
@@ -116,11 +117,21 @@ void drain() { _mm_sfence(); }
 void pmem_floor(char *dst, const char *src, size_t n, size_t stride, uint64_t *commit_word,
                 uint64_t value) {
   const Dispatch &d = dispatch();
-  d.copy(dst, src, n, stride);
+  d.copy(dst, stride, src, stride, n);
   _mm_sfence();  // drain 1: the data is durable before the commit record
   *reinterpret_cast<volatile uint64_t *>(commit_word) = value;
   d.flush(commit_word);
   _mm_sfence();  // drain 2: the commit record is durable
+}
+
+void pmem_in_place_floor(char *log, char *dst, const char *src, size_t n, size_t stride,
+                         uint64_t *commit_word, uint64_t value) {
+  const Dispatch &d = dispatch();
+  d.copy(log, kLine, src, stride, n);  // the lines, packed, into the log
+  *reinterpret_cast<volatile uint64_t *>(commit_word) = value;
+  d.flush(commit_word);
+  _mm_sfence();                          // the one drain: log and record durable
+  d.copy(dst, stride, src, stride, n);  // in place (durable with the next drain)
 }
 
 void file_floor(int fd, const char *buf, size_t len, off_t off) {

@@ -5,7 +5,9 @@
 // (source lines just written with ordinary stores, destination lines in the same layout), so
 // commit/floor is the price of famsync's protocol and nothing else:
 //   pmem: N·64 B of non-temporal stores, drain (data durable before the commit record), one
-//         8-byte commit record + cache-line write-back, drain;
+//         8-byte commit record + cache-line write-back, drain (only a commit that does not
+//         update the lines in place can stop there); the in-place floor adds what updating
+//         them in place costs at least: the lines once more (log, then place), one drain;
 //   file: one pwrite of N·64 B appended to a zero-filled, fsynced file + one fdatasync.
 // The instruction set is chosen at run time (never SIGILL on an older CPU) and named in the
 // output. The bare tracker is item 2's yardstick for the first-write cost: a store, a bit set
@@ -42,6 +44,13 @@ void drain();
 // The pmem floor: N lines NT-copied, drain, *COMMIT_WORD = VALUE, flush it, drain.
 void pmem_floor(char *dst, const char *src, size_t n, size_t stride, uint64_t *commit_word,
                 uint64_t value);
+
+// The in-place floor: the least any commit must do that updates the lines IN PLACE (as famsync
+// does, and as readers of the file need): the N lines NT-copied packed into a log, an 8-byte commit
+// record + flush, one drain (the commit point), then the N lines NT-copied in place (durable with
+// the next drain; the caller's interval ends with a fence). Every line crosses the bus twice.
+void pmem_in_place_floor(char *log, char *dst, const char *src, size_t n, size_t stride,
+                         uint64_t *commit_word, uint64_t value);
 
 // The bare first-write tracker: per line a store of VALUE into the line, a bit set in a bitmap
 // (one bit per 64-byte line) and the line index appended to an array.

@@ -1,5 +1,5 @@
-// commit_protocol.hpp — the one interface a Region commits through: undo (pmem backend) and redo
-// (file backend) behind it (DESIGN.md §4).
+// commit_protocol.hpp — the one interface a Region commits through: undo (pmem, optional) and redo
+// (files, and pmem by default) behind it (DESIGN.md §4).
 //
 // A protocol owns its log object and decides what the log records, in which order things become
 // durable, and how a crash is recovered. The Region owns the epoch (dirty lines, slot table,

@@ -31,7 +31,11 @@ inline constexpr uint64_t lines_covering(uint64_t bytes) {
   return (bytes + kLineSize - 1) / kLineSize;
 }
 inline constexpr uint64_t line_offset(uint64_t line) { return line * kLineSize; }
-// The page (of page_size()) holding LINE.
-inline uint64_t page_of_line(uint64_t line) { return line_offset(line) / page_size(); }
+// The page (of page_size()) holding LINE: a shift, since commits map every dirty line to its page
+// (a division by the run-time page size costs 20-40 cycles per line).
+inline uint64_t page_of_line(uint64_t line) {
+  static const unsigned shift = __builtin_ctzll(page_size() / kLineSize);  // a power of two
+  return line >> shift;
+}
 
 }  // namespace famsync

@@ -4,7 +4,7 @@
 // 4096) / 128; the log grows by extending the file, so no field records the capacity).
 //
 // Two protocols share the format (the static header records which one a log uses):
-//  - undo (pmem backend): entries [0, live_count) whose checksum verifies against the header's
+//  - undo (pmem, FAMSYNC_PMEM_PROTOCOL=undo): entries [0, live_count) whose checksum verifies against the header's
 //    generation hold the committed bytes of the lines a commit in flight may have overwritten.
 //    `live_count`, `generation` and the two size slots are separate aligned 8-byte words, each
 //    written with one store; the generation word alone is the commit point (DESIGN.md §4.1).

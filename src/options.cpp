@@ -1,6 +1,7 @@
 // options.cpp — parses the FAMSYNC_* environment variables (see options.hpp).
 #include "options.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -99,6 +100,23 @@ Options parse() {
 const Options &options() {
   static const Options parsed = parse();  // thread-safe one-time initialisation
   return parsed;
+}
+
+namespace {
+std::atomic<int> g_pmem_protocol_override{-1};  // -1: none
+}  // namespace
+
+PmemProtocol pmem_protocol() {
+  int forced = g_pmem_protocol_override.load(std::memory_order_relaxed);
+  return forced < 0 ? options().pmem_protocol : static_cast<PmemProtocol>(forced);
+}
+
+void set_pmem_protocol_for_testing(PmemProtocol protocol) {
+  g_pmem_protocol_override.store(static_cast<int>(protocol), std::memory_order_relaxed);
+}
+
+void reset_pmem_protocol_for_testing() {
+  g_pmem_protocol_override.store(-1, std::memory_order_relaxed);
 }
 
 }  // namespace famsync

@@ -46,4 +46,13 @@ struct Options {
 
 const Options &options();
 
+// The protocol new logs on the pmem backend get: options().pmem_protocol, unless a test overrode
+// it (set_pmem_protocol_for_testing; not part of the public API).
+PmemProtocol pmem_protocol();
+// Test seam: makes pmem_protocol() return PROTOCOL from now on (in-process unit tests compare
+// both protocols; the environment is read only once per process). Set it before mapping.
+void set_pmem_protocol_for_testing(PmemProtocol protocol);
+// Test seam: back to options().pmem_protocol.
+void reset_pmem_protocol_for_testing();
+
 }  // namespace famsync

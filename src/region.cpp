@@ -75,7 +75,7 @@ struct OpenedFile {
   struct stat st {};
   LogFile log_file;
   std::unique_ptr<Backend> backend;
-  std::unique_ptr<CommitProtocol> protocol;  // of the log's protocol (pmem: undo, file: redo)
+  std::unique_ptr<CommitProtocol> protocol;  // of the log's protocol
 
   ~OpenedFile() {
     protocol.reset();
@@ -173,7 +173,7 @@ int locate_log(const char *path, bool create, bool force_identity, uint64_t capa
 
 // Opens PATH with its log and recovers it. With LogOpenMode::must_exist a missing log means there
 // is nothing to recover: *NO_LOG is set and 0 returned. MAPPING: the caller will map the file, so
-// the log must end up in the protocol of the chosen backend (pmem: undo, file: redo).
+// the log must end up in the protocol wanted (redo; undo on pmem with FAMSYNC_PMEM_PROTOCOL=undo).
 int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool mapping,
                      OpenedFile *f, bool *no_log = nullptr, bool force_identity = false,
                      RecoveryReport *report = nullptr, uint64_t map_length = 0) {
@@ -184,8 +184,8 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool ma
   uint64_t lines = lines_covering(std::max(size, map_length));
   if (lines == 0) lines = 1;
   bool pmem = want_pmem(flags, f->data_fd, size);
-  LogProtocol wanted = pmem && options().pmem_protocol == PmemProtocol::undo ? LogProtocol::undo
-                                                                            : LogProtocol::redo;
+  LogProtocol wanted = pmem && pmem_protocol() == PmemProtocol::undo ? LogProtocol::undo
+                                                                    : LogProtocol::redo;
   // Undo never needs more slots than the file has lines (small files never overflow). Redo
   // keeps every commit since the last checkpoint, and each checkpoint costs two fdatasyncs, so
   // its log holds several commits' worth: at least 4x the lines, and 1024 entries (128 KiB).

@@ -166,7 +166,7 @@ class Region final : public StoreTarget, private CommitHost {
   int data_fd_ = -1;
   LogFile log_file_;
   std::unique_ptr<Backend> backend_;
-  std::unique_ptr<CommitProtocol> protocol_;  // undo (pmem backend) or redo (file backend)
+  std::unique_ptr<CommitProtocol> protocol_;  // redo, or undo (pmem with FAMSYNC_PMEM_PROTOCOL)
   // base_, map_len_, dirty_: StoreTarget's.
   uint64_t slot_len_ = 0;  // bytes of window slot reserved for it (>= map_len_)
   uint64_t data_size_ = 0; // the file's size now

@@ -28,7 +28,7 @@ namespace famsync {
 void Region::note_pending_pages(const std::vector<uint64_t> &lines) {
   uint64_t pages = 0, last = UINT64_MAX;
   for (uint64_t line : lines) {
-    uint64_t page = line * kLineSize / page_size();
+    uint64_t page = page_of_line(line);
     if (page != last) ++pages, last = page;
   }
   stats_.pending_pages_peak = std::max(stats_.pending_pages_peak, pages);

@@ -19,19 +19,25 @@
 
 namespace famsync::test {
 
-enum class Medium { shm_pmem, disk_file };
+// shm_pmem_undo: the pmem backend with FAMSYNC_PMEM_PROTOCOL=undo, for tests that run famsync in
+// child processes (the protocol is an environment option, read once per process).
+enum class Medium { shm_pmem, disk_file, shm_pmem_undo };
 
-inline const char *medium_name(Medium m) { return m == Medium::shm_pmem ? "pmem" : "file"; }
+inline const char *medium_name(Medium m) {
+  return m == Medium::shm_pmem ? "pmem" : m == Medium::disk_file ? "file" : "pmem_undo";
+}
+// The FAMSYNC_BACKEND value for M.
+inline const char *backend_name(Medium m) { return m == Medium::disk_file ? "file" : "pmem"; }
 
 inline unsigned map_flags(Medium m) {
-  return m == Medium::shm_pmem ? FAMS_MAP_FORCE_PMEM : FAMS_MAP_FORCE_FILE;
+  return m == Medium::disk_file ? FAMS_MAP_FORCE_FILE : FAMS_MAP_FORCE_PMEM;
 }
 
 class TempDir {
  public:
   explicit TempDir(Medium m) {
     const char *disk = getenv("FAMSYNC_TEST_DISK_DIR");
-    std::string root = m == Medium::shm_pmem ? "/dev/shm" : (disk ? disk : "/var/tmp");
+    std::string root = m != Medium::disk_file ? "/dev/shm" : (disk ? disk : "/var/tmp");
     std::string templ = root + "/famsync-test-XXXXXX";
     if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp " + templ);
     path_ = templ;

@@ -41,6 +41,27 @@ def med(values):
     return statistics.median(values) if values else float("nan")
 
 
+OVERHEAD_TARGET = 0.4  # issue 14 item 3: persistence overhead famsync/PMDK
+
+
+def overhead_ratios(ycsb, w, storage="shm", op="ALL"):
+    """Per repetition: famsync's persistence overhead per op over PMDK's, each (1/ops - 1/ops of none) from the
+    run phase of workload W; reps where an overhead is not positive (noise above the signal) are skipped."""
+    by_rep = defaultdict(dict)
+    for r in ycsb:
+        if (r["storage"], r["workload"], r["threads"], r["batch"], r["phase"], r["op"]) == (storage, w, "1", "1",
+                                                                                          "run", op):
+            by_rep[r["rep"]][r["policy"]] = float(r["ops_per_s"])
+    out = []
+    for pols in by_rep.values():
+        if all(k in pols for k in ("famsync", "pmdk", "none")):
+            fo = 1 / pols["famsync"] - 1 / pols["none"]
+            po = 1 / pols["pmdk"] - 1 / pols["none"]
+            if fo > 0 and po > 0:
+                out.append(fo / po)
+    return out
+
+
 def group(rows, keys, field):
     """{tuple(keys): median(field) over repetitions}."""
     acc = defaultdict(list)
@@ -96,20 +117,21 @@ def machine():
 
 def parse_commit_latency(path):
     """The pmem rows of commit_latency's output ("scattered|contiguous N store commit floor
-    commit/floor x [(st+cm)/floor x bare store/bare x st-flt cm-flt reps]"; the bracketed columns
-    are absent from outputs before issue 14, and then None)."""
+    commit/floor x [(st+cm)/floor x [floor2 commit/floor2 x] bare store/bare x st-flt cm-flt reps]";
+    the bracketed columns are absent from older outputs, and then None)."""
     rows = []
     if not os.path.exists(path):
         return rows
     for line in open(path):
         m = re.match(r"(scattered|contiguous)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)x"
-                     r"(?:\s+([\d.]+)x\s+([\d.]+)\s+([\d.]+)x\s+([\d.]+)\s+([\d.]+))?", line)
+                     r"(?:\s+([\d.]+)x(?:\s+([\d.]+)\s+([\d.]+)x)?\s+([\d.]+)\s+([\d.]+)x\s+([\d.]+)"
+                     r"\s+([\d.]+))?", line)
         if m:
             def opt(i):
                 return float(m[i]) if m[i] is not None else None
             rows.append(dict(layout=m[1], n=int(m[2]), store=float(m[3]), commit=float(m[4]), floor=float(m[5]),
-                             ratio=float(m[6]), total_ratio=opt(7), bare=opt(8), store_bare=opt(9),
-                             store_flt=opt(10), commit_flt=opt(11)))
+                             ratio=float(m[6]), total_ratio=opt(7), floor2=opt(8), ratio2=opt(9), bare=opt(10),
+                             store_bare=opt(11), store_flt=opt(12), commit_flt=opt(13)))
     return rows
 
 
@@ -140,15 +162,21 @@ def commit_latency_section(cl, clf):
     if cl:
         md.append("## Commit latency vs dirty lines, pmem backend (benchmarks/commit_latency, medians, µs)\n")
         extended = cl[0]["bare"] is not None
+        in_place = cl[0]["floor2"] is not None
         if extended:
             md.append("`floor` = N·64 B of non-temporal stores from a just-written DRAM copy of the same layout + drain "
                       "+ 8-byte commit record + write-back + drain, measured rep by rep next to famsync; every "
-                      "interval is bounded by MFENCE+LFENCE, so it ends when its stores are durable. `store` = first "
-                      "writes (`fams_will_write` + one 8-byte store per line); `bare` = the same stores + set a bit + "
-                      "append the line index (issue 14 item 2). `flt` = page faults per rep (store/commit).\n")
-            md.append("| layout | N lines | store | commit | floor | commit/floor | (store+commit)/floor | bare | "
-                      "store/bare | flt | commit ≤ 1.5× floor | store ≤ 2× bare |")
-            md.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+                      "interval is bounded by MFENCE+LFENCE, so it ends when its stores are durable. "
+                      + ("`floor2` = the in-place floor: the same lines NT-stored packed into a log + commit record "
+                         "+ flush + one drain, then NT-stored in place (what any commit that updates the file in "
+                         "place must do at least; every line crosses the bus twice). " if in_place else "")
+                      + "`store` = first writes (`fams_will_write` + one 8-byte store per line); `bare` = the same "
+                      "stores + set a bit + append the line index (issue 14 item 2). `flt` = page faults per rep "
+                      "(store/commit).\n")
+            extra = "floor2 | commit/floor2 | " if in_place else ""
+            md.append("| layout | N lines | store | commit | floor | commit/floor | (store+commit)/floor | " + extra
+                      + "bare | store/bare | flt | commit ≤ 1.5× floor | store ≤ 2× bare |")
+            md.append("|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if in_place else ""))
         else:
             md.append("| layout | N lines | store | commit | floor | commit/floor | target | |")
             md.append("|---|---|---|---|---|---|---|---|")
@@ -156,9 +184,10 @@ def commit_latency_section(cl, clf):
             v = verdict(r["ratio"], COMMIT_FLOOR_TARGET, False)
             if extended:
                 vb = verdict(r["store_bare"], STORE_BARE_TARGET, False)
+                extra = f"{r['floor2']:.3f} | {r['ratio2']:.2f}× | " if in_place else ""
                 md.append(f"| {r['layout']} | {r['n']} | {r['store']:.2f} | {r['commit']:.2f} | {r['floor']:.3f} | "
-                          f"{r['ratio']:.2f}× | {r['total_ratio']:.2f}× | {r['bare']:.3f} | {r['store_bare']:.2f}× | "
-                          f"{r['store_flt']:.0f}/{r['commit_flt']:.0f} | {v} | {vb} |")
+                          f"{r['ratio']:.2f}× | {r['total_ratio']:.2f}× | {extra}{r['bare']:.3f} | "
+                          f"{r['store_bare']:.2f}× | {r['store_flt']:.0f}/{r['commit_flt']:.0f} | {v} | {vb} |")
             else:
                 md.append(f"| {r['layout']} | {r['n']} | {r['store']:.2f} | {r['commit']:.2f} | {r['floor']:.2f} | "
                           f"{r['ratio']:.2f}× | ≤ {COMMIT_FLOOR_TARGET}× | {v} |")
@@ -285,7 +314,8 @@ def main():
               f"Linux {m.get('kernel', '?')}; CPU flags: {m.get('flags', '?')}")
     md.append(f"- **Source:** commit {m.get('commit', '?')}")
     md.append("- **Storage settings:** `shm` = pmem emulated on /dev/shm, PMDK and famsync both forced onto the pmem path "
-              "(`PMEM_IS_PMEM_FORCE=1`, `FAMSYNC_BACKEND=pmem`, famsync undo log); `ext4` = /var/tmp on the virtio disk, "
+              "(`PMEM_IS_PMEM_FORCE=1`, `FAMSYNC_BACKEND=pmem`; famsync's protocol on pmem: "
+              f"{os.environ.get('FAMSYNC_PMEM_PROTOCOL', 'redo')} log); `ext4` = /var/tmp on the virtio disk, "
               "famsync file backend (redo log, one fdatasync per commit) vs plain `msync(MS_SYNC)` (not failure-atomic).")
     md.append("- **Policies** (the same data-structure code, `benchmarks/harness/`): `famsync` = plain stores compiled with "
               "famsync-c++ + `fams_msync` per write op; `pmdk` = libpmemobj tx per write op, `pmemobj_tx_add_range` before "
@@ -304,10 +334,13 @@ def main():
         md.append("## YCSB on emulated pmem (/dev/shm), 1 thread, one commit per write op\n")
         md.append("`ceiling` = none/PMDK: the ratio famsync would reach if its persistence cost were zero. "
                   "`write p50` = PMDK/famsync median latency of the workload's write operation (robust to the "
-                  "machine's scheduling stalls, which hit throughput).\n")
+                  "machine's scheduling stalls, which hit throughput). `overhead famsync/PMDK` (issue 14 item 3) = "
+                  "the persistence overhead per operation, (1/ops − 1/ops of `none`), famsync's divided by PMDK's, "
+                  "computed per repetition (each rep runs every policy back to back) and given as the median with "
+                  "the range over repetitions; target ≤ 0.4 on A, B, D, F.\n")
         md.append("| workload | famsync ops/s | PMDK ops/s | none ops/s | none-instr ops/s | famsync/PMDK | ceiling | "
-                  "write p50 PMDK/famsync | target | |")
-        md.append("|---|---|---|---|---|---|---|---|---|---|")
+                  "write p50 PMDK/famsync | overhead famsync/PMDK (range) | target | |")
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|")
         for w in "ABCDEF":
             f, p, n, ni = (ycsb_thr("shm", pol, w) for pol in ("famsync", "pmdk", "none", "none-instr"))
             if f != f:
@@ -316,11 +349,18 @@ def main():
             wop = WRITE_OP[w]
             lat = (p50.get(("shm", "pmdk", w, "1", "1", "run", wop), float("nan"))
                    / p50.get(("shm", "famsync", w, "1", "1", "run", wop), float("nan")))
+            ov = overhead_ratios(ycsb, w)
+            ov_txt = "–" if not ov else f"{statistics.median(ov):.2f} ({min(ov):.2f}–{max(ov):.2f})"
             md.append(f"| {w} | {fmt(f)} | {fmt(p)} | {fmt(n)} | {fmt(ni)} | {r:.2f}× | {n / p:.2f}× | "
-                      f"{fmt(lat)}{'' if lat != lat else '×'} ({wop.lower()}) | ≥ {YCSB_TARGET[w]}× | "
+                      f"{fmt(lat)}{'' if lat != lat else '×'} ({wop.lower()}) | {ov_txt} | ≥ {YCSB_TARGET[w]}× | "
                       f"{verdict(r, YCSB_TARGET[w])} |")
             summary.append((f"YCSB {w} famsync/PMDK (shm, 1 thread)", f"{r:.2f}×", f"≥ {YCSB_TARGET[w]}×",
                             verdict(r, YCSB_TARGET[w])))
+            if ov and w in "ABDF":
+                om = statistics.median(ov)
+                summary.append((f"YCSB {w} persistence overhead famsync/PMDK (shm, 1 thread)",
+                                f"{om:.2f} ({min(ov):.2f}–{max(ov):.2f})", f"≤ {OVERHEAD_TARGET}",
+                                verdict(om, OVERHEAD_TARGET, False)))
         md.append("")
         threaded = [w for w in "ABCDEF" if ("shm", "famsync", w, "2", "1", "run", "ALL") in thr]
         if threaded:

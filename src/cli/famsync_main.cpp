@@ -144,7 +144,7 @@ int cmd_info(const char *path) {
   char when[64];
   strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", gmtime(&created));
   printf("  format:       version %u, %u-byte slots, %s protocol\n", h.version, h.entry_size,
-         r.log.protocol() == famsync::LogProtocol::undo ? "undo (pmem)" : "redo (file)");
+         r.log.protocol() == famsync::LogProtocol::undo ? "undo" : "redo");
   printf("  size:         %llu bytes (capacity %llu slots)\n", (unsigned long long)r.log.size,
          (unsigned long long)r.log.capacity());
   printf("  created:      %s\n", when);

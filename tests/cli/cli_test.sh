@@ -28,9 +28,9 @@ cp "$f" "$dir/original"
 expect no-log 0 "consistent (no log)" -- "$famsync" check "$f"
 expect info-no-log 0 "never mapped with famsync" -- "$famsync" info "$f"
 
-# Undo protocol (pmem backend). Leave a commit interrupted after write-back: the file holds new
-# bytes, the log the old ones.
-export FAMSYNC_BACKEND=pmem
+# Undo protocol (pmem backend with FAMSYNC_PMEM_PROTOCOL=undo). Leave a commit interrupted after
+# write-back: the file holds new bytes, the log the old ones.
+export FAMSYNC_BACKEND=pmem FAMSYNC_PMEM_PROTOCOL=undo
 (FAMSYNC_CRASH_AT=commit-after-writeback exec "$child" poke "$f" 100 "interrupted-commit") 2>/dev/null
 cmp -s "$f" "$dir/original" && { echo "FAIL setup: the crash left the file unchanged"; failures=$((failures+1)); }
 expect check-needs 1 "NEEDS RECOVERY" -- "$famsync" check "$f"
@@ -86,7 +86,7 @@ if cmp -s "$dir/copy" "$dir/original"; then passes=$((passes+1)); else echo "FAI
 
 # Redo protocol (file backend): a commit past its log fdatasync survives the crash even if the
 # data file never got it; recovery replays it.
-export FAMSYNC_BACKEND=file
+export FAMSYNC_BACKEND=file; unset FAMSYNC_PMEM_PROTOCOL
 cp "$dir/original" "$dir/r"
 (FAMSYNC_CRASH_AT=commit-after-publish exec "$child" poke "$dir/r" 64 "redo-committed") 2>/dev/null
 cp "$dir/original" "$dir/r"   # as if the kernel had written back none of the data
@@ -98,8 +98,8 @@ expect redo-clean 0 "consistent" -- "$famsync" check "$dir/r"
 unset FAMSYNC_BACKEND
 
 # gc: a log that protects nothing (its process was killed after a complete commit) is removed; one
-# holding an interrupted commit is kept and named.
-export FAMSYNC_BACKEND=pmem
+# holding an interrupted commit is kept and named (undo: commit-after-retire is its step).
+export FAMSYNC_BACKEND=pmem FAMSYNC_PMEM_PROTOCOL=undo
 cp "$dir/original" "$dir/g1"; cp "$dir/original" "$dir/g2"
 (FAMSYNC_CRASH_AT=commit-after-writeback exec "$child" poke "$dir/g2" 0 "torn") 2>/dev/null
 (FAMSYNC_CRASH_AT=commit-after-retire exec "$child" poke "$dir/g1" 0 "done") 2>/dev/null
@@ -124,7 +124,7 @@ cp "$dir/d1" "$dir/d1.before"
 expect check-damaged 2 "DAMAGED: 1 of the interrupted commit's 1 log entries do not verify" -- "$famsync" check "$dir/d1"
 expect recover-damaged 2 "is damaged" -- "$famsync" recover "$dir/d1"
 if cmp -s "$dir/d1" "$dir/d1.before"; then passes=$((passes+1)); else echo "FAIL recover-damaged changed the file"; failures=$((failures+1)); fi
-unset FAMSYNC_BACKEND
+unset FAMSYNC_BACKEND FAMSYNC_PMEM_PROTOCOL
 
 expect missing 2 "No such file" -- "$famsync" check "$dir/missing"
 expect usage 64 "usage:" -- "$famsync"

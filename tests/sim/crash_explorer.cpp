@@ -28,6 +28,7 @@
 
 #include "checksum.hpp"
 #include "log_format.hpp"
+#include "options.hpp"
 
 #include <famsync/famsync.h>
 
@@ -809,10 +810,11 @@ int main(int argc, char **argv) {
       fams_stats(d.region(), &st);
       fams_stat_counters tot;
       fams_stats(nullptr, &tot);
-      // Undo (pmem): store-path overflow, commit-time logging and growth. Other protocols
-      // (the file backend's log may differ) must at least have grown the log.
-      bool overflowed = a.model == Model::pmem ? tot.logged_at_commit > 0 && tot.log_grows > 0
-                                               : tot.logged_at_commit + tot.log_grows > 0;
+      // Undo (pmem, FAMSYNC_PMEM_PROTOCOL=undo): store-path overflow, commit-time logging and
+      // growth. Redo (both models) must at least have grown the log.
+      bool undo = a.model == Model::pmem && pmem_protocol() == PmemProtocol::undo;
+      bool overflowed = undo ? tot.logged_at_commit > 0 && tot.log_grows > 0
+                             : tot.logged_at_commit + tot.log_grows > 0;
       if (!overflowed) {
         fprintf(stderr, "crash_explorer: overflow workload never overflowed the log "
                         "(run it with FAMSYNC_LOG_ENTRIES=4)\n");
@@ -823,10 +825,13 @@ int main(int argc, char **argv) {
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   uint64_t total = ex.states() + ex.nested_states();
-  printf("%s/%s break=%s: %" PRIu64 " events, %" PRIu64 " crash images recovered (%" PRIu64
+  printf("%s/%s%s break=%s: %" PRIu64 " events, %" PRIu64 " crash images recovered (%" PRIu64
          " with a live log), %" PRIu64 " memo re-checks, %" PRIu64 " recoveries crashed -> %" PRIu64
          " images\n",
          a.workload.c_str(), a.model == Model::pmem ? "pmem" : "file",
+         a.model != Model::pmem                                   ? ""
+         : pmem_protocol() == PmemProtocol::undo ? " (undo)"
+                                                         : " (redo)",
          sim::break_name(sim::break_from_env()), ex.events(), ex.states(), ex.live_states(),
          ex.memo_hits(), ex.nested_runs(), ex.nested_states());
   printf("crash states explored: %" PRIu64 ", violations: %" PRIu64 ", seed %" PRIu64

@@ -23,6 +23,7 @@ void leave_live_log(const std::string &path, size_t offset, const std::string &b
   if (pid == 0) {
     setenv("FAMSYNC_CRASH_AT", "commit-after-writeback", 1);
     setenv("FAMSYNC_BACKEND", "pmem", 1);
+    setenv("FAMSYNC_PMEM_PROTOCOL", "undo", 1);  // its live log must roll the file back
     execl(FAMSYNC_CRASH_CHILD, FAMSYNC_CRASH_CHILD, "poke", path.c_str(),
           std::to_string(offset).c_str(), bytes.c_str(), static_cast<char *>(nullptr));
     _exit(127);

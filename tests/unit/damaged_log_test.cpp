@@ -58,7 +58,8 @@ TEST(DamagedLog, UndoLiveEntryDamagedAfterWritebackIsRefused) {
   std::string path = dir.file("data");
   write_file(path, std::vector<uint8_t>(8192, 'o'));
   // Two lines change; the crash comes after the write-back, before the commit point.
-  crash_child({"FAMSYNC_CRASH_AT=commit-after-writeback", "FAMSYNC_BACKEND=pmem"},
+  crash_child({"FAMSYNC_CRASH_AT=commit-after-writeback", "FAMSYNC_BACKEND=pmem",
+               "FAMSYNC_PMEM_PROTOCOL=undo"},
               {"poke", path, "60", std::string(10, 'N')});
   std::string log = log_path_of(path);
   ASSERT_FALSE(log.empty());

@@ -47,6 +47,18 @@ std::string backend_env(Medium m) {
   return std::string("FAMSYNC_BACKEND=") + (m == Medium::shm_pmem ? "pmem" : "file");
 }
 
+// Logs of the earlier formats (versions 1-3) on pmem were undo logs: a child that leaves one to
+// be turned into an old-format log commits with the undo protocol (no effect on files).
+const char kOldPmemProtocol[] = "FAMSYNC_PMEM_PROTOCOL=undo";
+
+// The protocol the log at PATH records, and its format version.
+famsync::LogStaticHeader static_header_of(const std::string &path) {
+  auto bytes = read_file(path);
+  famsync::LogStaticHeader h{};
+  if (bytes.size() >= sizeof h) memcpy(&h, bytes.data(), sizeof h);
+  return h;
+}
+
 std::vector<std::string> names_in(const std::string &dir) {
   std::vector<std::string> names;
   if (DIR *d = opendir(dir.c_str())) {
@@ -349,7 +361,8 @@ void plain_live_count(std::vector<uint8_t> *log) {
 TEST_P(LogIdentityTest, Version2LogIsRecoveredAndReplaced) {
   std::string db = dir_.file("db");
   write_file(db, std::vector<uint8_t>(16 * 1024, 'x'));
-  int status = run_child({backend_env(GetParam()), "FAMSYNC_CRASH_AT=commit-mid-writeback:2"},
+  int status = run_child({backend_env(GetParam()), kOldPmemProtocol,
+                          "FAMSYNC_CRASH_AT=commit-mid-writeback:2"},
                          {"rename-commit", db, db});
   ASSERT_TRUE(WIFSIGNALED(status));
   std::string log = log_path_of(db);
@@ -364,6 +377,8 @@ TEST_P(LogIdentityTest, Version2LogIsRecoveredAndReplaced) {
   famsync::LogStaticHeader h;
   memcpy(&h, now.data(), sizeof h);
   EXPECT_EQ(h.version, famsync::kLogFormatVersion) << "replaced by a log of the current format";
+  EXPECT_EQ(h.protocol, static_cast<uint32_t>(famsync::LogProtocol::redo))
+      << "and of the protocol wanted now (redo, on pmem too)";
   EXPECT_EQ(fams_unmap(r), 0);
 }
 
@@ -411,7 +426,8 @@ size_t redo_groups_to_version3(std::vector<uint8_t> *log) {
 TEST_P(LogIdentityTest, Version3LogIsRecoveredAndReplaced) {
   std::string db = dir_.file("db");
   write_file(db, std::vector<uint8_t>(16 * 1024, 'x'));
-  int status = run_child({backend_env(GetParam()), "FAMSYNC_CRASH_AT=commit-mid-writeback:2"},
+  int status = run_child({backend_env(GetParam()), kOldPmemProtocol,
+                          "FAMSYNC_CRASH_AT=commit-mid-writeback:2"},
                          {"rename-commit", db, db});
   ASSERT_TRUE(WIFSIGNALED(status));
   std::string log = log_path_of(db);
@@ -435,9 +451,9 @@ TEST_P(LogIdentityTest, Version3LogIsRecoveredAndReplaced) {
     EXPECT_EQ(classify(read_file(db)), "new") << "the version-3 groups were not replayed";
   else
     EXPECT_NE(classify(read_file(db)), "mix") << "the version-3 log was not applied";
-  auto now = read_file(log_path_of(db));
-  memcpy(&h, now.data(), sizeof h);
+  h = static_header_of(log_path_of(db));
   EXPECT_EQ(h.version, famsync::kLogFormatVersion) << "replaced by a log of the current format";
+  EXPECT_EQ(h.protocol, static_cast<uint32_t>(famsync::LogProtocol::redo));
   EXPECT_EQ(fams_unmap(r), 0);
 }
 
@@ -446,7 +462,8 @@ TEST_P(LogIdentityTest, Version3LogIsRecoveredAndReplaced) {
 TEST_P(LogIdentityTest, OldFormatLogIsRecoveredAndRemoved) {
   std::string db = dir_.file("db");
   write_file(db, std::vector<uint8_t>(16 * 1024, 'x'));
-  int status = run_child({backend_env(GetParam()), "FAMSYNC_CRASH_AT=commit-mid-writeback:2"},
+  int status = run_child({backend_env(GetParam()), kOldPmemProtocol,
+                          "FAMSYNC_CRASH_AT=commit-mid-writeback:2"},
                          {"rename-commit", db, db});
   ASSERT_TRUE(WIFSIGNALED(status));
   // Turn the crash's log into what version 1 wrote: version 1, no identity block, PATH.famslog,

@@ -1,5 +1,6 @@
 // region_test.cpp — commit, rollback, recovery and persistence of a region, on both backends.
 #include "../test_util.hpp"
+#include "pmem_protocol_scope.hpp"
 #include "../workload.hpp"
 
 #include <famsync/famsync.h>
@@ -16,7 +17,7 @@ namespace {
 
 class RegionTest : public ::testing::TestWithParam<Medium> {
  protected:
-  RegionTest() : dir_(GetParam()) {}
+  RegionTest() : protocol_(GetParam()), dir_(GetParam()) {}
 
   fams_region *map(const std::string &path) {
     fams_region *r = nullptr;
@@ -31,6 +32,7 @@ class RegionTest : public ::testing::TestWithParam<Medium> {
     memcpy(p, src, len);
   }
 
+  PmemProtocolScope protocol_;
   TempDir dir_;
 };
 
@@ -160,7 +162,7 @@ TEST_P(RegionTest, LargeCommitBeyondLogCapacityUsesCommitTimeLogging) {
   fams_stat_counters s{};
   ASSERT_EQ(fams_stats(r, &s), 0);
   EXPECT_EQ(s.dirty_lines, size / 64);
-  if (GetParam() == Medium::shm_pmem) {
+  if (GetParam() == Medium::shm_pmem_undo) {
     EXPECT_GT(s.logged_at_commit, 0u);  // undo overflow path
   }
   EXPECT_GE(s.log_grows, 1u);
@@ -269,7 +271,8 @@ TEST_P(RegionTest, ResizeValidatesItsArguments) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RegionTest,
-                         ::testing::Values(Medium::shm_pmem, Medium::disk_file),
+                         ::testing::Values(Medium::shm_pmem, Medium::disk_file,
+                                           Medium::shm_pmem_undo),
                          [](const auto &info) { return std::string(medium_name(info.param)); });
 
 }  // namespace

@@ -394,6 +394,7 @@ TEST_F(RuntimeTest, UntrackedMapOfACrashedFileRecoversItFirst) {
   if (pid == 0) {
     setenv("FAMSYNC_CRASH_AT", "commit-after-writeback", 1);
     setenv("FAMSYNC_BACKEND", "pmem", 1);
+    setenv("FAMSYNC_PMEM_PROTOCOL", "undo", 1);
     execl(FAMSYNC_CRASH_CHILD, FAMSYNC_CRASH_CHILD, "poke", path_.c_str(), "0", "torn",
           static_cast<char *>(nullptr));
     _exit(127);

@@ -1,12 +1,15 @@
 // threads_test.cpp — many threads storing to the same lines: every line logged exactly once, with
 // its committed bytes (never a thread's new bytes), and the commit sees every store.
 #include "../test_util.hpp"
+#include "pmem_protocol_scope.hpp"
 
 #include <famsync/famsync.h>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <cstring>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -17,7 +20,8 @@ namespace {
 
 class ThreadsTest : public ::testing::TestWithParam<Medium> {
  protected:
-  ThreadsTest() : dir_(GetParam()) {}
+  ThreadsTest() : protocol_(GetParam()), dir_(GetParam()) {}
+  PmemProtocolScope protocol_;
   TempDir dir_;
 };
 
@@ -44,7 +48,7 @@ TEST_P(ThreadsTest, ConcurrentStoresToSameLinesAreAllCommitted) {
   ASSERT_EQ(fams_msync(r), 0) << fams_last_error_message();
   ASSERT_EQ(fams_stats(r, &s), 0);
   EXPECT_EQ(s.dirty_lines, lines) << "each line must be listed once, however many threads hit it";
-  if (GetParam() == Medium::shm_pmem)  // undo: each line's old bytes logged exactly once
+  if (GetParam() == Medium::shm_pmem_undo)  // undo: each line's old bytes logged exactly once
     EXPECT_EQ(s.logged_at_store + s.logged_at_commit, lines);
   auto file = read_file(path);
   for (size_t line = 0; line < lines; ++line)
@@ -57,13 +61,15 @@ TEST_P(ThreadsTest, ConcurrentStoresToSameLinesAreAllCommitted) {
 }
 
 TEST_P(ThreadsTest, ContendedLinesLogTheRightBytes) {
-  // Crash after write-back, then recover from the log. Undo (pmem): the file must come back to
-  // the initial pattern exactly; a log entry that captured any thread's new bytes would show.
-  // Redo (file): the file must hold every thread's store; a group missing one would show.
+  // Crash after write-back, then recover from the log. Undo: the file must come back to the
+  // initial pattern exactly; a log entry that captured any thread's new bytes would show.
+  // Redo (files, and pmem by default): the file must hold every thread's store; a group missing
+  // one would show.
+  const bool undo = GetParam() == Medium::shm_pmem_undo;
   const size_t size = 64 * 1024;
   auto initial = pattern(size, 2);
   auto expected = initial;
-  if (GetParam() == Medium::disk_file)
+  if (!undo)
     for (size_t line = 0; line < size / 64; ++line)
       for (int t = 0; t < 8; ++t) {
         uint64_t v = 0x1111111111111111ull * (t + 1);
@@ -76,7 +82,7 @@ TEST_P(ThreadsTest, ContendedLinesLogTheRightBytes) {
     ASSERT_GE(pid, 0);
     if (pid == 0) {
       setenv("FAMSYNC_CRASH_AT", "commit-after-writeback", 1);
-      setenv("FAMSYNC_BACKEND", medium_name(GetParam()), 1);
+      for (const std::string &kv : child_env_for(GetParam())) putenv(strdup(kv.c_str()));
       execl(FAMSYNC_CRASH_CHILD, FAMSYNC_CRASH_CHILD, "threads", path.c_str(), "8",
             static_cast<char *>(nullptr));
       _exit(127);
@@ -85,7 +91,7 @@ TEST_P(ThreadsTest, ContendedLinesLogTheRightBytes) {
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
     ASSERT_NE(read_file(path), initial) << "write-back should have reached the file";
-    if (GetParam() == Medium::disk_file) {  // redo: spoil the data file; the log must repair it
+    if (!undo) {  // redo: spoil the data file; the log must repair it
       write_file(path, initial);
     }
     ASSERT_EQ(fams_recover(path.c_str()), 0) << fams_last_error_message();
@@ -94,7 +100,8 @@ TEST_P(ThreadsTest, ContendedLinesLogTheRightBytes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ThreadsTest,
-                         ::testing::Values(Medium::shm_pmem, Medium::disk_file),
+                         ::testing::Values(Medium::shm_pmem, Medium::disk_file,
+                                           Medium::shm_pmem_undo),
                          [](const auto &info) { return std::string(medium_name(info.param)); });
 
 }  // namespace
