@@ -140,7 +140,8 @@ class Region final : public StoreTarget, private CommitHost {
   void clear_line_state(const std::vector<uint64_t> &lines);
   void restore_line_state(const std::vector<uint64_t> &lines);
   void start_next_epoch();
-  LineImages commit_images(const std::vector<uint64_t> &lines);
+  bool other_threads_stored();
+  LineImages commit_images(const std::vector<uint64_t> &lines, bool others_store);
   uint64_t relist_lines_written_meanwhile(const LineImages &images);
   uint64_t relist_lines_written_during_rollback(const std::vector<uint64_t> &lines);
   int recheck_watched_lines(uint64_t listed, uint64_t *late_out);

@@ -135,6 +135,9 @@ int Region::commit_locked() {
   std::vector<uint64_t> &lines = scratch_lines_;  // reused: no allocation per commit
   dirty_lines_sorted(listed, &lines);
   clear_line_state(lines);
+  // Whether a store of another thread may land in these lines after the clear: then the commit
+  // works from a snapshot and hands its lines to the late-store watch (region_racing.cpp).
+  const bool others_store = other_threads_stored();
   // Lines wholly past the end of the file are not file bytes (written past EOF, or cut off by a
   // truncation, whose pages the kernel dropped): nothing to write, and nothing to read.
   uint64_t end_line = lines_covering(data_size_);
@@ -150,7 +153,7 @@ int Region::commit_locked() {
       return 0;
     }
   }
-  LineImages images = commit_images(lines);
+  LineImages images = commit_images(lines, others_store);
   // With a snapshot, the commit's bytes are fixed: first writes need not wait for the log and
   // the write-back. They are listed for the next epoch on the side (their committed bytes are
   // in the data file once this commit is done, or still are if it fails) and the gate opens

@@ -45,6 +45,13 @@ void StoreTarget::populate_for_write(uintptr_t lo, uintptr_t hi) {
 
 // The store path's slow paths (store_path.hpp) are the region's.
 void StoreTarget::log_line(uint64_t line) { static_cast<Region *>(this)->first_write(line); }
+
+// seq_cst exchange and store (locked instructions on x86): the caller's dirty-bit loads come
+// after them, which Region::other_threads_stored relies on (a Dekker pair with its fence).
+void StoreTarget::note_new_writer(uintptr_t self) {
+  uintptr_t previous = last_writer_.exchange(self, std::memory_order_seq_cst);
+  if (previous != 0 && previous != self) other_writers_.store(true, std::memory_order_seq_cst);
+}
 void StoreTarget::after_write(uintptr_t addr, size_t len) {
   static_cast<Region *>(this)->list_written_lines(addr, len);
 }
@@ -113,6 +120,7 @@ void Region::list_written_lines(uintptr_t addr, size_t len) {
   uintptr_t lo = addr < base ? base : addr;
   uintptr_t hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;
   if (lo >= hi) return;
+  note_writer();
   // Claimed lines are listed in batches, one lock each (a preload-mode fault lists a whole
   // page). The batch is listed before waiting for a line another thread claimed: that thread
   // may be waiting for one of ours.

@@ -22,12 +22,29 @@
 
 namespace famsync {
 
-// Where the commit takes the bytes of LINES from. With other threads in the process a store whose
-// check ran before clear_line_state may still land (DESIGN §1.6): the log and the data file must
-// get the same bytes, so they come from one snapshot. A process that never had a second thread
-// cannot race, and commits straight from the working copy.
-LineImages Region::commit_images(const std::vector<uint64_t> &lines) {
-  if (__libc_single_threaded) return LineImages{base_, false, &lines};
+// Whether a thread other than the caller (the committer) stored into the region since the last
+// commit asked, i.e. whether one may still be between its dirty-bit check and its store for a
+// line the caller just cleared. Called after clear_line_state. A Dekker pair with
+// note_new_writer: the writer's locked exchange comes before its dirty-bit load, the fence here
+// after the clear; so either the writer's check saw the line clean (and listed it in the new
+// epoch) or its registration is visible here. A thread that stays the last writer registers
+// only once, before its first store, so last_writer_ != the caller covers it.
+bool Region::other_threads_stored() {
+  if (__libc_single_threaded) return false;  // glibc never sets it back: no thread ever existed
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  bool others = other_writers_.exchange(false, std::memory_order_seq_cst);
+  uintptr_t last = last_writer_.load(std::memory_order_seq_cst);
+  uintptr_t self = reinterpret_cast<uintptr_t>(__builtin_thread_pointer());
+  return others || (last != 0 && last != self);
+}
+
+// Where the commit takes the bytes of LINES from. When another thread stores into the region
+// (OTHERS_STORE, other_threads_stored), a store whose check ran before clear_line_state may still
+// land (DESIGN §1.6): the log and the data file must get the same bytes, so they come from one
+// snapshot. Otherwise no store can land in them before the next epoch (a thread that starts
+// storing now finds them clean and waits at the gate), and the commit reads the working copy.
+LineImages Region::commit_images(const std::vector<uint64_t> &lines, bool others_store) {
+  if (!others_store) return LineImages{base_, false, &lines};
   commit_image_.resize(lines.size() * kLineSize);
   for (size_t i = 0; i < lines.size(); ++i)
     memcpy(&commit_image_[i * kLineSize], base_ + lines[i] * kLineSize, kLineSize);

@@ -10,6 +10,7 @@
 #include "dirty_map.hpp"
 #include "lines.hpp"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -23,6 +24,7 @@ class StoreTarget {
     uintptr_t lo = addr < base ? base : addr;
     uintptr_t hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;
     if (lo >= hi) return;
+    note_writer();
     if (hi - lo >= kPopulateMinBytes && !dirty_.is_logged(line_of(lo - base))) [[unlikely]]
       populate_for_write(lo, hi);
     for (uint64_t line = line_of(lo - base), last = line_of(hi - 1 - base); line <= last; ++line)
@@ -34,6 +36,18 @@ class StoreTarget {
 
   bool contains(uintptr_t addr) const {
     return addr - reinterpret_cast<uintptr_t>(base_) < map_len_;
+  }
+
+  // The calling thread is about to store into the region. Records which thread stores, so that
+  // a commit knows whether a store of another thread may land after it cleared the line (the
+  // late-store watch, late_store_watch.hpp, is then needed; it costs a compare of every line
+  // committed in the last 200 ms at every commit). Fast path: one load and compare; a thread
+  // that is not the last writer goes out of line (a locked exchange). Skipping that only while
+  // this thread IS the last writer is what keeps it sound (Region::other_threads_stored).
+  void note_writer() {
+    uintptr_t self = reinterpret_cast<uintptr_t>(__builtin_thread_pointer());
+    if (last_writer_.load(std::memory_order_relaxed) != self) [[unlikely]]
+      note_new_writer(self);
   }
 
  protected:
@@ -50,10 +64,17 @@ class StoreTarget {
 
   // The first write to LINE in this epoch (out of line, so before_write stays a small leaf).
   [[gnu::noinline]] void log_line(uint64_t line);
+  // note_writer's slow path: SELF becomes the last writer (a full barrier, before the caller
+  // loads any dirty bit), and other_writers_ is set if another thread was.
+  [[gnu::noinline]] void note_new_writer(uintptr_t self);
 
   char *base_ = nullptr;  // working copy, inside the window
   uint64_t map_len_ = 0;  // bytes mapped (page multiple; may exceed the file)
   DirtyMap dirty_;        // per-line state of the epoch
+  // Threads that store (note_writer): the last one (its thread pointer; 0: none yet), and
+  // whether another one stored since the last commit looked (Region::other_threads_stored).
+  std::atomic<uintptr_t> last_writer_{0};
+  std::atomic<bool> other_writers_{false};
 };
 
 }  // namespace famsync
