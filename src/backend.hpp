@@ -34,6 +34,9 @@ class Backend {
   }
   // Starts writing back staged bytes in [OFF, OFF+LEN) of M (clwb); persist() completes it.
   virtual int flush(Medium, uint64_t, size_t) { return 0; }
+  // Whether stage() leaves bytes in a cache that only flush() writes back (pmem); false where
+  // stage() is write() (files).
+  virtual bool stage_needs_flush() const { return false; }
   // Queues one aligned 8-byte word, written by a single store (the power-fail atomicity unit).
   virtual int write_word(Medium m, uint64_t off, uint64_t value) = 0;
   // Reads LEN bytes at OFF as they are now on M (bytes past end of file read as 0).

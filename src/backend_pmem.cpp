@@ -77,6 +77,8 @@ class PmemBackend final : public Backend {
     return 0;
   }
 
+  bool stage_needs_flush() const override { return true; }
+
   int flush(Medium m, uint64_t off, size_t len) override {
     char *dst = target(m, off, len);
     if (dst == nullptr) return out_of_range(m, off, len);

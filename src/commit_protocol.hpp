@@ -35,8 +35,10 @@ struct EpochToCommit {
 // What a protocol needs from its region while it commits.
 class CommitHost {
  public:
-  // Writes IMAGES to the data file (coalesced runs, clipped at EOF), not yet durable.
-  virtual int write_back(const LineImages &images) = 0;
+  // Writes IMAGES to the data file (coalesced runs, clipped at EOF), not yet durable. CACHED:
+  // with ordinary stores (Backend::stage), which are durable only after a flush() of their
+  // range, then persist(); else with write() (NT stores on pmem).
+  virtual int write_back(const LineImages &images, bool cached = false) = 0;
   // Makes sure the data file has storage for IMAGES' runs (before anything is durable).
   virtual int reserve_write_back(const LineImages &images) = 0;
   // The slot table must hold at least CAPACITY slots (the log grew). Errors: ENOMEM.

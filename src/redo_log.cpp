@@ -115,7 +115,17 @@ int RedoLog::append_group(const LineImages &images, uint64_t new_size) {
 }
 
 int RedoLog::checkpoint(uint64_t committed_size) {
+  // Lines written back with cached stores are durable only once flushed (clwb) and drained.
+  // Those past the committed size were cut off by a shrink since: nothing to flush.
+  for (uint64_t line : unflushed_lines_) {
+    uint64_t off = line * kLineSize;
+    if (off >= committed_size) continue;
+    uint64_t len = std::min<uint64_t>(kLineSize, committed_size - off);
+    if (int rc = backend()->flush(Medium::data, off, len)) return rc;
+  }
   if (int rc = backend()->persist(Medium::data)) return rc;
+  unflushed_lines_.clear();
+  if (unflushed_lines_.capacity() > (1u << 16)) std::vector<uint64_t>().swap(unflushed_lines_);
   crash_point("checkpoint-data-synced");
   // The next generation's size slot must be durable before the generation word is: a separate
   // sync, needed only when the size differs from what that slot already holds (it alternates,

@@ -60,6 +60,12 @@ class RedoLog final : public LogBase {
 
   uint64_t tail() const { return tail_; }
 
+  // The data file's LINES (sorted line indices) were written back with cached stores
+  // (Backend::stage): the next checkpoint flushes them before it syncs the data file.
+  void note_cached_write_back(const std::vector<uint64_t> &lines) {
+    unflushed_lines_.insert(unflushed_lines_.end(), lines.begin(), lines.end());
+  }
+
  private:
   int set_current_size_word(uint64_t word) override;
 
@@ -67,6 +73,8 @@ class RedoLog final : public LogBase {
   uint32_t version_;
   uint64_t tail_ = 0;      // first free slot
   uint64_t sequence_ = 0;  // sequence number of the next group
+  // Lines written back with cached stores since the last checkpoint (note_cached_write_back).
+  std::vector<uint64_t> unflushed_lines_;
   // A chunk of the group being appended (offsets, padding): kept, so no allocation per commit.
   static constexpr size_t kChunkBytes = 64 * 1024;
   // Pieces this long are written straight from the images; shorter ones are gathered first.

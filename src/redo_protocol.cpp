@@ -13,6 +13,10 @@ namespace {
 
 class RedoProtocol final : public CommitProtocol {
  public:
+  // The most lines a commit writes back with cached stores (pmem): above it the NT stores'
+  // bandwidth matters more than waiting for them, and the checkpoint's flush list stays small.
+  static constexpr uint64_t kCachedWriteBackLines = 1024;
+
   RedoProtocol(Backend *backend, const LogFile &lf)
       : backend_(backend), salt_(lf.fixed.salt),
         log_(backend, lf.fixed.salt, lf.dynamic.generation, lf.capacity(),
@@ -52,7 +56,12 @@ class RedoProtocol final : public CommitProtocol {
     if (int rc2 = log_.append_group(*epoch.images, epoch.new_size)) return rc2;
     stats->log_bytes_at_commit += redo_group_slots(lines.size()) * kLogEntrySize;
     crash_point("commit-after-publish");
-    if (int rc2 = host->write_back(*epoch.images)) return rc2;
+    // pmem: a small commit writes back with cached stores, flushed at the next checkpoint. NT
+    // stores here would make the commit's next locked instruction (the region lock's release)
+    // wait for them to reach the medium, though only the log had to be durable now.
+    bool cached = backend_->stage_needs_flush() && lines.size() <= kCachedWriteBackLines;
+    if (int rc2 = host->write_back(*epoch.images, cached)) return rc2;
+    if (cached) log_.note_cached_write_back(lines);
     crash_point("commit-after-writeback");
     *poisonous = false;
     return 0;

@@ -133,7 +133,7 @@ class Region final : public StoreTarget, private CommitHost {
   void first_write_inside_gate(uint64_t line);
   void list_written_lines(uintptr_t addr, size_t len);  // StoreTarget::after_write
   // CommitHost: what the commit protocol reaches the region through.
-  int write_back(const LineImages &images) override;
+  int write_back(const LineImages &images, bool cached = false) override;
   int reserve_write_back(const LineImages &images) override;
   int grow_slot_table(uint64_t capacity) override;
   void set_slot_line(uint64_t slot, uint64_t line) override;

@@ -45,7 +45,7 @@ int Region::fail_poisoned(int rc) {
 // backend's merge gap apart become one write: the clean lines between them hold exactly the
 // committed bytes (region.hpp's first invariant), so writing them changes nothing in the file,
 // before or after a crash, and they lie on pages the dirty lines already made private.
-int Region::write_back(const LineImages &images) {
+int Region::write_back(const LineImages &images, bool cached) {
   const std::vector<uint64_t> &lines = *images.lines;
   const uint64_t merge_gap_lines = images.packed ? 0 : backend_->write_merge_gap() / kLineSize;
   size_t i = 0, half = lines.size() / 2;
@@ -60,7 +60,9 @@ int Region::write_back(const LineImages &images) {
     uint64_t off = lines[i] * kLineSize;
     uint64_t end = std::min<uint64_t>((lines[j - 1] + 1) * kLineSize, data_size_);
     if (off < end) {
-      if (int rc = backend_->write(Medium::data, off, images.bytes(i), end - off)) return rc;
+      int rc = cached ? backend_->stage(Medium::data, off, images.bytes(i), end - off)
+                      : backend_->write(Medium::data, off, images.bytes(i), end - off);
+      if (rc != 0) return rc;
       stats_.writeback_bytes += end - off;
       ++stats_.writeback_runs;
     }

@@ -48,6 +48,12 @@ class FaultBackend final : public Backend {
     if (should_fail("write")) return injected(EIO, "write");
     return inner_->write(m, off, src, len);
   }
+  int stage(Medium m, uint64_t off, const void *src, size_t len) override {
+    if (should_fail("write")) return injected(EIO, "stage");
+    return inner_->stage(m, off, src, len);
+  }
+  int flush(Medium m, uint64_t off, size_t len) override { return inner_->flush(m, off, len); }
+  bool stage_needs_flush() const override { return inner_->stage_needs_flush(); }
   int write_word(Medium m, uint64_t off, uint64_t value) override {
     bool live_count = m == Medium::log && off == kLogLiveCountOffset;
     bool generation = m == Medium::log && off == kLogGenerationOffset;

@@ -18,7 +18,7 @@
 //                       [--model=pmem|file] [--seed=S] [--rounds=N] [--exhaustive=12]
 //                       [--random=8] [--torn=4] [--nested-every=25] [--nested-max=40]
 //                       [--min-states=N] [--expect-violations] [--recover-with=sim|file]
-// FAMSYNC_SIM_BREAK=skip-log-persist|drop-log-persist|no-drain-data breaks the protocol
+// FAMSYNC_SIM_BREAK=skip-log-persist|drop-log-persist|no-drain-data|no-flush breaks the protocol
 // (sim_backend.hpp); with --expect-violations the run passes only if violations were found.
 // Exit status: 0 pass, 1 fail. Prints: crash states explored: N, violations: V, seed S, time T.
 #include "sim_backend.hpp"

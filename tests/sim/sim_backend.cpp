@@ -61,8 +61,9 @@ Break break_from_env() {
   if (strcmp(v, "drop-log-persist") == 0) return Break::drop_log_persist;
   if (strcmp(v, "no-drain-data") == 0) return Break::no_drain_data;
   if (strcmp(v, "ignore-resize") == 0) return Break::ignore_resize;
+  if (strcmp(v, "no-flush") == 0) return Break::no_flush;
   fprintf(stderr, "sim: unknown FAMSYNC_SIM_BREAK=%s (want none|skip-log-persist|"
-          "drop-log-persist|no-drain-data|ignore-resize)\n", v);
+          "drop-log-persist|no-drain-data|ignore-resize|no-flush)\n", v);
   abort();  // a typo must not silently test the correct protocol
 }
 
@@ -73,6 +74,7 @@ const char *break_name(Break b) {
     case Break::drop_log_persist: return "drop-log-persist";
     case Break::no_drain_data: return "no-drain-data";
     case Break::ignore_resize: return "ignore-resize";
+    case Break::no_flush: return "no-flush";
   }
   return "?";
 }
@@ -103,6 +105,7 @@ SimBackend::SimBackend(Model model, Break brk, int data_fd, std::vector<uint8_t>
     uint64_t granules = (md->visible.size() + granule_size() - 1) / granule_size();
     md->first_seq.assign(granules, 0);
     md->last_seq.assign(granules, 0);
+    md->unflushed.assign(granules, 0);
   }
 }
 
@@ -110,7 +113,8 @@ SimBackend::~SimBackend() {
   if (on_destroy_) on_destroy_(*this);
 }
 
-int SimBackend::store(Event::Kind kind, Medium m, uint64_t off, const void *src, size_t len) {
+int SimBackend::store(Event::Kind kind, Medium m, uint64_t off, const void *src, size_t len,
+                      bool cached) {
   std::lock_guard lock(mu_);
   Media &md = media_[idx(m)];
   if (off > md.visible.size() || len > md.visible.size() - off) return EINVAL;  // as real ones do
@@ -126,8 +130,29 @@ int SimBackend::store(Event::Kind kind, Medium m, uint64_t off, const void *src,
       md.dirty.push_back(i);
     }
     md.last_seq[i] = e.seq;
+    // A cached store waits for its clwb; an NT store or clwb'd word needs none (it supersedes an
+    // unflushed cached store of the same granule).
+    md.unflushed[i] = cached ? 1 : 0;
   }
   notify(e);
+  return 0;
+}
+
+int SimBackend::stage(Medium m, uint64_t off, const void *src, size_t len) {
+  if (model_ != Model::pmem) return write(m, off, src, len);  // the file model has no cache
+  return store(Event::Kind::write, m, off, src, len, /*cached=*/true);
+}
+
+int SimBackend::flush(Medium m, uint64_t off, size_t len) {
+  std::lock_guard lock(mu_);
+  if (break_ == Break::no_flush) return 0;
+  Media &md = media_[idx(m)];
+  if (off > md.visible.size() || len > md.visible.size() - off) return EINVAL;
+  if (len == 0) return 0;
+  // clwb acts on whole cache lines: every granule of the lines the range touches.
+  uint64_t g = granule_size(), line_lo = off / 64 * 64, line_hi = (off + len + 63) / 64 * 64;
+  for (uint64_t i = line_lo / g; i < std::min<uint64_t>(line_hi / g, md.unflushed.size()); ++i)
+    md.unflushed[i] = 0;
   return 0;
 }
 
@@ -165,12 +190,17 @@ int SimBackend::read(Medium m, uint64_t off, void *dst, size_t len) {
 
 void SimBackend::drain(Media &md) {
   uint64_t g = granule_size();
+  std::vector<uint64_t> kept;  // cached stores not flushed: still pending
   for (uint64_t i : md.dirty) {
+    if (md.unflushed[i]) {
+      kept.push_back(i);
+      continue;
+    }
     uint64_t lo = i * g, hi = std::min<uint64_t>(lo + g, md.visible.size());
     memcpy(md.persisted.data() + lo, md.visible.data() + lo, hi - lo);
     md.first_seq[i] = md.last_seq[i] = 0;
   }
-  md.dirty.clear();
+  md.dirty.swap(kept);
   ++md.version;
 }
 
@@ -187,6 +217,7 @@ bool SimBackend::breaks_this_persist(Medium m) const {
     case Break::drop_log_persist: return m == Medium::log;
     case Break::no_drain_data: return m == Medium::data;
     case Break::ignore_resize: return false;
+    case Break::no_flush: return false;
   }
   return false;
 }
@@ -217,6 +248,7 @@ int SimBackend::grow_log(uint64_t new_size) {
   uint64_t granules = (new_size + granule_size() - 1) / granule_size();
   lg.first_seq.resize(granules, 0);
   lg.last_seq.resize(granules, 0);
+  lg.unflushed.resize(granules, 0);
   Event e{Event::Kind::grow_log, Medium::log, 0, new_size, ++seq_};
   notify(e);
   return 0;
@@ -237,13 +269,14 @@ int SimBackend::set_data_size(uint64_t new_size) {
   std::vector<uint64_t> kept;
   for (uint64_t i : d.dirty) {
     if (i < granules) kept.push_back(i);
-    else d.first_seq[i] = d.last_seq[i] = 0;
+    else d.first_seq[i] = d.last_seq[i] = d.unflushed[i] = 0;
   }
   d.dirty.swap(kept);
   d.visible.resize(new_size, 0);
   d.persisted.resize(new_size, 0);
   d.first_seq.resize(granules, 0);
   d.last_seq.resize(granules, 0);
+  d.unflushed.resize(granules, 0);
   ++d.version;  // crash-image keys name the data image's shape too
   Event e{Event::Kind::set_data_size, Medium::data, 0, new_size, ++seq_};
   notify(e);

@@ -7,7 +7,9 @@
 //   persisted — what survives a power failure right now.
 // Bytes move from visible to persisted only at persist(), following a hardware model:
 //   pmem (x86): write() = NT stores, write_word() = store + clwb: both pending until the next
-//               persist() (sfence), which is GLOBAL: it drains both media. Power-fail unit
+//               persist() (sfence), which is GLOBAL: it drains both media. stage() = ordinary
+//               cached stores: pending (a cache eviction may persist them at any time) and NOT
+//               drained by persist() until flush() (clwb) named them. Power-fail unit
 //               ("granule") = aligned 8-byte word; a crash unit = a 64-byte line, which may be
 //               torn into any subset of its pending words.
 //   file:       write() = pwrite into the page cache, persisted only by persist() of THAT medium
@@ -58,8 +60,12 @@ enum class Model : uint8_t { pmem, file };
 //   no_drain_data:    persist(data) does nothing (pmem: a later global fence still drains it).
 //   ignore_resize:    set_data_size() changes the real file but not the simulated images (the
 //                     durable size never changes).
-enum class Break : uint8_t { none, skip_log_persist, drop_log_persist, no_drain_data, ignore_resize };
-// FAMSYNC_SIM_BREAK=none|skip-log-persist|drop-log-persist|no-drain-data|ignore-resize
+//   no_flush:         flush() (clwb) does nothing: cached stores are never drained (pmem: the
+//                     undo log's store-path entries, the redo protocol's cached write-back).
+enum class Break : uint8_t {
+  none, skip_log_persist, drop_log_persist, no_drain_data, ignore_resize, no_flush
+};
+// FAMSYNC_SIM_BREAK=none|skip-log-persist|drop-log-persist|no-drain-data|ignore-resize|no-flush
 Break break_from_env();
 const char *break_name(Break b);
 
@@ -94,6 +100,9 @@ class SimBackend final : public Backend {
 
   const char *name() const override { return model_ == Model::pmem ? "sim-pmem" : "sim-file"; }
   int write(Medium m, uint64_t off, const void *src, size_t len) override;
+  int stage(Medium m, uint64_t off, const void *src, size_t len) override;
+  int flush(Medium m, uint64_t off, size_t len) override;
+  bool stage_needs_flush() const override { return model_ == Model::pmem; }
   int write_word(Medium m, uint64_t off, uint64_t value) override;
   int read(Medium m, uint64_t off, void *dst, size_t len) override;
   int persist(Medium m) override;
@@ -135,10 +144,12 @@ class SimBackend final : public Backend {
     std::vector<uint64_t> first_seq;  // per granule; 0 = clean
     std::vector<uint64_t> last_seq;   // per granule; event of the last write since the drain
     std::vector<uint64_t> dirty;      // granules with first_seq != 0
+    std::vector<uint8_t> unflushed;   // per granule: staged (cached) and not flushed since
     uint64_t version = 0;             // bumped at each drain of this medium
   };
   static unsigned idx(Medium m) { return m == Medium::data ? 0 : 1; }
-  int store(Event::Kind kind, Medium m, uint64_t off, const void *src, size_t len);
+  int store(Event::Kind kind, Medium m, uint64_t off, const void *src, size_t len,
+            bool cached = false);
   void drain(Media &md);
   bool breaks_this_persist(Medium m) const;
   void notify(const Event &e);
