@@ -126,6 +126,25 @@ expect recover-damaged 2 "is damaged" -- "$famsync" recover "$dir/d1"
 if cmp -s "$dir/d1" "$dir/d1.before"; then passes=$((passes+1)); else echo "FAIL recover-damaged changed the file"; failures=$((failures+1)); fi
 unset FAMSYNC_BACKEND FAMSYNC_PMEM_PROTOCOL
 
+# The protocol on pmem: redo by default, undo on request, a bad value warned about and ignored.
+# A commit interrupted after its commit point leaves the log for `info` to show.
+for choice in default undo bogus; do
+  cp "$dir/original" "$dir/p-$choice"
+  env_args=(FAMSYNC_BACKEND=pmem)
+  [[ $choice != default ]] && env_args+=("FAMSYNC_PMEM_PROTOCOL=$choice")
+  out=$(env "${env_args[@]}" FAMSYNC_CRASH_AT=commit-after-writeback "$child" poke "$dir/p-$choice" 0 "x" 2>&1)
+  want=redo; [[ $choice == undo ]] && want=undo
+  expect "protocol-$choice" 0 "$want protocol" -- "$famsync" info "$dir/p-$choice"
+  if [[ $choice == bogus ]]; then
+    if grep -q "ignoring FAMSYNC_PMEM_PROTOCOL=bogus (want redo or undo)" <<<"$out"; then
+      passes=$((passes + 1))
+    else
+      echo "FAIL protocol-bogus: no warning, output:"; echo "$out" | sed 's/^/    /'
+      failures=$((failures + 1))
+    fi
+  fi
+done
+
 expect missing 2 "No such file" -- "$famsync" check "$dir/missing"
 expect usage 64 "usage:" -- "$famsync"
 expect usage-cmd 64 "unknown command" -- "$famsync" frobnicate "$f"
