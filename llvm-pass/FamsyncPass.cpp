@@ -149,6 +149,7 @@ void ModuleInstrumenter::count(Counter C) {
 }
 
 bool ModuleInstrumenter::inlineCheckEnabled() { return ClInlineCheck; }
+bool ModuleInstrumenter::fixedWindowEnabled() { return ClFixedWindow; }
 
 ModuleInstrumenter::ModuleInstrumenter(Module &M, FunctionAnalysisManager *FAM)
     : M(M), FAM(FAM), Ctx(M.getContext()), DL(M.getDataLayout()) {
@@ -958,6 +959,7 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
   // Before any block is split: it needs the function's loop analyses.
   DenseMap<Instruction *, Value *> LoopFlags;
   hoistLoopChecks(F, Writes, Groups, LoopFlags);
+  hoistBaseChecks(F, Writes, Groups, LoopFlags);
 
   // Instrument after collecting: emitting the cold path splits blocks.
   bool Changed = !Groups.empty() || !LoopFlags.empty();
@@ -1063,7 +1065,9 @@ static void printStats(const Module &M, const unsigned (&C)[NumCounters]) {
          << C[CntStoresGrouped] << " stores in " << C[CntGroupedChecks]
          << " grouped checks; " << C[CntStoresLoopGuarded]
          << " stores guarded by " << C[CntHoistedLoopChecks]
-         << " hoisted loop checks\n";
+         << " hoisted loop checks; " << C[CntStoresBaseGuarded]
+         << " stores guarded by " << C[CntBaseObjectChecks]
+         << " base-object checks\n";
 }
 
 PreservedAnalyses FamsyncPass::run(Module &M, ModuleAnalysisManager &MAM) {

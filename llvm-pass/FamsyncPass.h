@@ -126,6 +126,16 @@ private:
                        llvm::ArrayRef<llvm::Instruction *> Writes,
                        llvm::ArrayRef<StoreGroup> Groups,
                        llvm::DenseMap<llvm::Instruction *, llvm::Value *> &Flags);
+  // ---- BaseChecks.cpp ----
+  /// -famsync-base-object-checks: for the plain stores and groups that
+  /// hoistLoopChecks left without a flag and whose addresses are inbounds
+  /// GEP chains from one root pointer, emits one test of the root right after
+  /// its definition and maps the store (a group: its first member) to that
+  /// flag. Changes no block structure.
+  void hoistBaseChecks(llvm::Function &F,
+                       llvm::ArrayRef<llvm::Instruction *> Writes,
+                       llvm::ArrayRef<StoreGroup> Groups,
+                       llvm::DenseMap<llvm::Instruction *, llvm::Value *> &Flags);
   bool instrumentMaskedStore(llvm::IntrinsicInst *II);
   bool instrumentMemIntrinsic(llvm::Instruction *I);
   void emitModuleCtor();
@@ -168,6 +178,7 @@ public:
   void emitRangeHook(llvm::Instruction *InsertBefore, llvm::Value *Addr,
                      llvm::Value *Len, bool Post);
   static bool inlineCheckEnabled();
+  static bool fixedWindowEnabled();
 
 private:
   llvm::Module &M;
