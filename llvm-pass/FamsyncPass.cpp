@@ -28,6 +28,7 @@
 #include "llvm/ADT/Statistic.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Analysis/CaptureTracking.h"
+#include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DataLayout.h"
@@ -81,6 +82,20 @@ static cl::opt<bool> ClEarlyStoreChecks(
     cl::desc("Put a plain store's check as early in its block as its address "
              "allows (keeps load/modify/store together)"),
     cl::Hidden, cl::init(true));
+static cl::opt<bool> ClBaseChecksFirst(
+    "famsync-base-checks-first",
+    cl::desc("Try -famsync-base-object-checks before the loop-hoisted checks "
+             "(false: only for the stores the loop checks left alone)"),
+    cl::Hidden, cl::init(false));
+static cl::opt<bool> ClCompactHooks(
+    "famsync-compact-hooks",
+    cl::desc("Outside loops, weight the hook path as likely as the fast path "
+             "so that it is laid out inline (jne over the call, no jmp back)"),
+    cl::Hidden, cl::init(false));
+static cl::opt<bool> ClCompactHooksInLoops(
+    "famsync-compact-hooks-in-loops",
+    cl::desc("With -famsync-compact-hooks, also inside loops"),
+    cl::Hidden, cl::init(false));
 static cl::opt<bool> ClPreserveMost(
     "famsync-preserve-most",
     cl::desc("Call the store and range hooks through per-module "
@@ -161,6 +176,7 @@ ModuleInstrumenter::ModuleInstrumenter(Module &M, FunctionAnalysisManager *FAM)
   // Same weights as AddressSanitizer's slow path: the hook is taken only for
   // tracked addresses, which are rare among all stores of a program.
   ColdWeights = MDBuilder(Ctx).createBranchWeights(1, 100000);
+  EvenWeights = MDBuilder(Ctx).createBranchWeights(1, 1);
 
   // The hooks never unwind (abi.h: they never fail).
   auto DeclareHook = [&](StringRef Name, auto... Params) {
@@ -265,7 +281,8 @@ Function *ModuleInstrumenter::getPreserveMostStub(FunctionCallee Hook) {
   F->setCallingConv(CallingConv::PreserveMost);
   F->addFnAttr(Attribute::NoUnwind);
   F->addFnAttr(Attribute::NoInline);
-  F->addFnAttr(Attribute::Cold);
+  if (!ClCompactHooks) // a call to a cold function makes its block cold
+    F->addFnAttr(Attribute::Cold);
   F->addFnAttr(Attribute::OptimizeForSize);
   F->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
   SmallVector<Value *, 2> Args;
@@ -327,7 +344,11 @@ Instruction *ModuleInstrumenter::emitColdIf(Value *Cond,
     return InsertBefore;
   Instruction *Term =
       SplitBlockAndInsertIfThen(Cond, InsertBefore,
-                                /*Unreachable=*/false, ColdWeights);
+                                /*Unreachable=*/false,
+                                ClCompactHooks && (ClCompactHooksInLoops ||
+                                                   !LoopInsts.count(InsertBefore))
+                                    ? EvenWeights
+                                    : ColdWeights);
   Term->getParent()->setName("fams.hook");
   Term->getSuccessor(0)->setName("fams.cont"); // the new tail block
   Term->setDebugLoc(Loc);
@@ -956,10 +977,20 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
     chooseInstructionsToInstrument(Local, Writes);
   }
   formStoreGroups(F, Writes, Groups);
+  LoopInsts.clear();
+  if (ClCompactHooks && !ClCompactHooksInLoops && FAM) {
+    LoopInfo &LI = FAM->getResult<LoopAnalysis>(F);
+    for (BasicBlock &BB : F)
+      if (LI.getLoopFor(&BB))
+        for (Instruction &I : BB)
+          LoopInsts.insert(&I);
+  }
   // Before any block is split: it needs the function's loop analyses.
   DenseMap<Instruction *, Value *> LoopFlags;
+  if (ClBaseChecksFirst) // roots defined outside the store's loop nest
+    hoistBaseChecks(F, Writes, Groups, LoopFlags, /*OnlyOutsideLoops=*/true);
   hoistLoopChecks(F, Writes, Groups, LoopFlags);
-  hoistBaseChecks(F, Writes, Groups, LoopFlags);
+  hoistBaseChecks(F, Writes, Groups, LoopFlags, /*OnlyOutsideLoops=*/false);
 
   // Instrument after collecting: emitting the cold path splits blocks.
   bool Changed = !Groups.empty() || !LoopFlags.empty();

@@ -27,6 +27,7 @@
 #define FAMSYNC_LLVM_PASS_FAMSYNCPASS_H
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/PassManager.h"
@@ -135,7 +136,8 @@ private:
   void hoistBaseChecks(llvm::Function &F,
                        llvm::ArrayRef<llvm::Instruction *> Writes,
                        llvm::ArrayRef<StoreGroup> Groups,
-                       llvm::DenseMap<llvm::Instruction *, llvm::Value *> &Flags);
+                       llvm::DenseMap<llvm::Instruction *, llvm::Value *> &Flags,
+                       bool OnlyOutsideLoops);
   bool instrumentMaskedStore(llvm::IntrinsicInst *II);
   bool instrumentMemIntrinsic(llvm::Instruction *I);
   void emitModuleCtor();
@@ -190,6 +192,11 @@ private:
   llvm::Type *Int32Ty;
   llvm::Type *Int64Ty;
   llvm::MDNode *ColdWeights;
+  /// 1:1, for -famsync-compact-hooks (the hook laid out inline).
+  llvm::MDNode *EvenWeights;
+  /// The instructions of the current function that were in a loop before any
+  /// block was split (-famsync-compact-hooks keeps those hooks cold).
+  llvm::DenseSet<const llvm::Instruction *> LoopInsts;
 
   // Runtime ABI (include/famsync/abi.h).
   static constexpr unsigned NumSizedStoreHooks = 5; // 1, 2, 4, 8, 16 bytes
