@@ -49,6 +49,7 @@
 #include "FamsyncPass.h"
 
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Analysis/BlockFrequencyInfo.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/IR/Dominators.h"
@@ -90,17 +91,41 @@ static Value *inboundsRoot(Value *Ptr, DominatorTree &DT) {
   auto *P = dyn_cast_or_null<PHINode>(R);
   if (!P)
     return R;
-  // A pointer recurrence: every incoming value is an inbounds GEP of the phi
-  // itself or of one R0; by induction every value of the phi lies in R0's
+  // Pointer recurrences: a web of phis (at most 8) whose incoming values are,
+  // after stripping inbounds GEPs, phis of the web or one root R0 (lzip's
+  // ptr0 = newptr + 1 or ptr0 on the two sides of a branch). By induction
+  // over the execution, every value of every phi of the web lies in R0's
   // object. R0 must dominate the phi so that the flag after R0 does too.
+  SmallPtrSet<PHINode *, 8> Web{P};
+  SmallVector<PHINode *, 8> Work{P};
   Value *R0 = nullptr;
-  for (Value *In : P->incoming_values()) {
-    Value *S = stripInbounds(In);
-    if (S == P)
-      continue;
-    if (!S || (R0 && S != R0))
-      return P;
-    R0 = S;
+  while (!Work.empty()) {
+    PHINode *Q = Work.pop_back_val();
+    for (Value *In : Q->incoming_values()) {
+      Value *S = stripInbounds(In);
+      if (!S)
+        return P;
+      if (auto *QS = dyn_cast<PHINode>(S)) {
+        if (Web.count(QS))
+          continue;
+        // Another phi: part of the web if it is a recurrence itself, else
+        // (a phi of distinct roots) it is a leaf like any other value.
+        bool Recurrent = llvm::any_of(QS->incoming_values(), [&](Value *V) {
+          Value *T = stripInbounds(V);
+          return T && isa<PHINode>(T) && Web.count(cast<PHINode>(T));
+        });
+        if (Recurrent) {
+          if (Web.size() >= 8)
+            return P;
+          Web.insert(QS);
+          Work.push_back(QS);
+          continue;
+        }
+      }
+      if (R0 && S != R0)
+        return P;
+      R0 = S;
+    }
   }
   if (!R0)
     return P;

@@ -8,7 +8,7 @@
 ; is the same hook with the store's exact address.
 ; Positive: an i64 index loaded from memory (SCEV cannot bound it; the loop
 ; hoisting keeps a per-store check there), and a pointer recurrence with no
-; trip count (while (*s) *d++ = *s++). Negative (keep the per-store
+; trip count (while (*s) *d++ = *s++), a web of such phis. Negative (keep the per-store
 ; shift/compare): a GEP that is not inbounds, a root loaded in the loop (the
 ; test would run as often as the store), a recurrence that alternates between
 ; two roots, and -famsync-base-object-checks=false.
@@ -17,7 +17,7 @@
 ; RUN: %opt -famsync-fixed-window=false -S %s | FileCheck %s --check-prefix=OFF
 ; RUN: %opt -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS
 
-; STATS: 5 stores instrumented,{{.*}}; 2 stores guarded by 2 base-object checks
+; STATS: 6 stores instrumented,{{.*}}; 3 stores guarded by 3 base-object checks
 
 ; p[idx[i]] = x, idx an i64 array: SCEV cannot bound the index.
 ; CHECK-LABEL: @scatter64(
@@ -151,7 +151,6 @@ exit:
 ; CHECK-NEXT:    %fams.hi = lshr i64 %fams.addr, 41
 ; CHECK-NEXT:    %fams.in = icmp eq i64 %fams.hi, 16
 ; CHECK-NEXT:    br i1 %fams.in, label %fams.hook, label %fams.cont, !prof
-; CHECK-LABEL: define linkonce_odr
 define void @tworoots(i8* %a, i8* %b, i1 %w, i64* %idx, i64 %n) {
 entry:
   %r = select i1 %w, i8* %a, i8* %b
@@ -167,6 +166,47 @@ loop:
   %i.next = add nuw nsw i64 %i, 1
   %c = icmp slt i64 %i.next, %n
   br i1 %c, label %loop, label %exit
+exit:
+  ret void
+}
+
+; A web of phis (lzip's get_match_pairs: ptr0 = newptr + 1 on one side of a
+; branch, ptr0 unchanged on the other): the latch phi merges a new GEP of %base
+; and the header phi; every value lies in %base's object.
+; CHECK-LABEL: @web(
+; CHECK-NEXT:  entry:
+; CHECK-NEXT:    %fams.addr = ptrtoint i32* %base to i64
+; CHECK-NEXT:    %fams.hi = lshr i64 %fams.addr, 41
+; CHECK-NEXT:    %fams.bflag = icmp eq i64 %fams.hi, 16
+; CHECK:       loop:
+; CHECK:         br i1 %fams.bflag, label %fams.hook, label %fams.cont, !prof
+; CHECK:       fams.cont:
+; CHECK:         store i32 %v, i32* %p
+; OFF-LABEL: @web(
+; OFF-NOT:     bflag
+; OFF:         %fams.addr = ptrtoint i32* %p to i64
+define void @web(i32* %base, i64* %idx, i64 %n) {
+entry:
+  %p0 = getelementptr inbounds i32, i32* %base, i64 2
+  br label %loop
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %latch ]
+  %p = phi i32* [ %p0, %entry ], [ %q, %latch ]
+  %ia = getelementptr inbounds i64, i64* %idx, i64 %i
+  %k = load i64, i64* %ia
+  %v = trunc i64 %k to i32
+  store i32 %v, i32* %p
+  %c = icmp slt i64 %k, 100
+  br i1 %c, label %move, label %latch
+move:
+  %np = getelementptr inbounds i32, i32* %base, i64 %k
+  %np1 = getelementptr inbounds i32, i32* %np, i64 1
+  br label %latch
+latch:
+  %q = phi i32* [ %np1, %move ], [ %p, %loop ]
+  %i.next = add nuw nsw i64 %i, 1
+  %d = icmp slt i64 %i.next, %n
+  br i1 %d, label %loop, label %exit
 exit:
   ret void
 }
