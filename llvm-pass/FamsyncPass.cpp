@@ -28,7 +28,7 @@
 #include "llvm/ADT/Statistic.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Analysis/CaptureTracking.h"
-#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/BlockFrequencyInfo.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DataLayout.h"
@@ -89,13 +89,16 @@ static cl::opt<bool> ClBaseChecksFirst(
     cl::Hidden, cl::init(false));
 static cl::opt<bool> ClCompactHooks(
     "famsync-compact-hooks",
-    cl::desc("Outside loops, weight the hook path as likely as the fast path "
-             "so that it is laid out inline (jne over the call, no jmp back)"),
-    cl::Hidden, cl::init(false));
-static cl::opt<bool> ClCompactHooksInLoops(
-    "famsync-compact-hooks-in-loops",
-    cl::desc("With -famsync-compact-hooks, also inside loops"),
-    cl::Hidden, cl::init(false));
+    cl::desc("Outside hot blocks, weight the hook path as likely as the fast "
+             "path so that it is laid out inline (jne over the call, no jmp "
+             "back)"),
+    cl::Hidden, cl::init(true));
+static cl::opt<unsigned> ClCompactHooksMaxFreq(
+    "famsync-compact-hooks-max-freq",
+    cl::desc("With -famsync-compact-hooks, only hooks whose block's static "
+             "frequency is at most this many times the function entry's "
+             "(1: outside loops)"),
+    cl::Hidden, cl::init(8));
 static cl::opt<bool> ClPreserveMost(
     "famsync-preserve-most",
     cl::desc("Call the store and range hooks through per-module "
@@ -281,8 +284,7 @@ Function *ModuleInstrumenter::getPreserveMostStub(FunctionCallee Hook) {
   F->setCallingConv(CallingConv::PreserveMost);
   F->addFnAttr(Attribute::NoUnwind);
   F->addFnAttr(Attribute::NoInline);
-  if (!ClCompactHooks) // a call to a cold function makes its block cold
-    F->addFnAttr(Attribute::Cold);
+  F->addFnAttr(Attribute::Cold);
   F->addFnAttr(Attribute::OptimizeForSize);
   F->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
   SmallVector<Value *, 2> Args;
@@ -345,8 +347,7 @@ Instruction *ModuleInstrumenter::emitColdIf(Value *Cond,
   Instruction *Term =
       SplitBlockAndInsertIfThen(Cond, InsertBefore,
                                 /*Unreachable=*/false,
-                                ClCompactHooks && (ClCompactHooksInLoops ||
-                                                   !LoopInsts.count(InsertBefore))
+                                ClCompactHooks && !HotInsts.count(InsertBefore)
                                     ? EvenWeights
                                     : ColdWeights);
   Term->getParent()->setName("fams.hook");
@@ -977,13 +978,14 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
     chooseInstructionsToInstrument(Local, Writes);
   }
   formStoreGroups(F, Writes, Groups);
-  LoopInsts.clear();
-  if (ClCompactHooks && !ClCompactHooksInLoops && FAM) {
-    LoopInfo &LI = FAM->getResult<LoopAnalysis>(F);
+  HotInsts.clear();
+  if (ClCompactHooks && FAM) {
+    BlockFrequencyInfo &BFI = FAM->getResult<BlockFrequencyAnalysis>(F);
+    uint64_t Max = BFI.getEntryFreq() * (uint64_t)ClCompactHooksMaxFreq;
     for (BasicBlock &BB : F)
-      if (LI.getLoopFor(&BB))
+      if (BFI.getBlockFreq(&BB).getFrequency() > Max)
         for (Instruction &I : BB)
-          LoopInsts.insert(&I);
+          HotInsts.insert(&I);
   }
   // Before any block is split: it needs the function's loop analyses.
   DenseMap<Instruction *, Value *> LoopFlags;

@@ -194,9 +194,10 @@ private:
   llvm::MDNode *ColdWeights;
   /// 1:1, for -famsync-compact-hooks (the hook laid out inline).
   llvm::MDNode *EvenWeights;
-  /// The instructions of the current function that were in a loop before any
-  /// block was split (-famsync-compact-hooks keeps those hooks cold).
-  llvm::DenseSet<const llvm::Instruction *> LoopInsts;
+  /// The instructions of the current function whose blocks were hotter than
+  /// -famsync-compact-hooks-max-freq before any block was split
+  /// (-famsync-compact-hooks keeps those hooks cold).
+  llvm::DenseSet<const llvm::Instruction *> HotInsts;
 
   // Runtime ABI (include/famsync/abi.h).
   static constexpr unsigned NumSizedStoreHooks = 5; // 1, 2, 4, 8, 16 bytes
