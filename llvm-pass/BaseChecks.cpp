@@ -84,43 +84,49 @@ static Value *stripInbounds(Value *V) {
   }
 }
 
+/// A node of a web of pointer recurrences: a phi or a select.
+static bool isWebNode(const Value *V) {
+  return isa<PHINode>(V) || isa<SelectInst>(V);
+}
+/// The values a web node takes its value from.
+static SmallVector<Value *, 4> webInputs(Value *V) {
+  if (auto *S = dyn_cast<SelectInst>(V))
+    return {S->getTrueValue(), S->getFalseValue()};
+  auto *P = cast<PHINode>(V);
+  return SmallVector<Value *, 4>(P->incoming_values());
+}
+
 /// The root whose allocated object every byte written through Ptr lies in
 /// (see the file comment), or null.
 static Value *inboundsRoot(Value *Ptr, DominatorTree &DT) {
   Value *R = stripInbounds(Ptr);
-  auto *P = dyn_cast_or_null<PHINode>(R);
-  if (!P)
+  if (!R || !isWebNode(R))
     return R;
-  // Pointer recurrences: a web of phis (at most 8) whose incoming values are,
-  // after stripping inbounds GEPs, phis of the web or one root R0 (lzip's
-  // ptr0 = newptr + 1 or ptr0 on the two sides of a branch). By induction
-  // over the execution, every value of every phi of the web lies in R0's
-  // object. R0 must dominate the phi so that the flag after R0 does too.
-  SmallPtrSet<PHINode *, 8> Web{P};
-  SmallVector<PHINode *, 8> Work{P};
+  auto *P = cast<Instruction>(R);
+  // Pointer recurrences: the web of phis and selects (at most 16) reachable
+  // through inputs after stripping inbounds GEPs, whose other inputs are all
+  // one root R0 (lzip's ptr0 = newptr + 1 or ptr0 on the two sides of a
+  // branch, a select after if-conversion). By induction over the execution
+  // (the first value any node takes comes from R0), every value of every
+  // node lies in R0's object. R0 must dominate the node so that the
+  // flag after R0 does too.
+  SmallPtrSet<Value *, 8> Web{P};
+  SmallVector<Value *, 8> Work{P};
   Value *R0 = nullptr;
   while (!Work.empty()) {
-    PHINode *Q = Work.pop_back_val();
-    for (Value *In : Q->incoming_values()) {
+    Value *Q = Work.pop_back_val();
+    for (Value *In : webInputs(Q)) {
       Value *S = stripInbounds(In);
       if (!S)
         return P;
-      if (auto *QS = dyn_cast<PHINode>(S)) {
-        if (Web.count(QS))
-          continue;
-        // Another phi: part of the web if it is a recurrence itself, else
-        // (a phi of distinct roots) it is a leaf like any other value.
-        bool Recurrent = llvm::any_of(QS->incoming_values(), [&](Value *V) {
-          Value *T = stripInbounds(V);
-          return T && isa<PHINode>(T) && Web.count(cast<PHINode>(T));
-        });
-        if (Recurrent) {
-          if (Web.size() >= 8)
+      if (isWebNode(S)) {
+        if (!Web.count(S)) {
+          if (Web.size() >= 16)
             return P;
-          Web.insert(QS);
-          Work.push_back(QS);
-          continue;
+          Web.insert(S);
+          Work.push_back(S);
         }
+        continue;
       }
       if (R0 && S != R0)
         return P;
@@ -132,8 +138,7 @@ static Value *inboundsRoot(Value *Ptr, DominatorTree &DT) {
   if (isa<Argument>(R0))
     return R0;
   auto *I = dyn_cast<Instruction>(R0);
-  if (!I || I->isTerminator() ||
-      !DT.properlyDominates(I->getParent(), P->getParent()))
+  if (!I || I->isTerminator() || !DT.dominates(I, P))
     return P;
   return R0;
 }

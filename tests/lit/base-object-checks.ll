@@ -8,16 +8,17 @@
 ; is the same hook with the store's exact address.
 ; Positive: an i64 index loaded from memory (SCEV cannot bound it; the loop
 ; hoisting keeps a per-store check there), and a pointer recurrence with no
-; trip count (while (*s) *d++ = *s++), a web of such phis. Negative (keep the per-store
-; shift/compare): a GEP that is not inbounds, a root loaded in the loop (the
-; test would run as often as the store), a recurrence that alternates between
-; two roots, and -famsync-base-object-checks=false.
+; trip count (while (*s) *d++ = *s++), a web of such phis and selects.
+; Negative (keep the per-store shift/compare): a GEP that is not inbounds, a
+; root loaded in the loop (the test would run as often as the store), a
+; recurrence that alternates between two roots, and
+; -famsync-base-object-checks=false.
 ; RUN: %opt -S %s | FileCheck %s
 ; RUN: %opt -famsync-base-object-checks=false -S %s | FileCheck %s --check-prefix=OFF
 ; RUN: %opt -famsync-fixed-window=false -S %s | FileCheck %s --check-prefix=OFF
 ; RUN: %opt -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS
 
-; STATS: 6 stores instrumented,{{.*}}; 3 stores guarded by 3 base-object checks
+; STATS: 7 stores instrumented,{{.*}}; 4 stores guarded by 4 base-object checks
 
 ; p[idx[i]] = x, idx an i64 array: SCEV cannot bound the index.
 ; CHECK-LABEL: @scatter64(
@@ -204,6 +205,38 @@ move:
   br label %latch
 latch:
   %q = phi i32* [ %np1, %move ], [ %p, %loop ]
+  %i.next = add nuw nsw i64 %i, 1
+  %d = icmp slt i64 %i.next, %n
+  br i1 %d, label %loop, label %exit
+exit:
+  ret void
+}
+
+; The same web after if-conversion: a select between a new GEP of %base and
+; the phi.
+; CHECK-LABEL: @web_select(
+; CHECK-NEXT:  entry:
+; CHECK-NEXT:    %fams.addr = ptrtoint i32* %base to i64
+; CHECK-NEXT:    %fams.hi = lshr i64 %fams.addr, 41
+; CHECK-NEXT:    %fams.bflag = icmp eq i64 %fams.hi, 16
+; CHECK:         br i1 %fams.bflag, label %fams.hook, label %fams.cont, !prof
+; OFF-LABEL: @web_select(
+; OFF-NOT:     bflag
+; OFF:         %fams.addr = ptrtoint i32* %p to i64
+define void @web_select(i32* %base, i64* %idx, i64 %n) {
+entry:
+  %p0 = getelementptr inbounds i32, i32* %base, i64 2
+  br label %loop
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %loop ]
+  %p = phi i32* [ %p0, %entry ], [ %q, %loop ]
+  %ia = getelementptr inbounds i64, i64* %idx, i64 %i
+  %k = load i64, i64* %ia
+  %v = trunc i64 %k to i32
+  store i32 %v, i32* %p
+  %c = icmp slt i64 %k, 100
+  %np = getelementptr inbounds i32, i32* %base, i64 %k
+  %q = select i1 %c, i32* %np, i32* %p
   %i.next = add nuw nsw i64 %i, 1
   %d = icmp slt i64 %i.next, %n
   br i1 %d, label %loop, label %exit
