@@ -9,11 +9,11 @@
 // Stores through one R share the flag, whatever their indices: bzip2's
 // mainQSort3 swaps ptr[unLo] and ptr[ltLo] with 64-bit indices that SCEV can
 // neither express nor bound, but ptr is an argument, so one test at entry
-// covers every store of its partition loops. Through a phi whose incoming
-// values are inbounds GEPs of the phi itself or of one root R0 that dominates
-// it (a pointer induction variable, `*d++ = c`), the root is R0: the flag is
-// computed before the loop. The cold path is the store's own hook, with its
-// exact address and size.
+// covers every store of its partition loops. Through a web of phis and
+// selects whose other inputs are inbounds GEPs of one root R0 that dominates
+// them (a pointer induction variable, `*d++ = c`; lzip's ptr0 = newptr + 1),
+// the root is R0: the flag is computed before the loop. The cold path is the
+// store's own hook, with its exact address and size.
 //
 // Invariant (why "flag false" implies "the store writes no byte in the window",
 // which is all the inline check said): LangRef: an inbounds GEP whose result
