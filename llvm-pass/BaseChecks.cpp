@@ -56,6 +56,7 @@
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/Operator.h"
 #include "llvm/Support/CommandLine.h"
 
@@ -181,14 +182,22 @@ void ModuleInstrumenter::hoistBaseChecks(
   // is defined outside the nest, cost bzip2 3% more instructions:
   // BZ2_decompress's GET_BITS loops usually run once per entry.)
   MapVector<std::pair<Value *, Instruction *>, Root> Roots;
-  auto Add = [&](Instruction *Anchor, ArrayRef<StoreInst *> Members) {
+  auto Add = [&](Instruction *Anchor, ArrayRef<Instruction *> Members) {
     if (Flags.count(Anchor))
       return; // hoisted out of its loop already
     Value *R = nullptr;
-    for (StoreInst *SI : Members) {
-      if (SI->isAtomic())
+    for (Instruction *W : Members) {
+      Value *Ptr;
+      if (auto *SI = dyn_cast<StoreInst>(W)) {
+        if (SI->isAtomic())
+          return;
+        Ptr = SI->getPointerOperand();
+      } else if (smallConstantLength(W)) { // writes [dst, dst + len)
+        Ptr = cast<AnyMemIntrinsic>(W)->getRawDest();
+      } else {
         return;
-      Value *MR = inboundsRoot(SI->getPointerOperand(), DT);
+      }
+      Value *MR = inboundsRoot(Ptr, DT);
       if (!MR || (R && MR != R))
         return;
       R = MR;
@@ -210,10 +219,10 @@ void ModuleInstrumenter::hoistBaseChecks(
     Entry.Anchors.push_back(Anchor);
   };
   for (const StoreGroup &G : Groups)
-    Add(G.Members.front(), G.Members);
+    Add(G.Members.front(),
+        SmallVector<Instruction *, 4>(G.Members.begin(), G.Members.end()));
   for (Instruction *I : Writes)
-    if (auto *SI = dyn_cast<StoreInst>(I))
-      Add(SI, {SI});
+    Add(I, {I});
   if (Roots.empty())
     return;
 

@@ -99,6 +99,12 @@ static cl::opt<unsigned> ClCompactHooksMaxFreq(
              "frequency is at most this many times the function entry's "
              "(1: outside loops)"),
     cl::Hidden, cl::init(8));
+static cl::opt<bool> ClSmallMemIntrinsicChecks(
+    "famsync-small-memintrinsic-checks",
+    cl::desc("Check a memcpy/memmove/memset of a constant length of at most "
+             "-famsync-group-max-span bytes by its last byte (and let "
+             "base-object checks cover it), not with the range test"),
+    cl::Hidden, cl::init(true));
 static cl::opt<bool> ClPreserveMost(
     "famsync-preserve-most",
     cl::desc("Call the store and range hooks through per-module "
@@ -168,6 +174,16 @@ void ModuleInstrumenter::count(Counter C) {
 
 bool ModuleInstrumenter::inlineCheckEnabled() { return ClInlineCheck; }
 bool ModuleInstrumenter::fixedWindowEnabled() { return ClFixedWindow; }
+uint64_t ModuleInstrumenter::smallConstantLength(const Instruction *I) {
+  const auto *MI = dyn_cast<AnyMemIntrinsic>(I);
+  if (!MI || !ClSmallMemIntrinsicChecks || !ClFixedWindow || !ClInlineCheck)
+    return 0;
+  const auto *C = dyn_cast<ConstantInt>(MI->getLength());
+  if (!C || C->getValue().getActiveBits() > 32)
+    return 0;
+  uint64_t Len = C->getZExtValue();
+  return Len <= ClGroupMaxSpan ? Len : 0;
+}
 
 ModuleInstrumenter::ModuleInstrumenter(Module &M, FunctionAnalysisManager *FAM)
     : M(M), FAM(FAM), Ctx(M.getContext()), DL(M.getDataLayout()) {
@@ -890,9 +906,29 @@ bool ModuleInstrumenter::instrumentMaskedStore(IntrinsicInst *II) {
 
 // memcpy/memmove/memset and their .inline and element-wise atomic variants:
 // only the destination range matters (the source is read).
-bool ModuleInstrumenter::instrumentMemIntrinsic(Instruction *I) {
+bool ModuleInstrumenter::instrumentMemIntrinsic(Instruction *I, Value *Cond) {
   auto *MI = cast<AnyMemIntrinsic>(I);
-  emitRangeHook(I, MI->getRawDest(), MI->getLength(), /*Post=*/false);
+  uint64_t Len = smallConstantLength(MI);
+  if (!Len) {
+    emitRangeHook(I, MI->getRawDest(), MI->getLength(), /*Post=*/false);
+    count(CntMemIntrinsicsInstrumented);
+    return true;
+  }
+  // -famsync-small-memintrinsic-checks: a constant length of at most
+  // -famsync-group-max-span bytes is checked like a group, by its last byte
+  // (the same argument: a range that starts in the window, or below it and
+  // reaches into it, ends in the check range), or branches on a base-object
+  // flag (Cond).
+  IRBuilder<> B(I);
+  Value *Dst = B.CreatePointerCast(MI->getRawDest(), Int8PtrTy);
+  if (!Cond)
+    Cond = emitAddrInWindow(
+        B, B.CreateGEP(B.getInt8Ty(), Dst, ConstantInt::get(Int64Ty, Len - 1),
+                       "fams.mlast"));
+  Instruction *At = emitColdIf(Cond, I, I->getDebugLoc());
+  IRBuilder<> HB(At);
+  HB.SetCurrentDebugLocation(I->getDebugLoc());
+  callHook(HB, BeforeWriteRangeHook, {Dst, ConstantInt::get(Int64Ty, Len)});
   count(CntMemIntrinsicsInstrumented);
   return true;
 }
@@ -1000,7 +1036,7 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
     instrumentStoreGroup(G, LoopFlags.lookup(G.Members.front()));
   for (Instruction *I : Writes) {
     if (isa<AnyMemIntrinsic>(I))
-      Changed |= instrumentMemIntrinsic(I);
+      Changed |= instrumentMemIntrinsic(I, LoopFlags.lookup(I));
     else if (isMaskedStore(I))
       Changed |= instrumentMaskedStore(cast<IntrinsicInst>(I));
     else

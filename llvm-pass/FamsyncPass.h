@@ -139,7 +139,8 @@ private:
                        llvm::DenseMap<llvm::Instruction *, llvm::Value *> &Flags,
                        bool OnlyOutsideLoops);
   bool instrumentMaskedStore(llvm::IntrinsicInst *II);
-  bool instrumentMemIntrinsic(llvm::Instruction *I);
+  /// A non-null Cond (a base-object flag) replaces the check.
+  bool instrumentMemIntrinsic(llvm::Instruction *I, llvm::Value *Cond = nullptr);
   void emitModuleCtor();
   void count(Counter C);
 
@@ -181,6 +182,9 @@ public:
                      llvm::Value *Len, bool Post);
   static bool inlineCheckEnabled();
   static bool fixedWindowEnabled();
+  /// -famsync-small-memintrinsic-checks: the constant length of a memory
+  /// intrinsic checked by its last byte (1 to -famsync-group-max-span), or 0.
+  static uint64_t smallConstantLength(const llvm::Instruction *I);
 
 private:
   llvm::Module &M;

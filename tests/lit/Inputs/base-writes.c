@@ -1,11 +1,13 @@
 /* Stores whose checks are tests of their root pointer (base-object-run.test),
  * writing a tracked mapping: an i64 index loaded from memory (SCEV cannot
  * bound it), a pointer recurrence with no trip count, and a web of pointer
- * phis (ptr0 = base + k + 1 on one side of a branch, unchanged on the other).
+ * phis (ptr0 = base + k + 1 on one side of a branch, unchanged on the other),
+ * and 16-byte memcpys at loaded offsets (a small constant-length intrinsic).
  * Run with FAMSYNC_VERIFY=1 the runtime reports every byte of the mapping that
  * changed without a hook. */
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -22,6 +24,9 @@ __attribute__((noinline)) void web(int *base, const long *idx, long n) {
     if (idx[i] < 3000) p = base + idx[i] + 1;
   }
 }
+__attribute__((noinline)) void copies(char *d, const long *idx, long n, const char *s) {
+  for (long i = 0; i < n; i++) memcpy(d + idx[i], s + i, 16);
+}
 
 int main(int argc, char **argv) {
   if (argc != 2) return 2;
@@ -37,7 +42,9 @@ int main(int argc, char **argv) {
   scatter64((long *)m, idx, 1000, 5);
   copy(m + 100000, text);
   web((int *)(m + 200000), idx, 1000);
+  copies(m + 300000, idx, 1000, text);
   if (msync(m, size, MS_SYNC) != 0) return 3;
-  printf("done %ld %c %d\n", ((long *)m)[37], m[100000 + 1998], ((int *)(m + 200000))[2]);
+  printf("done %ld %c %d %c\n", ((long *)m)[37], m[100000 + 1998], ((int *)(m + 200000))[2],
+         m[300000 + 37 + 3]);
   return munmap(m, size) || close(fd);
 }
