@@ -35,10 +35,9 @@
 // (`p + (q - p)` with p and q in different objects) is not supported.
 //
 // Only with -famsync-fixed-window (the version-1 check has no margin above
-// the window for a one-past-the-end pointer), only for stores that
-// -famsync-hoist-loop-checks left alone (with -famsync-base-checks-first,
-// stores whose root is defined outside their loop nest are claimed before
-// the loop hoisting runs), and only when the static block
+// the window for a one-past-the-end pointer), first (-famsync-base-checks-first)
+// for the stores whose root is defined outside their loop nest, then, after
+// -famsync-hoist-loop-checks, for the stores it left alone, and only when the static block
 // frequencies say the stores run at least four times as often as the test
 // (2 instructions saved per store, about 4 per test, the same margin of two
 // as the loop cost model).

@@ -85,8 +85,9 @@ static cl::opt<bool> ClEarlyStoreChecks(
 static cl::opt<bool> ClBaseChecksFirst(
     "famsync-base-checks-first",
     cl::desc("Try -famsync-base-object-checks before the loop-hoisted checks "
+             "for stores whose root is defined outside their loop nest "
              "(false: only for the stores the loop checks left alone)"),
-    cl::Hidden, cl::init(false));
+    cl::Hidden, cl::init(true));
 static cl::opt<bool> ClCompactHooks(
     "famsync-compact-hooks",
     cl::desc("Outside hot blocks, weight the hook path as likely as the fast "
