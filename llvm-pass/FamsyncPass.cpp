@@ -28,6 +28,7 @@
 #include "llvm/ADT/Statistic.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Analysis/CaptureTracking.h"
+#include "llvm/Analysis/BlockFrequencyInfo.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DataLayout.h"
@@ -80,6 +81,30 @@ static cl::opt<bool> ClEarlyStoreChecks(
     "famsync-early-store-checks",
     cl::desc("Put a plain store's check as early in its block as its address "
              "allows (keeps load/modify/store together)"),
+    cl::Hidden, cl::init(true));
+static cl::opt<bool> ClBaseChecksFirst(
+    "famsync-base-checks-first",
+    cl::desc("Try -famsync-base-object-checks before the loop-hoisted checks "
+             "for stores whose root is defined outside their loop nest "
+             "(false: only for the stores the loop checks left alone)"),
+    cl::Hidden, cl::init(true));
+static cl::opt<bool> ClCompactHooks(
+    "famsync-compact-hooks",
+    cl::desc("Outside hot blocks, weight the hook path as likely as the fast "
+             "path so that it is laid out inline (jne over the call, no jmp "
+             "back)"),
+    cl::Hidden, cl::init(true));
+static cl::opt<unsigned> ClCompactHooksMaxFreq(
+    "famsync-compact-hooks-max-freq",
+    cl::desc("With -famsync-compact-hooks, only hooks whose block's static "
+             "frequency is at most this many times the function entry's "
+             "(1: outside loops)"),
+    cl::Hidden, cl::init(8));
+static cl::opt<bool> ClSmallMemIntrinsicChecks(
+    "famsync-small-memintrinsic-checks",
+    cl::desc("Check a memcpy/memmove/memset of a constant length of at most "
+             "-famsync-group-max-span bytes by its last byte (and let "
+             "base-object checks cover it), not with the range test"),
     cl::Hidden, cl::init(true));
 static cl::opt<bool> ClPreserveMost(
     "famsync-preserve-most",
@@ -149,6 +174,17 @@ void ModuleInstrumenter::count(Counter C) {
 }
 
 bool ModuleInstrumenter::inlineCheckEnabled() { return ClInlineCheck; }
+bool ModuleInstrumenter::fixedWindowEnabled() { return ClFixedWindow; }
+uint64_t ModuleInstrumenter::smallConstantLength(const Instruction *I) {
+  const auto *MI = dyn_cast<AnyMemIntrinsic>(I);
+  if (!MI || !ClSmallMemIntrinsicChecks || !ClFixedWindow || !ClInlineCheck)
+    return 0;
+  const auto *C = dyn_cast<ConstantInt>(MI->getLength());
+  if (!C || C->getValue().getActiveBits() > 32)
+    return 0;
+  uint64_t Len = C->getZExtValue();
+  return Len <= ClGroupMaxSpan ? Len : 0;
+}
 
 ModuleInstrumenter::ModuleInstrumenter(Module &M, FunctionAnalysisManager *FAM)
     : M(M), FAM(FAM), Ctx(M.getContext()), DL(M.getDataLayout()) {
@@ -160,6 +196,7 @@ ModuleInstrumenter::ModuleInstrumenter(Module &M, FunctionAnalysisManager *FAM)
   // Same weights as AddressSanitizer's slow path: the hook is taken only for
   // tracked addresses, which are rare among all stores of a program.
   ColdWeights = MDBuilder(Ctx).createBranchWeights(1, 100000);
+  EvenWeights = MDBuilder(Ctx).createBranchWeights(1, 1);
 
   // The hooks never unwind (abi.h: they never fail).
   auto DeclareHook = [&](StringRef Name, auto... Params) {
@@ -326,7 +363,10 @@ Instruction *ModuleInstrumenter::emitColdIf(Value *Cond,
     return InsertBefore;
   Instruction *Term =
       SplitBlockAndInsertIfThen(Cond, InsertBefore,
-                                /*Unreachable=*/false, ColdWeights);
+                                /*Unreachable=*/false,
+                                ClCompactHooks && !HotInsts.count(InsertBefore)
+                                    ? EvenWeights
+                                    : ColdWeights);
   Term->getParent()->setName("fams.hook");
   Term->getSuccessor(0)->setName("fams.cont"); // the new tail block
   Term->setDebugLoc(Loc);
@@ -867,9 +907,29 @@ bool ModuleInstrumenter::instrumentMaskedStore(IntrinsicInst *II) {
 
 // memcpy/memmove/memset and their .inline and element-wise atomic variants:
 // only the destination range matters (the source is read).
-bool ModuleInstrumenter::instrumentMemIntrinsic(Instruction *I) {
+bool ModuleInstrumenter::instrumentMemIntrinsic(Instruction *I, Value *Cond) {
   auto *MI = cast<AnyMemIntrinsic>(I);
-  emitRangeHook(I, MI->getRawDest(), MI->getLength(), /*Post=*/false);
+  uint64_t Len = smallConstantLength(MI);
+  if (!Len) {
+    emitRangeHook(I, MI->getRawDest(), MI->getLength(), /*Post=*/false);
+    count(CntMemIntrinsicsInstrumented);
+    return true;
+  }
+  // -famsync-small-memintrinsic-checks: a constant length of at most
+  // -famsync-group-max-span bytes is checked like a group, by its last byte
+  // (the same argument: a range that starts in the window, or below it and
+  // reaches into it, ends in the check range), or branches on a base-object
+  // flag (Cond).
+  IRBuilder<> B(I);
+  Value *Dst = B.CreatePointerCast(MI->getRawDest(), Int8PtrTy);
+  if (!Cond)
+    Cond = emitAddrInWindow(
+        B, B.CreateGEP(B.getInt8Ty(), Dst, ConstantInt::get(Int64Ty, Len - 1),
+                       "fams.mlast"));
+  Instruction *At = emitColdIf(Cond, I, I->getDebugLoc());
+  IRBuilder<> HB(At);
+  HB.SetCurrentDebugLocation(I->getDebugLoc());
+  callHook(HB, BeforeWriteRangeHook, {Dst, ConstantInt::get(Int64Ty, Len)});
   count(CntMemIntrinsicsInstrumented);
   return true;
 }
@@ -955,9 +1015,21 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
     chooseInstructionsToInstrument(Local, Writes);
   }
   formStoreGroups(F, Writes, Groups);
+  HotInsts.clear();
+  if (ClCompactHooks && FAM) {
+    BlockFrequencyInfo &BFI = FAM->getResult<BlockFrequencyAnalysis>(F);
+    uint64_t Max = BFI.getEntryFreq() * (uint64_t)ClCompactHooksMaxFreq;
+    for (BasicBlock &BB : F)
+      if (BFI.getBlockFreq(&BB).getFrequency() > Max)
+        for (Instruction &I : BB)
+          HotInsts.insert(&I);
+  }
   // Before any block is split: it needs the function's loop analyses.
   DenseMap<Instruction *, Value *> LoopFlags;
+  if (ClBaseChecksFirst) // roots defined outside the store's loop nest
+    hoistBaseChecks(F, Writes, Groups, LoopFlags, /*OnlyOutsideLoops=*/true);
   hoistLoopChecks(F, Writes, Groups, LoopFlags);
+  hoistBaseChecks(F, Writes, Groups, LoopFlags, /*OnlyOutsideLoops=*/false);
 
   // Instrument after collecting: emitting the cold path splits blocks.
   bool Changed = !Groups.empty() || !LoopFlags.empty();
@@ -965,7 +1037,7 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
     instrumentStoreGroup(G, LoopFlags.lookup(G.Members.front()));
   for (Instruction *I : Writes) {
     if (isa<AnyMemIntrinsic>(I))
-      Changed |= instrumentMemIntrinsic(I);
+      Changed |= instrumentMemIntrinsic(I, LoopFlags.lookup(I));
     else if (isMaskedStore(I))
       Changed |= instrumentMaskedStore(cast<IntrinsicInst>(I));
     else
@@ -1063,7 +1135,9 @@ static void printStats(const Module &M, const unsigned (&C)[NumCounters]) {
          << C[CntStoresGrouped] << " stores in " << C[CntGroupedChecks]
          << " grouped checks; " << C[CntStoresLoopGuarded]
          << " stores guarded by " << C[CntHoistedLoopChecks]
-         << " hoisted loop checks\n";
+         << " hoisted loop checks; " << C[CntStoresBaseGuarded]
+         << " stores guarded by " << C[CntBaseObjectChecks]
+         << " base-object checks\n";
 }
 
 PreservedAnalyses FamsyncPass::run(Module &M, ModuleAnalysisManager &MAM) {

@@ -27,6 +27,7 @@
 #define FAMSYNC_LLVM_PASS_FAMSYNCPASS_H
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/PassManager.h"
@@ -126,8 +127,20 @@ private:
                        llvm::ArrayRef<llvm::Instruction *> Writes,
                        llvm::ArrayRef<StoreGroup> Groups,
                        llvm::DenseMap<llvm::Instruction *, llvm::Value *> &Flags);
+  // ---- BaseChecks.cpp ----
+  /// -famsync-base-object-checks: for the plain stores and groups that
+  /// hoistLoopChecks left without a flag and whose addresses are inbounds
+  /// GEP chains from one root pointer, emits one test of the root right after
+  /// its definition and maps the store (a group: its first member) to that
+  /// flag. Changes no block structure.
+  void hoistBaseChecks(llvm::Function &F,
+                       llvm::ArrayRef<llvm::Instruction *> Writes,
+                       llvm::ArrayRef<StoreGroup> Groups,
+                       llvm::DenseMap<llvm::Instruction *, llvm::Value *> &Flags,
+                       bool OnlyOutsideLoops);
   bool instrumentMaskedStore(llvm::IntrinsicInst *II);
-  bool instrumentMemIntrinsic(llvm::Instruction *I);
+  /// A non-null Cond (a base-object flag) replaces the check.
+  bool instrumentMemIntrinsic(llvm::Instruction *I, llvm::Value *Cond = nullptr);
   void emitModuleCtor();
   void count(Counter C);
 
@@ -168,6 +181,10 @@ public:
   void emitRangeHook(llvm::Instruction *InsertBefore, llvm::Value *Addr,
                      llvm::Value *Len, bool Post);
   static bool inlineCheckEnabled();
+  static bool fixedWindowEnabled();
+  /// -famsync-small-memintrinsic-checks: the constant length of a memory
+  /// intrinsic checked by its last byte (1 to -famsync-group-max-span), or 0.
+  static uint64_t smallConstantLength(const llvm::Instruction *I);
 
 private:
   llvm::Module &M;
@@ -179,6 +196,12 @@ private:
   llvm::Type *Int32Ty;
   llvm::Type *Int64Ty;
   llvm::MDNode *ColdWeights;
+  /// 1:1, for -famsync-compact-hooks (the hook laid out inline).
+  llvm::MDNode *EvenWeights;
+  /// The instructions of the current function whose blocks were hotter than
+  /// -famsync-compact-hooks-max-freq before any block was split
+  /// (-famsync-compact-hooks keeps those hooks cold).
+  llvm::DenseSet<const llvm::Instruction *> HotInsts;
 
   // Runtime ABI (include/famsync/abi.h).
   static constexpr unsigned NumSizedStoreHooks = 5; // 1, 2, 4, 8, 16 bytes

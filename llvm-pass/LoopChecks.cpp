@@ -275,11 +275,13 @@ void ModuleInstrumenter::hoistLoopChecks(
     return;
   SmallVector<Unit, 16> Units;
   for (const StoreGroup &G : Groups)
-    Units.push_back({G.Members.front(), G.Members.front()->getPointerOperand(),
-                     G.Min - G.FirstOff, G.Max - G.FirstOff});
+    if (!Flags.count(G.Members.front())) // not guarded by a base-object check
+      Units.push_back({G.Members.front(),
+                       G.Members.front()->getPointerOperand(),
+                       G.Min - G.FirstOff, G.Max - G.FirstOff});
   for (Instruction *I : Writes) {
     auto *SI = dyn_cast<StoreInst>(I);
-    if (!SI)
+    if (!SI || Flags.count(SI))
       continue;
     TypeSize Size = DL.getTypeStoreSize(SI->getValueOperand()->getType());
     if (Size.isScalable())
@@ -425,11 +427,13 @@ void ModuleInstrumenter::hoistLoopChecks(
     for (Instruction *Anchor : M.Anchors)
       Flags[Anchor] = Flag;
   }
-  for (const StoreGroup &G : Groups)
-    if (Flags.count(G.Members.front()))
-      for (size_t I = 0; I < G.Members.size(); ++I)
+  for (const Merged &M : All)
+    for (Instruction *A : M.Anchors) {
+      auto G = llvm::find_if(Groups, [&](const StoreGroup &G) {
+        return G.Members.front() == A;
+      });
+      unsigned N = G == Groups.end() ? 1 : G->Members.size();
+      for (unsigned K = 0; K < N; ++K)
         count(CntStoresLoopGuarded);
-  for (Instruction *I : Writes)
-    if (Flags.count(I))
-      count(CntStoresLoopGuarded);
+    }
 }

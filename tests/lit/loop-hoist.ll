@@ -11,7 +11,9 @@
 ; step, a group in a loop with two exits, two stores with i32 indices sharing
 ; one flag across a call. Negative (keep the per-store shift/compare): a base
 ; loaded in the loop, an i64 index loaded from memory, a header with two
-; predecessors outside the loop, and -famsync-hoist-loop-checks=false.
+; predecessors outside the loop, and -famsync-hoist-loop-checks=false. (The
+; negatives with inbounds GEPs from an invariant root are handled by
+; -famsync-base-object-checks, base-object-checks.ll, switched off here.)
 ; Merging (-famsync-merge-loop-checks): bounds that differ only by constant
 ; offsets from one start share one test (two fields stored in different
 ; blocks), also across loops, at the nearest common dominator of the loops'
@@ -19,13 +21,13 @@
 ; Cost model (-famsync-loop-check-cost-model): a test is kept only if the
 ; static block frequencies say it saves at least twice what it costs (a
 ; store on a rarely taken branch keeps its own check).
-; RUN: %opt -S %s | FileCheck %s
-; RUN: %opt -famsync-hoist-loop-checks=false -S %s | FileCheck %s --check-prefix=OFF
-; RUN: %opt -famsync-fixed-window=false -S %s | FileCheck %s --check-prefix=LOADED
-; RUN: %opt -famsync-merge-loop-checks=false -S %s | FileCheck %s --check-prefix=NOMERGE
-; RUN: %opt -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS
-; RUN: %opt -famsync-merge-loop-checks=false -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS-NOMERGE
-; RUN: %opt -famsync-loop-check-cost-model=false -S %s | FileCheck %s --check-prefix=NOCOST
+; RUN: %opt -famsync-base-object-checks=false -S %s | FileCheck %s
+; RUN: %opt -famsync-base-object-checks=false -famsync-hoist-loop-checks=false -S %s | FileCheck %s --check-prefix=OFF
+; RUN: %opt -famsync-base-object-checks=false -famsync-fixed-window=false -S %s | FileCheck %s --check-prefix=LOADED
+; RUN: %opt -famsync-base-object-checks=false -famsync-merge-loop-checks=false -S %s | FileCheck %s --check-prefix=NOMERGE
+; RUN: %opt -famsync-base-object-checks=false -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS
+; RUN: %opt -famsync-base-object-checks=false -famsync-merge-loop-checks=false -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS-NOMERGE
+; RUN: %opt -famsync-base-object-checks=false -famsync-loop-check-cost-model=false -S %s | FileCheck %s --check-prefix=NOCOST
 
 ; STATS: 17 stores instrumented,{{.*}}; 2 stores in 1 grouped checks; 11 stores guarded by 7 hoisted loop checks
 ; STATS-NOMERGE: 17 stores instrumented,{{.*}}; 2 stores in 1 grouped checks; 11 stores guarded by 9 hoisted loop checks

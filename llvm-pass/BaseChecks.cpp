@@ -1,0 +1,252 @@
+//===- BaseChecks.cpp - famsync checks of a store's base object -*- C++ -*-===//
+//
+// Part of famsync (failure-atomic msync in userspace).
+//
+// -famsync-base-object-checks (issue 16): a plain store whose address is a
+// chain of `getelementptr inbounds` (and bitcasts) from a pointer R gets its
+// window check replaced by a branch on an i1 flag "R is in the check range",
+// computed once right after R is defined (at function entry for an argument).
+// Stores through one R share the flag, whatever their indices: bzip2's
+// mainQSort3 swaps ptr[unLo] and ptr[ltLo] with 64-bit indices that SCEV can
+// neither express nor bound, but ptr is an argument, so one test at entry
+// covers every store of its partition loops. Through a web of phis and
+// selects whose other inputs are inbounds GEPs of one root R0 that dominates
+// them (a pointer induction variable, `*d++ = c`; lzip's ptr0 = newptr + 1),
+// the root is R0: the flag is computed before the loop. The cold path is the
+// store's own hook, with its exact address and size.
+//
+// Invariant (why "flag false" implies "the store writes no byte in the window",
+// which is all the inline check said): LangRef: an inbounds GEP whose result
+// leaves the allocated object its base points into (or one past its end) is
+// poison, and a store through poison, or one that is not dereferenceable
+// (extends past the object), is undefined behaviour. So in a program without
+// undefined behaviour every byte the store writes lies in the allocated
+// object R points into or one past. A tracked mapping is an allocated object
+// that lies entirely in the window, and the window lies in the first half of
+// the fixed check range (abi.h: at most 1 TiB at its start, the check range
+// is 2 TiB), so a pointer into a tracked mapping or one past its end is in
+// the check range. Contrapositive: R outside the check range => R's object is
+// not a tracked mapping => no written byte is in the window. The flag is a
+// pure address test against the fixed range, so calls between the flag and
+// the store (commits, new mappings) cannot make it stale. This is the same
+// assumption the skip rule for globals makes (writing past a global's bounds
+// is UB) and the one the optimizer makes for inbounds; a program that reaches
+// a tracked mapping by out-of-bounds arithmetic from another object
+// (`p + (q - p)` with p and q in different objects) is not supported.
+//
+// Only with -famsync-fixed-window (the version-1 check has no margin above
+// the window for a one-past-the-end pointer), first (-famsync-base-checks-first)
+// for the stores whose root is defined outside their loop nest, then, after
+// -famsync-hoist-loop-checks, for the stores it left alone, and only when the static block
+// frequencies say the stores run at least four times as often as the test
+// (2 instructions saved per store, about 4 per test, the same margin of two
+// as the loop cost model).
+//
+// Everything here runs before any block is split: it only inserts
+// instructions after the roots' definitions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FamsyncPass.h"
+
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Analysis/BlockFrequencyInfo.h"
+#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/IR/Dominators.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/Operator.h"
+#include "llvm/Support/CommandLine.h"
+
+using namespace llvm;
+using namespace famsync;
+
+static cl::opt<bool> ClBaseObjectChecks(
+    "famsync-base-object-checks",
+    cl::desc("Check the root pointer of a store's inbounds GEP chain once, "
+             "after its definition, and branch on that flag at the store"),
+    cl::Hidden, cl::init(true));
+
+/// Ptr without its inbounds GEPs and bitcasts (address space 0 throughout).
+static Value *stripInbounds(Value *V) {
+  while (true) {
+    if (auto *GEP = dyn_cast<GEPOperator>(V)) {
+      if (!GEP->isInBounds() || GEP->getType()->isVectorTy())
+        return V;
+      V = GEP->getPointerOperand();
+    } else if (auto *BC = dyn_cast<BitCastOperator>(V)) {
+      V = BC->getOperand(0);
+    } else {
+      return V;
+    }
+    if (!V->getType()->isPointerTy() ||
+        V->getType()->getPointerAddressSpace() != 0)
+      return nullptr;
+  }
+}
+
+/// A node of a web of pointer recurrences: a phi or a select.
+static bool isWebNode(const Value *V) {
+  return isa<PHINode>(V) || isa<SelectInst>(V);
+}
+/// The values a web node takes its value from.
+static SmallVector<Value *, 4> webInputs(Value *V) {
+  if (auto *S = dyn_cast<SelectInst>(V))
+    return {S->getTrueValue(), S->getFalseValue()};
+  auto *P = cast<PHINode>(V);
+  return SmallVector<Value *, 4>(P->incoming_values());
+}
+
+/// The root whose allocated object every byte written through Ptr lies in
+/// (see the file comment), or null.
+static Value *inboundsRoot(Value *Ptr, DominatorTree &DT) {
+  Value *R = stripInbounds(Ptr);
+  if (!R || !isWebNode(R))
+    return R;
+  auto *P = cast<Instruction>(R);
+  // Pointer recurrences: the web of phis and selects (at most 16) reachable
+  // through inputs after stripping inbounds GEPs, whose other inputs are all
+  // one root R0 (lzip's ptr0 = newptr + 1 or ptr0 on the two sides of a
+  // branch, a select after if-conversion). By induction over the execution
+  // (the first value any node takes comes from R0), every value of every
+  // node lies in R0's object. R0 must dominate the node so that the
+  // flag after R0 does too.
+  SmallPtrSet<Value *, 8> Web{P};
+  SmallVector<Value *, 8> Work{P};
+  Value *R0 = nullptr;
+  while (!Work.empty()) {
+    Value *Q = Work.pop_back_val();
+    for (Value *In : webInputs(Q)) {
+      Value *S = stripInbounds(In);
+      if (!S)
+        return P;
+      if (isWebNode(S)) {
+        if (!Web.count(S)) {
+          if (Web.size() >= 16)
+            return P;
+          Web.insert(S);
+          Work.push_back(S);
+        }
+        continue;
+      }
+      if (R0 && S != R0)
+        return P;
+      R0 = S;
+    }
+  }
+  if (!R0)
+    return P;
+  if (isa<Argument>(R0))
+    return R0;
+  auto *I = dyn_cast<Instruction>(R0);
+  if (!I || I->isTerminator() || !DT.dominates(I, P))
+    return P;
+  return R0;
+}
+
+/// Where the flag for root R goes: right after its definition.
+static Instruction *flagInsertionPoint(Value *R, Function &F) {
+  if (isa<Argument>(R)) {
+    auto It = F.getEntryBlock().getFirstInsertionPt();
+    return It == F.getEntryBlock().end() ? nullptr : &*It;
+  }
+  auto *I = dyn_cast<Instruction>(R);
+  if (!I || I->isTerminator() || I->isEHPad())
+    return nullptr;
+  if (isa<PHINode>(I)) {
+    auto It = I->getParent()->getFirstInsertionPt();
+    return It == I->getParent()->end() ? nullptr : &*It;
+  }
+  return I->getNextNode();
+}
+
+void ModuleInstrumenter::hoistBaseChecks(
+    Function &F, ArrayRef<Instruction *> Writes, ArrayRef<StoreGroup> Groups,
+    DenseMap<Instruction *, Value *> &Flags, bool OnlyOutsideLoops) {
+  if (!ClBaseObjectChecks || !fixedWindowEnabled() ||
+      !inlineCheckEnabled() || !FAM || F.hasOptNone())
+    return;
+  DominatorTree &DT = FAM->getResult<DominatorTreeAnalysis>(F);
+
+  LoopInfo &LI = FAM->getResult<LoopAnalysis>(F);
+
+  struct Root {
+    Value *R;
+    Instruction *At;
+    SmallVector<Instruction *, 4> Anchors;
+  };
+  // One flag per root, right after the root's definition. (Placing it at the
+  // end of the predecessor of the store's loop nest instead, when the root
+  // is defined outside the nest, cost bzip2 3% more instructions:
+  // BZ2_decompress's GET_BITS loops usually run once per entry.)
+  MapVector<std::pair<Value *, Instruction *>, Root> Roots;
+  auto Add = [&](Instruction *Anchor, ArrayRef<Instruction *> Members) {
+    if (Flags.count(Anchor))
+      return; // hoisted out of its loop already
+    Value *R = nullptr;
+    for (Instruction *W : Members) {
+      Value *Ptr;
+      if (auto *SI = dyn_cast<StoreInst>(W)) {
+        if (SI->isAtomic())
+          return;
+        Ptr = SI->getPointerOperand();
+      } else if (smallConstantLength(W)) { // writes [dst, dst + len)
+        Ptr = cast<AnyMemIntrinsic>(W)->getRawDest();
+      } else {
+        return;
+      }
+      Value *MR = inboundsRoot(Ptr, DT);
+      if (!MR || (R && MR != R))
+        return;
+      R = MR;
+    }
+    if (!R || isa<Constant>(R))
+      return;
+    Instruction *At = flagInsertionPoint(R, F);
+    if (!At)
+      return;
+    const Loop *L = LI.getLoopFor(Anchor->getParent());
+    while (L && L->getParentLoop())
+      L = L->getParentLoop();
+    bool OutsideNest = L && !L->contains(At);
+    if (OnlyOutsideLoops && !OutsideNest)
+      return;
+    auto &Entry = Roots[{R, At}];
+    Entry.R = R;
+    Entry.At = At;
+    Entry.Anchors.push_back(Anchor);
+  };
+  for (const StoreGroup &G : Groups)
+    Add(G.Members.front(),
+        SmallVector<Instruction *, 4>(G.Members.begin(), G.Members.end()));
+  for (Instruction *I : Writes)
+    Add(I, {I});
+  if (Roots.empty())
+    return;
+
+  BlockFrequencyInfo &BFI = FAM->getResult<BlockFrequencyAnalysis>(F);
+  for (auto &[Key, E] : Roots) {
+    Value *R = E.R;
+    __int128 Saved = 0;
+    for (Instruction *A : E.Anchors)
+      Saved += 2 * (__int128)BFI.getBlockFreq(A->getParent()).getFrequency();
+    __int128 Cost =
+        4 * (__int128)BFI.getBlockFreq(E.At->getParent()).getFrequency();
+    if (Saved < 2 * Cost)
+      continue;
+    IRBuilder<> B(E.At);
+    B.SetCurrentDebugLocation(E.Anchors.front()->getDebugLoc());
+    Value *Flag = emitAddrInWindow(B, R);
+    Flag->setName("fams.bflag");
+    count(CntBaseObjectChecks);
+    for (Instruction *A : E.Anchors) {
+      Flags[A] = Flag;
+      auto G = llvm::find_if(
+          Groups, [&](const StoreGroup &G) { return G.Members.front() == A; });
+      unsigned N = G == Groups.end() ? 1 : G->Members.size();
+      for (unsigned K = 0; K < N; ++K)
+        count(CntStoresBaseGuarded);
+    }
+  }
+}
