@@ -241,7 +241,8 @@ KYOTO_BEGIN = "<!-- KYOTO BEGIN"
 KYOTO_END = "<!-- KYOTO END -->"
 # Sections other scripts write into RESULTS.md, kept verbatim (markers included) by this rewrite.
 KEPT_SECTIONS = ["KYOTO", "REAL-PROGRAMS", "REAL-PROGRAMS-IDEAS", "REAL-PROGRAMS-NOTES",
-                 "REAL-PROGRAMS-HOIST", "REAL-PROGRAMS-HOIST-NOTES",
+                 "REAL-PROGRAMS-HOIST", "REAL-PROGRAMS-HOIST-NOTES", "REAL-PROGRAMS-H16C",
+                 "REAL-PROGRAMS-H16C-NOTES",
                  "LARGE-FILES", "GROUP-COMMIT", "PRELOAD", "SCALE", "DURABLE-KV", "PMEM-REDO"]
 
 
