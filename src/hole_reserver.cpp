@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 namespace famsync {
@@ -18,8 +20,14 @@ int HoleReserver::reserve(uint64_t off, uint64_t len) {
     struct stat st;
     if (fstat(fd_, &st) != 0) return fail_errno("fstat(data file)");
     off_t hole = lseek(fd_, 0, SEEK_HOLE);
-    // Unknown (no SEEK_HOLE support): assume holes, and let posix_fallocate find out.
-    has_holes_ = hole < 0 || hole < st.st_size;
+    // Unknown (no SEEK_HOLE support): assume holes, and let posix_fallocate find out. tmpfs
+    // reports fallocated pages as holes (every first write to a page of a fallocated /dev/shm
+    // file cost a posix_fallocate call): there, pages that cover the whole size mean no hole
+    // (tmpfs counts only data pages in st_blocks; elsewhere extent metadata counts too).
+    struct statfs fs;
+    bool tmpfs = fstatfs(fd_, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
+    bool covered = static_cast<uint64_t>(st.st_blocks) * 512 >= static_cast<uint64_t>(st.st_size);
+    has_holes_ = !(tmpfs && covered) && (hole < 0 || hole < st.st_size);
     check_ = false;
   }
   if (!has_holes_ || len == 0) return 0;
@@ -52,7 +60,12 @@ int HoleReserver::reserve(uint64_t off, uint64_t len) {
 }
 
 void HoleReserver::mark_reserved(uint64_t first, uint64_t end) {
-  for (uint64_t p = first; p < end; ++p) reserved_[p / 64] |= 1ull << (p % 64);
+  for (uint64_t p = first; p < end; ++p) {
+    uint64_t chunk = p / kPagesPerChunk;
+    if (chunk >= reserved_.size()) reserved_.resize(chunk + 1);
+    if (!reserved_[chunk]) reserved_[chunk] = std::make_unique<uint64_t[]>(kPagesPerChunk / 64);
+    reserved_[chunk][p % kPagesPerChunk / 64] |= 1ull << (p % 64);
+  }
 }
 
 }  // namespace famsync

@@ -4,6 +4,7 @@
 #include "error.hpp"
 #include "options.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -106,7 +107,12 @@ int reserve() {
       break;
     }
     g_table = static_cast<std::atomic<StoreTarget *> *>(table);
-    g_free[0] = size;
+    // The first slot starts above a guard, not at the window's start: a pointer a little below a
+    // mapping (a 1-based array `a = map - 1`, a negative offset from its start) then still lies
+    // in the check range, so code that checks such a root pointer once for all stores through it
+    // (the pass's base-object checks) still sees the mapping. 1/16 of the window, at most 1 GiB.
+    uint64_t guard = std::min<uint64_t>(1ull << 30, size / 16) / kGranule * kGranule;
+    g_free[guard] = size - guard;
     // Publish size last: instrumented code tests base and size; size == 0 means "no window".
     __atomic_store_n(&__fams_window_base, base, __ATOMIC_RELEASE);
     __atomic_store_n(&__fams_window_size, size, __ATOMIC_RELEASE);

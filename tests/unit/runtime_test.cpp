@@ -278,6 +278,22 @@ TEST_F(RuntimeTest, HooksIgnoreAddressesOutsideRegions) {
   EXPECT_EQ(__fams_munmap(p, 8192), 0);
 }
 
+TEST_F(RuntimeTest, PointersJustBelowAMappingAreInTheCheckRange) {
+  // The pass's base-object checks test a root pointer once for every store through it: a root a
+  // little below a mapping (a 1-based array `a = map - 1`) must still be in the check range, so
+  // the first slot of the window lies above a guard.
+  char *p = map_tracked();
+  bool fixed = __fams_window_base == FAMS_WINDOW_FIXED_BASE;
+  for (uintptr_t below : {uintptr_t{1}, uintptr_t{8}, uintptr_t{4096}, uintptr_t{1} << 20}) {
+    uintptr_t root = reinterpret_cast<uintptr_t>(p) - below;
+    if (fixed)
+      EXPECT_EQ(root >> FAMS_WINDOW_CHECK_SHIFT, FAMS_WINDOW_FIXED_BASE >> FAMS_WINDOW_CHECK_SHIFT)
+          << "a pointer " << below << " bytes below the first mapping is outside the check range";
+  }
+  EXPECT_EQ(__fams_munmap(p, 8192), 0);
+  if (!fixed) GTEST_SKIP() << "the window is not at the fixed check range in this process";
+}
+
 TEST_F(RuntimeTest, AfterWriteRangeIsCommittedFromTheFileLog) {
   char *p = map_tracked();
   int n = snprintf(p + 600, 50, "written by %s", "sprintf");  // announced only afterwards
