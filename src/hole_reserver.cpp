@@ -60,12 +60,7 @@ int HoleReserver::reserve(uint64_t off, uint64_t len) {
 }
 
 void HoleReserver::mark_reserved(uint64_t first, uint64_t end) {
-  for (uint64_t p = first; p < end; ++p) {
-    uint64_t chunk = p / kPagesPerChunk;
-    if (chunk >= reserved_.size()) reserved_.resize(chunk + 1);
-    if (!reserved_[chunk]) reserved_[chunk] = std::make_unique<uint64_t[]>(kPagesPerChunk / 64);
-    reserved_[chunk][p % kPagesPerChunk / 64] |= 1ull << (p % 64);
-  }
+  for (uint64_t p = first; p < end; ++p) reserved_[p / 64] |= 1ull << (p % 64);
 }
 
 }  // namespace famsync

@@ -13,8 +13,7 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
-#include <vector>
+#include <unordered_map>
 
 namespace famsync {
 
@@ -30,24 +29,29 @@ class HoleReserver {
   void size_changed() {
     check_ = true;
     reserved_.clear();  // a shrink drops blocks; pages past it are holes again after a growth
+    last_word_ = nullptr;
   }
 
  private:
-  bool reserved(uint64_t page) const {
-    uint64_t chunk = page / kPagesPerChunk;
-    if (chunk >= reserved_.size() || !reserved_[chunk]) return false;
-    return reserved_[chunk][page % kPagesPerChunk / 64] >> (page % 64) & 1;
+  bool reserved(uint64_t page) {
+    if (last_word_ == nullptr || last_key_ != page / 64) {  // a commit's pages are mostly near
+      auto it = reserved_.find(page / 64);
+      if (it == reserved_.end()) return false;
+      last_key_ = page / 64;
+      last_word_ = &it->second;  // stays valid: map nodes do not move until clear()
+    }
+    return *last_word_ >> (page % 64) & 1;
   }
   void mark_reserved(uint64_t first, uint64_t end);
 
   int fd_;
   bool check_ = true;      // has_holes_ must be looked up again
   bool has_holes_ = true;
-  // Pages reserved already: one bit each, in 4 KiB chunks of bits (128 MiB of file each)
-  // allocated when a page in them is reserved: memory follows the pages written, not the file's
-  // size (a 64 GiB sparse file would need 2 MiB as a flat bitmap), and a lookup is two loads.
-  static constexpr uint64_t kPagesPerChunk = 4096 * 8;
-  std::vector<std::unique_ptr<uint64_t[]>> reserved_;
+  // Pages reserved already, 64 per word, keyed by page / 64: sparse, so that memory follows the
+  // pages written, not the file's size (a 64 GiB sparse file would need 2 MiB as a flat bitmap).
+  std::unordered_map<uint64_t, uint64_t> reserved_;
+  uint64_t last_key_ = 0;              // the word reserved() looked up last, and where it is
+  const uint64_t *last_word_ = nullptr;
 };
 
 }  // namespace famsync
