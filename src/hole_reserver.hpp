@@ -8,7 +8,8 @@
 // nothing more; in one with holes each page is reserved once (a bitmap remembers it), so a
 // commit pays a system call only for pages it writes for the first time. (lseek(SEEK_HOLE) is
 // not repeated per commit: on tmpfs it walks the file, ~85 us for 16 MiB, and it reports
-// fallocated pages as holes.)
+// fallocated pages as holes — so on tmpfs a file whose pages cover its size counts as having
+// none.)
 // Invariant: when reserve() returned 0 for a range, writing it needs no new block.
 #pragma once
 
