@@ -29,6 +29,12 @@ inline const char *medium_name(Medium m) {
 // The FAMSYNC_BACKEND value for M.
 inline const char *backend_name(Medium m) { return m == Medium::disk_file ? "file" : "pmem"; }
 
+// The environment a child process needs for M's backend and (on pmem) protocol.
+inline std::vector<std::string> child_env_for(Medium m) {
+  return {std::string("FAMSYNC_BACKEND=") + backend_name(m),
+          std::string("FAMSYNC_PMEM_PROTOCOL=") + (m == Medium::shm_pmem_undo ? "undo" : "redo")};
+}
+
 inline unsigned map_flags(Medium m) {
   return m == Medium::disk_file ? FAMS_MAP_FORCE_FILE : FAMS_MAP_FORCE_PMEM;
 }

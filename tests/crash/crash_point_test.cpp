@@ -68,8 +68,7 @@ class CrashPointTest : public ::testing::TestWithParam<Medium> {
   CrashPointTest() : dir_(GetParam()) {}
   // EXTRA plus the environment that selects the backend (and on pmem the protocol) under test.
   std::vector<std::string> env(std::vector<std::string> extra = {}) const {
-    extra.push_back(std::string("FAMSYNC_BACKEND=") + backend_name(GetParam()));
-    extra.push_back(std::string("FAMSYNC_PMEM_PROTOCOL=") + (undo() ? "undo" : "redo"));
+    for (std::string &kv : child_env_for(GetParam())) extra.push_back(std::move(kv));
     return extra;
   }
   bool undo() const { return GetParam() == Medium::shm_pmem_undo; }

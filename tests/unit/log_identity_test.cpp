@@ -43,13 +43,7 @@ int run_child(const std::vector<std::string> &env, const std::vector<std::string
   return status;
 }
 
-std::string backend_env(Medium m) {
-  return std::string("FAMSYNC_BACKEND=") + (m == Medium::shm_pmem ? "pmem" : "file");
-}
-
-// Logs of the earlier formats (versions 1-3) on pmem were undo logs: a child that leaves one to
-// be turned into an old-format log commits with the undo protocol (no effect on files).
-const char kOldPmemProtocol[] = "FAMSYNC_PMEM_PROTOCOL=undo";
+std::string backend_env(Medium m) { return std::string("FAMSYNC_BACKEND=") + backend_name(m); }
 
 // The protocol the log at PATH records, and its format version.
 famsync::LogStaticHeader static_header_of(const std::string &path) {
@@ -82,6 +76,19 @@ std::string classify(const std::vector<uint8_t> &bytes) {
 class LogIdentityTest : public ::testing::TestWithParam<Medium> {
  protected:
   LogIdentityTest() : dir_(GetParam()) {}
+
+  // DB becomes 16 KiB of 'x', and a child's second commit to it is killed in the middle of the
+  // write-back, leaving its log to be turned into a log of an earlier format. Logs of the earlier
+  // formats (versions 1-3) on pmem were undo logs, so there the child commits with the undo
+  // protocol (no effect on files).
+  void crash_leaving_old_protocol_log(const std::string &db) {
+    write_file(db, std::vector<uint8_t>(16 * 1024, 'x'));
+    int status = run_child({backend_env(GetParam()), "FAMSYNC_PMEM_PROTOCOL=undo",
+                            "FAMSYNC_CRASH_AT=commit-mid-writeback:2"},
+                           {"rename-commit", db, db});
+    ASSERT_TRUE(WIFSIGNALED(status));
+  }
+
   TempDir dir_;
 };
 
@@ -360,11 +367,7 @@ void plain_live_count(std::vector<uint8_t> *log) {
 // recovered (torn entries skipped, as version 2 did), then replaced by a log of the current format.
 TEST_P(LogIdentityTest, Version2LogIsRecoveredAndReplaced) {
   std::string db = dir_.file("db");
-  write_file(db, std::vector<uint8_t>(16 * 1024, 'x'));
-  int status = run_child({backend_env(GetParam()), kOldPmemProtocol,
-                          "FAMSYNC_CRASH_AT=commit-mid-writeback:2"},
-                         {"rename-commit", db, db});
-  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_NO_FATAL_FAILURE(crash_leaving_old_protocol_log(db));
   std::string log = log_path_of(db);
   auto bytes = read_file(log);
   set_log_version(&bytes, famsync::kLogFormatVersionV2);
@@ -373,9 +376,7 @@ TEST_P(LogIdentityTest, Version2LogIsRecoveredAndReplaced) {
   fams_region *r = nullptr;
   ASSERT_EQ(fams_map(db.c_str(), map_flags(GetParam()), &r), 0) << fams_last_error_message();
   EXPECT_NE(classify(read_file(db)), "mix") << "the version-2 log was not applied";
-  auto now = read_file(log_path_of(db));
-  famsync::LogStaticHeader h;
-  memcpy(&h, now.data(), sizeof h);
+  famsync::LogStaticHeader h = static_header_of(log_path_of(db));
   EXPECT_EQ(h.version, famsync::kLogFormatVersion) << "replaced by a log of the current format";
   EXPECT_EQ(h.protocol, static_cast<uint32_t>(famsync::LogProtocol::redo))
       << "and of the protocol wanted now (redo, on pmem too)";
@@ -425,11 +426,7 @@ size_t redo_groups_to_version3(std::vector<uint8_t> *log) {
 // replaced by a log of the current format (version 4 packs redo groups).
 TEST_P(LogIdentityTest, Version3LogIsRecoveredAndReplaced) {
   std::string db = dir_.file("db");
-  write_file(db, std::vector<uint8_t>(16 * 1024, 'x'));
-  int status = run_child({backend_env(GetParam()), kOldPmemProtocol,
-                          "FAMSYNC_CRASH_AT=commit-mid-writeback:2"},
-                         {"rename-commit", db, db});
-  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_NO_FATAL_FAILURE(crash_leaving_old_protocol_log(db));
   std::string log = log_path_of(db);
   auto bytes = read_file(log);
   famsync::LogStaticHeader h;
@@ -461,11 +458,7 @@ TEST_P(LogIdentityTest, Version3LogIsRecoveredAndReplaced) {
 // then removed; the file then gets an identity and a log of the current format.
 TEST_P(LogIdentityTest, OldFormatLogIsRecoveredAndRemoved) {
   std::string db = dir_.file("db");
-  write_file(db, std::vector<uint8_t>(16 * 1024, 'x'));
-  int status = run_child({backend_env(GetParam()), kOldPmemProtocol,
-                          "FAMSYNC_CRASH_AT=commit-mid-writeback:2"},
-                         {"rename-commit", db, db});
-  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_NO_FATAL_FAILURE(crash_leaving_old_protocol_log(db));
   // Turn the crash's log into what version 1 wrote: version 1, no identity block, PATH.famslog,
   // and a data file without an identity.
   std::string log = log_path_of(db), old = db + ".famslog";

@@ -21,10 +21,4 @@ class PmemProtocolScope {
   PmemProtocolScope &operator=(const PmemProtocolScope &) = delete;
 };
 
-// The environment a child process needs for M's backend and protocol.
-inline std::vector<std::string> child_env_for(Medium m) {
-  return {std::string("FAMSYNC_BACKEND=") + backend_name(m),
-          std::string("FAMSYNC_PMEM_PROTOCOL=") + (m == Medium::shm_pmem_undo ? "undo" : "redo")};
-}
-
 }  // namespace famsync::test
