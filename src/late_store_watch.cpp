@@ -1,21 +1,35 @@
 // late_store_watch.cpp — see late_store_watch.hpp.
 #include "late_store_watch.hpp"
 
+#include <atomic>
 #include <cstring>
 
 namespace famsync {
 
-void LateStoreWatch::remember(const LineImages &images, uint64_t now_ns) {
+namespace {
+std::atomic<uint64_t> g_watch_ns_for_testing{0};
+uint64_t watch_ns() {
+  uint64_t ns = g_watch_ns_for_testing.load(std::memory_order_relaxed);
+  return ns != 0 ? ns : LateStoreWatch::kWatchNs;
+}
+}  // namespace
+
+void LateStoreWatch::set_watch_ns_for_testing(uint64_t ns) {
+  g_watch_ns_for_testing.store(ns, std::memory_order_relaxed);
+}
+
+void LateStoreWatch::remember(const LineImages &images, uint64_t now_ns, uint64_t batch_epoch) {
   const std::vector<uint64_t> &lines = *images.lines;
   if (!images.packed || lines.size() > kMaxLines) return;
   if (lines_.size() + lines.size() > kMaxLines) {  // make room: the oldest go first
     for (auto it = lines_.begin(); it != lines_.end();)
-      it = now_ns - it->second.last_commit_ns > kWatchNs / 4 ? lines_.erase(it) : std::next(it);
+      it = now_ns - it->second.last_commit_ns > watch_ns() / 4 ? lines_.erase(it) : std::next(it);
     if (lines_.size() + lines.size() > kMaxLines) lines_.clear();
   }
   for (size_t i = 0; i < lines.size(); ++i) {
     Watched &w = lines_[lines[i]];
     w.last_commit_ns = now_ns;
+    w.batch_epoch = batch_epoch;
     memcpy(w.bytes, images.bytes(i), kLineSize);
   }
 }
@@ -23,7 +37,7 @@ void LateStoreWatch::remember(const LineImages &images, uint64_t now_ns) {
 int LateStoreWatch::visit(uint64_t now_ns, uint64_t end_line,
                           const std::function<int(uint64_t, const char *)> &visit) {
   for (auto it = lines_.begin(); it != lines_.end();) {
-    if (now_ns - it->second.last_commit_ns > kWatchNs || it->first >= end_line) {
+    if (now_ns - it->second.last_commit_ns > watch_ns() || it->first >= end_line) {
       it = lines_.erase(it);
       continue;
     }
@@ -33,11 +47,24 @@ int LateStoreWatch::visit(uint64_t now_ns, uint64_t end_line,
   return 0;
 }
 
+uint64_t LateStoreWatch::forget_quiesced(uint64_t quiesced) {
+  uint64_t forgotten = 0;
+  for (auto it = lines_.begin(); it != lines_.end();) {
+    if (it->second.batch_epoch <= quiesced) {
+      it = lines_.erase(it);
+      ++forgotten;
+    } else {
+      ++it;
+    }
+  }
+  return forgotten;
+}
+
 bool LateStoreWatch::watches_any(uint64_t first_line, uint64_t count, uint64_t now_ns) const {
   if (lines_.empty()) return false;
   for (uint64_t line = first_line; line < first_line + count; ++line) {
     auto it = lines_.find(line);
-    if (it != lines_.end() && now_ns - it->second.last_commit_ns <= kWatchNs) return true;
+    if (it != lines_.end() && now_ns - it->second.last_commit_ns <= watch_ns()) return true;
   }
   return false;
 }

@@ -11,6 +11,9 @@
 //
 // Invariant: each watched line's bytes are what the data file holds for it (the last commit of
 // that line wrote them), as long as the line lies inside the file.
+// Lines also leave the watch as soon as every other storing thread has passed its next store-path
+// call (writer_epochs.hpp): with threads that keep storing, a commit compares about the lines of
+// the commits since each thread's last store, not of the last 200 ms.
 // Memory: at most kMaxLines lines (72 bytes each); a commit of more lines is not watched.
 #pragma once
 
@@ -27,10 +30,14 @@ namespace famsync {
 class LateStoreWatch {
  public:
   static constexpr uint64_t kWatchNs = 200'000'000;  // 200 ms
+  // Tests that hold a thread between check and store across many commits on a slow machine
+  // (sanitizers) lengthen the watch, so that only the rule under test decides. 0: kWatchNs.
+  static void set_watch_ns_for_testing(uint64_t ns);
   static constexpr size_t kMaxLines = 16384;          // ~1.2 MiB
 
-  // After a commit from a snapshot (IMAGES packed) at time NOW_NS: watch its lines.
-  void remember(const LineImages &images, uint64_t now_ns);
+  // After a commit from a snapshot (IMAGES packed) at time NOW_NS, whose lines were cleared
+  // before writer epoch BATCH_EPOCH began (writer_epochs::advance): watch its lines.
+  void remember(const LineImages &images, uint64_t now_ns, uint64_t batch_epoch);
 
   // Before a commit at NOW_NS: forgets lines watched too long or now past END_LINE, and calls
   // VISIT(line, committed bytes) for each remaining line. VISIT returns nonzero to stop (the
@@ -42,12 +49,20 @@ class LateStoreWatch {
   // still land in it, so its page must not be given back yet (the store would vanish with it).
   bool watches_any(uint64_t first_line, uint64_t count, uint64_t now_ns) const;
 
+  // After a visit that followed writer_epochs::quiesced_through() == QUIESCED: forgets the lines
+  // of batches up to QUIESCED. No thread can still be between a check made before their clear
+  // and its store, and the visit compared them after every such store had become visible.
+  // Returns the number of lines forgotten.
+  uint64_t forget_quiesced(uint64_t quiesced);
+
   bool empty() const { return lines_.empty(); }
+  size_t size() const { return lines_.size(); }
   void clear() { lines_.clear(); }
 
  private:
   struct Watched {
     uint64_t last_commit_ns;
+    uint64_t batch_epoch;  // of the last commit of the line
     char bytes[kLineSize];
   };
   std::unordered_map<uint64_t, Watched> lines_;

@@ -48,6 +48,9 @@ class Region final : public StoreTarget, private CommitHost {
   // EOF fault as in any file mapping until the file grows). Errors: see fams_map in famsync.h.
   static int open(const char *path, unsigned flags, Region **out, uint64_t map_length = 0);
 
+  // Lines the late-store watch holds now (tests; call while no commit runs).
+  size_t watched_lines() const { return late_watch_.size(); }
+
   // ftruncate of the tracked file: resizes it, makes the new size durable (before any commit can
   // log lines in a grown area), and adopts it. Growth is part of the next commit: until then the
   // log names the old size, and recovery (or rollback) cuts the file back to it. Shrinking is

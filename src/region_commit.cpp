@@ -10,6 +10,7 @@
 #include "lines.hpp"
 #include "options.hpp"
 #include "os.hpp"
+#include "writer_epochs.hpp"
 
 #include <sys/single_threaded.h>
 
@@ -82,6 +83,7 @@ int Region::write_back(const LineImages &images, bool cached) {
 // finished returns at once: threads that commit while a commit is in flight are served by the
 // next commit together (one flush for all of them).
 int Region::commit() {
+  writer_epochs::quiet();  // this thread's stores are done (writer_epochs.hpp)
   uint64_t ticket = commit_tickets_.fetch_add(1, std::memory_order_seq_cst) + 1;
   std::lock_guard lock(mutex_);
   if (committed_through_ >= ticket && !disowned_ && !poisoned_ && !rollback_failed_) {
@@ -140,6 +142,9 @@ int Region::commit_locked() {
   // Whether a store of another thread may land in these lines after the clear: then the commit
   // works from a snapshot and hands its lines to the late-store watch (region_racing.cpp).
   const bool others_store = other_threads_stored();
+  // Lines a late store may hit get the next writer epoch: a thread that has seen it checks them
+  // as cleared (writer_epochs.hpp).
+  const uint64_t batch_epoch = others_store ? writer_epochs::advance() : 0;
   // Lines wholly past the end of the file are not file bytes (written past EOF, or cut off by a
   // truncation, whose pages the kernel dropped): nothing to write, and nothing to read.
   uint64_t end_line = lines_covering(data_size_);
@@ -185,7 +190,7 @@ int Region::commit_locked() {
   // A new epoch begins (with the lines first written meanwhile).
   start_next_epoch();
   uint64_t relisted = relist_lines_written_meanwhile(images) + deferred;
-  if (images.packed) late_watch_.remember(images, os::now_ns());
+  if (images.packed) late_watch_.remember(images, os::now_ns(), batch_epoch);
   if (commit_image_.capacity() > (1u << 20)) std::vector<char>().swap(commit_image_);
   // Every page is clean now (unless a racing write was relisted): over the budget, the oldest go
   // back to the page cache.

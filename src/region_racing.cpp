@@ -9,6 +9,7 @@
 #include "lines.hpp"
 #include "options.hpp"
 #include "os.hpp"
+#include "writer_epochs.hpp"
 
 #include <sys/single_threaded.h>
 
@@ -87,6 +88,8 @@ int Region::recheck_watched_lines(uint64_t listed, uint64_t *late_out) {
   // late store as "old" bytes (undo)
   std::vector<std::pair<uint64_t, const char *>> logged;
   uint64_t end_line = std::min(line_of(map_len_), lines_covering(data_size_));
+  // Read before the compares: every store it speaks for is visible to them (writer_epochs.hpp).
+  const uint64_t quiesced = writer_epochs::quiesced_through();
   late_watch_.visit(os::now_ns(), end_line, [&](uint64_t line, const char *committed) {
     if (dirty_.is_logged(line)) {
       if (protocol_->records_at_first_write()) logged.emplace_back(line, committed);
@@ -112,6 +115,8 @@ int Region::recheck_watched_lines(uint64_t listed, uint64_t *late_out) {
   }
   stats_.racing_lines += late;
   *late_out = late;
+  // Only now: the entries of LOGGED point into the watch.
+  late_watch_.forget_quiesced(quiesced);
   return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "dirty_map.hpp"
 #include "lines.hpp"
+#include "writer_epochs.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -44,10 +45,13 @@ class StoreTarget {
   // committed in the last 200 ms at every commit). Fast path: one load and compare; a thread
   // that is not the last writer goes out of line (a locked exchange). Skipping that only while
   // this thread IS the last writer is what keeps it sound (Region::other_threads_stored).
+  // Then the thread publishes the commit epoch it has seen (writer_epochs.hpp), which lets the
+  // watch forget lines once no store checked before their commit can still land.
   void note_writer() {
     uintptr_t self = reinterpret_cast<uintptr_t>(__builtin_thread_pointer());
     if (last_writer_.load(std::memory_order_relaxed) != self) [[unlikely]]
       note_new_writer(self);
+    writer_epochs::publish();
   }
 
  protected:
@@ -65,7 +69,8 @@ class StoreTarget {
   // The first write to LINE in this epoch (out of line, so before_write stays a small leaf).
   [[gnu::noinline]] void log_line(uint64_t line);
   // note_writer's slow path: SELF becomes the last writer (a full barrier, before the caller
-  // loads any dirty bit), and other_writers_ is set if another thread was.
+  // loads any dirty bit), and other_writers_ is set if another thread was. A thread without an
+  // epoch slot (writer_epochs.hpp) claims one first.
   [[gnu::noinline]] void note_new_writer(uintptr_t self);
 
   char *base_ = nullptr;  // working copy, inside the window

@@ -8,12 +8,17 @@
 // must not: the writer is another thread, alone or after the committer itself wrote.
 #include "../test_util.hpp"
 #include "pmem_protocol_scope.hpp"
+#include "region.hpp"
 
 #include <famsync/famsync.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <semaphore>
 #include <thread>
 
@@ -106,6 +111,109 @@ TEST_P(LateStoreTest, OnlyTheCommitterWritesInAThreadedProcess) {
   }
   stop.release();
   idle.join();
+  EXPECT_EQ(fams_unmap(r), 0);
+}
+
+size_t watched_lines(fams_region *r) {
+  return famsync::region_in_window(reinterpret_cast<uintptr_t>(fams_region_addr(r)))
+      ->watched_lines();
+}
+
+TEST_P(LateStoreTest, HeldStoreIsCaughtWhileOtherThreadsKeepStoring) {
+  // Lines leave the watch once every other storing thread has passed a store call after their
+  // commit (writer_epochs.hpp). A thread held between its check and its store passes none: its
+  // line must stay watched through any number of commits while a third thread keeps storing
+  // (which publishes newer epochs) and the committer keeps committing.
+  // 20 commits may outlast the watch's 200 ms on a loaded machine or under a sanitizer: the
+  // time limit must not be what keeps (or loses) the line here.
+  famsync::LateStoreWatch::set_watch_ns_for_testing(60'000'000'000);
+  struct RestoreWatch {
+    ~RestoreWatch() { famsync::LateStoreWatch::set_watch_ns_for_testing(0); }
+  } restore_watch;
+  fams_region *r = map_file(65536);
+  ASSERT_NE(r, nullptr);
+  char *base = static_cast<char *>(fams_region_addr(r));
+  std::binary_semaphore announced(0), go(0), done(0);
+  std::thread held(announce_wait_store, r, 200, 'H', &announced, &go, &done);
+  announced.acquire();
+  // busy: 10 store calls per round, then the main thread commits (they take turns: the only race
+  // is the held store).
+  std::counting_semaphore<1> busy_go(0), busy_done(0);
+  bool stop = false;
+  std::thread busy([&] {
+    for (int round = 0;; ++round) {
+      busy_go.acquire();
+      if (stop) return;
+      for (int i = 0; i < 10; ++i) {
+        char *p = base + 4096 + ((round * 10 + i) % 512) * 64;
+        EXPECT_EQ(fams_will_write(p, 1), 0);
+        *p = 'b';
+      }
+      busy_done.release();
+    }
+  });
+  for (int commit = 0; commit < 20; ++commit) {
+    busy_go.release();
+    busy_done.acquire();
+    ASSERT_EQ(fams_msync(r), 0) << fams_last_error_message();
+  }
+  stop = true;
+  busy_go.release();
+  busy.join();
+  go.release();  // the held store lands now, after 20 commits
+  done.acquire();
+  held.join();
+  ASSERT_EQ(fams_msync(r), 0) << fams_last_error_message();
+  EXPECT_EQ(file_byte(200), 'H') << "the held store was lost: its line left the watch while its "
+                                    "thread was still between check and store";
+  EXPECT_EQ(fams_unmap(r), 0);
+}
+
+TEST_P(LateStoreTest, WatchForgetsLinesOnceEveryWriterMovedOn) {
+  // Two threads take strict turns writing and committing (the harness's YCSB with two threads
+  // under one lock), after the main thread wrote and committed and then only waits: each commit's
+  // lines leave the watch at the next commit (the other thread committed since it last stored,
+  // and so did the main thread), so the watch holds one turn's lines, not every line of the last
+  // 200 ms (writer_epochs.hpp).
+  constexpr int kTurns = 60, kLinesPerTurn = 4;
+  fams_region *r = map_file(kTurns * kLinesPerTurn * 64 * 2);
+  ASSERT_NE(r, nullptr);
+  char *base = static_cast<char *>(fams_region_addr(r));
+  char *main_line = base + kTurns * kLinesPerTurn * 64;  // past the workers' lines
+  ASSERT_EQ(fams_will_write(main_line, 1), 0);
+  *main_line = 'm';
+  ASSERT_EQ(fams_msync(r), 0) << fams_last_error_message();
+  std::mutex lock;
+  std::condition_variable turn_changed;
+  int turn = 0;
+  size_t most_watched = 0;
+  auto worker = [&](int id) {
+    for (;;) {
+      std::unique_lock guard(lock);
+      turn_changed.wait(guard, [&] { return turn >= kTurns || turn % 2 == id; });
+      if (turn >= kTurns) return;
+      for (int l = 0; l < kLinesPerTurn; ++l) {
+        char *p = base + (turn * kLinesPerTurn + l) * 64;
+        EXPECT_EQ(fams_will_write(p, 1), 0);
+        *p = static_cast<char>('a' + turn % 26);
+      }
+      EXPECT_EQ(fams_msync(r), 0) << fams_last_error_message();
+      most_watched = std::max(most_watched, watched_lines(r));
+      ++turn;
+      turn_changed.notify_all();
+    }
+  };
+  std::thread a(worker, 0), b(worker, 1);
+  a.join();
+  b.join();
+  // The watch was in use (each commit had another writer), and held one or two turns' lines.
+  // Without forgetting it holds every committed line (240); with the main thread's slot holding
+  // back every batch (no "quiet" at commit), too.
+  EXPECT_GE(most_watched, size_t{kLinesPerTurn});
+  EXPECT_LE(most_watched, size_t{2 * kLinesPerTurn}) << "lines stay watched after every writer "
+                                                        "stored or committed again";
+  for (int t = 0; t < kTurns; ++t)
+    ASSERT_EQ(file_byte(t * kLinesPerTurn * 64), static_cast<char>('a' + t % 26)) << t;
   EXPECT_EQ(fams_unmap(r), 0);
 }
 
