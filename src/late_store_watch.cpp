@@ -47,6 +47,15 @@ int LateStoreWatch::visit(uint64_t now_ns, uint64_t end_line,
   return 0;
 }
 
+void LateStoreWatch::refresh(const LineImages &images) {
+  if (lines_.empty()) return;
+  const std::vector<uint64_t> &lines = *images.lines;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    auto it = lines_.find(lines[i]);
+    if (it != lines_.end()) memcpy(it->second.bytes, images.bytes(i), kLineSize);
+  }
+}
+
 uint64_t LateStoreWatch::forget_quiesced(uint64_t quiesced) {
   uint64_t forgotten = 0;
   for (auto it = lines_.begin(); it != lines_.end();) {

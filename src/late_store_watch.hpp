@@ -49,6 +49,13 @@ class LateStoreWatch {
   // still land in it, so its page must not be given back yet (the store would vanish with it).
   bool watches_any(uint64_t first_line, uint64_t count, uint64_t now_ns) const;
 
+  // After a commit made without a snapshot (IMAGES not packed: no other thread stored since the
+  // last commit): the watched ones among its lines take the bytes it committed. Their old bytes
+  // are stale now, and the undo protocol would "correct" a later first-write entry back to them
+  // (Region::recheck_watched_lines), so a crash in that commit would roll the line back past
+  // this commit. They stay watched: a store checked before an earlier commit may still land.
+  void refresh(const LineImages &images);
+
   // After a visit that followed writer_epochs::quiesced_through() == QUIESCED: forgets the lines
   // of batches up to QUIESCED. No thread can still be between a check made before their clear
   // and its store, and the visit compared them after every such store had become visible.

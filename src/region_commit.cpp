@@ -190,7 +190,10 @@ int Region::commit_locked() {
   // A new epoch begins (with the lines first written meanwhile).
   start_next_epoch();
   uint64_t relisted = relist_lines_written_meanwhile(images) + deferred;
-  if (images.packed) late_watch_.remember(images, os::now_ns(), batch_epoch);
+  if (images.packed)
+    late_watch_.remember(images, os::now_ns(), batch_epoch);
+  else
+    late_watch_.refresh(images);
   if (commit_image_.capacity() > (1u << 20)) std::vector<char>().swap(commit_image_);
   // Every page is clean now (unless a racing write was relisted): over the budget, the oldest go
   // back to the page cache.

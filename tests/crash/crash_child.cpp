@@ -26,6 +26,11 @@
 //                                     layout does), then map PATH, write, msync, unmap
 //   crash_child try-map PATH          exit with fams_map's code (EBUSY expected)
 //   crash_child recover PATH          fams_recover(PATH)
+//   crash_child stale-watch PATH      map PATH; byte 200 = '1' while another thread stores byte
+//                                     4000 = 'b' and then waits (neither stores nor commits);
+//                                     msync; then byte 200 = '2', '3', '4', an msync after each
+//                                     (the late-store watch keeps line 3 across a commit that
+//                                     needs no snapshot; tests kill the 4th commit)
 //   crash_child untracked PATH        map PATH, write byte 0 WITHOUT announcing it and byte 4000
 //                                     with fams_will_write, then msync (verify-mode tests)
 //   crash_child threads PATH T        map PATH; T threads each store their own 8-byte word of
@@ -44,6 +49,7 @@
 #include <cstring>
 #include <atomic>
 #include <string>
+#include <semaphore>
 #include <thread>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -188,6 +194,32 @@ int sweep(const char *path, uint64_t per_commit, uint64_t passes) {
   return 0;
 }
 
+int stale_watch(const char *path) {
+  fams_region *r = nullptr;
+  if (int rc = fams_map(path, 0, &r)) return die("fams_map", rc);
+  char *base = static_cast<char *>(fams_region_addr(r));
+  auto write_and_commit = [&](char v) {
+    fams_will_write(base + 200, 1);
+    base[200] = v;
+    return fams_msync(r);
+  };
+  fams_will_write(base + 200, 1);
+  base[200] = '1';
+  std::binary_semaphore stored(0);
+  std::thread other([&] {
+    fams_will_write(base + 4000, 1);
+    base[4000] = 'b';
+    stored.release();
+    for (;;) pause();
+  });
+  other.detach();
+  stored.acquire();
+  if (int rc = fams_msync(r)) return die("fams_msync", rc);  // 1: snapshot, watched
+  for (char v : {'2', '3', '4'})  // 2: took over from the other thread (watched); 3: no snapshot
+    if (int rc = write_and_commit(v)) return die("fams_msync", rc);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 5 && strcmp(argv[1], "rounds") == 0)
     return rounds(argv[2], strtoull(argv[3], nullptr, 10), strtoull(argv[4], nullptr, 10), false);
@@ -267,6 +299,7 @@ int main(int argc, char **argv) {
     return exit_code(fams_unmap(r));
   }
   if (argc >= 4 && strcmp(argv[1], "threads") == 0) return threads(argv[2], atoi(argv[3]));
+  if (argc >= 3 && strcmp(argv[1], "stale-watch") == 0) return stale_watch(argv[2]);
   fprintf(stderr, "usage: crash_child rounds|resize PATH SEED N | poke PATH OFF BYTES | "
                   "try-map PATH | recover PATH | untracked PATH | threads PATH T\n");
   return 2;

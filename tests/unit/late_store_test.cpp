@@ -22,6 +22,9 @@
 #include <semaphore>
 #include <thread>
 
+#include <signal.h>
+#include <sys/wait.h>
+
 using namespace famsync::test;
 
 namespace {
@@ -215,6 +218,37 @@ TEST_P(LateStoreTest, WatchForgetsLinesOnceEveryWriterMovedOn) {
   for (int t = 0; t < kTurns; ++t)
     ASSERT_EQ(file_byte(t * kLinesPerTurn * 64), static_cast<char>('a' + t % 26)) << t;
   EXPECT_EQ(fams_unmap(r), 0);
+}
+
+TEST_P(LateStoreTest, WatchedBytesFollowCommitsMadeWithoutTheWatch) {
+  // A line stays watched (another thread stored and has not moved on) while the committer alone
+  // commits it again: the commit after that needs no snapshot (no other thread stored since), but
+  // the watch must learn the bytes it committed. With stale bytes, the undo protocol "corrected"
+  // the next first-write entry of the line back to them, and a crash in that commit rolled the
+  // line back to a state older than the last commit. Run in a child killed right after the
+  // fourth commit's log is published; the file must then hold the third commit's byte or the
+  // fourth's.
+  constexpr size_t kLine = 200, kOther = 4000;  // as crash_child stale-watch writes them
+  path_ = dir_.file("data");
+  write_file(path_, std::vector<uint8_t>(8192, '.'));
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    setenv("FAMSYNC_CRASH_AT", "commit-after-publish:4", 1);
+    for (const std::string &kv : child_env_for(GetParam())) putenv(strdup(kv.c_str()));
+    execl(FAMSYNC_CRASH_CHILD, FAMSYNC_CRASH_CHILD, "stale-watch", path_.c_str(),
+          static_cast<char *>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+      << "the child was not killed at the crash point (status " << status << ")";
+  ASSERT_EQ(fams_recover(path_.c_str()), 0) << fams_last_error_message();
+  char v = file_byte(kLine);
+  EXPECT_TRUE(v == '3' || v == '4') << "after a crash in commit 4 the line holds '" << v
+                                    << "', older than the last commit ('3')";
+  EXPECT_EQ(file_byte(kOther), 'b');
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LateStoreTest,
