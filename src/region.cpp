@@ -12,6 +12,7 @@
 #include "checksum.hpp"
 #include "recovery.hpp"
 #include "registry.hpp"
+#include "writer_epochs.hpp"
 #include "window.hpp"
 #include "log_gc.hpp"
 
@@ -248,6 +249,7 @@ int open_and_recover(const char *path, unsigned flags, LogOpenMode mode, bool ma
 int Region::open(const char *path, unsigned flags, Region **out, uint64_t map_length) {
   if (int rc = window::reserve()) return rc;
   registry::install_process_hooks();
+  writer_epochs::prepare();  // here, not at a first store (which may be a signal handler's)
   OpenedFile f;
   if (int rc = open_and_recover(path, flags, LogOpenMode::create_if_missing, /*mapping=*/true, &f,
                                 nullptr, false, nullptr, map_length))

@@ -49,7 +49,10 @@ void StoreTarget::log_line(uint64_t line) { static_cast<Region *>(this)->first_w
 // seq_cst exchange and store (locked instructions on x86): the caller's dirty-bit loads come
 // after them, which Region::other_threads_stored relies on (a Dekker pair with its fence).
 void StoreTarget::note_new_writer(uintptr_t self) {
-  if (writer_epochs::t_slot == nullptr) writer_epochs::claim_slot();
+  // Preload mode needs no late-store watch (its pages are write-protected at commit), and its
+  // first stores arrive in a SIGSEGV handler: no slot.
+  if (writer_epochs::t_slot == nullptr && !static_cast<Region *>(this)->page_protected())
+    writer_epochs::claim_slot();
   uintptr_t previous = last_writer_.exchange(self, std::memory_order_seq_cst);
   if (previous != 0 && previous != self) other_writers_.store(true, std::memory_order_seq_cst);
 }

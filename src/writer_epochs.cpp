@@ -41,12 +41,18 @@ bool init_once() {
   return true;
 }
 
+bool ready() {
+  static const bool ok = init_once();
+  return ok;
+}
+
 }  // namespace
+
+void prepare() { (void)ready(); }
 
 void claim_slot() {
   if (t_slot != nullptr) return;
-  static const bool ready = init_once();
-  if (ready) {
+  if (ready()) {
     for (unsigned i = 0; i < kSlots; ++i) {
       bool expected = false;
       if (!g_slots[i].claimed.compare_exchange_strong(expected, true, std::memory_order_seq_cst))

@@ -59,6 +59,10 @@ inline void quiet() {
   if (Slot *slot = t_slot) slot->seen.store(kQuiet, std::memory_order_release);
 }
 
+// Sets up what claim_slot needs (a thread-exit key, a fork handler). Idempotent; called when a
+// region is mapped, so that a first store made by a signal handler does not do it.
+void prepare();
+
 // Gives this thread a slot if it has none (a full barrier; before its first dirty-bit load).
 // Out of line; called when a thread becomes a region's writer (StoreTarget::note_new_writer).
 void claim_slot();
