@@ -171,6 +171,11 @@ public:
   /// The preserve_most stub (linkonce_odr, hidden) that forwards to Hook,
   /// created on first use: a call through it saves no caller-saved registers.
   llvm::Function *getPreserveMostStub(llvm::FunctionCallee Hook);
+  /// -famsync-frameless-hooks: may the hooks of F be reached by an asm jump
+  /// (a leaf function on x86-64 ELF)? Decided before F changes.
+  bool wantsFramelessHooks(const llvm::Function &F) const;
+  /// The naked stub (__fams_<hook>.jr) the asm jumps to; it returns through r11.
+  llvm::Function *getFramelessStub(llvm::FunctionCallee Hook);
   /// Calls a runtime hook with the hook's calling convention (through its
   /// preserve_most stub with -famsync-preserve-most).
   llvm::CallInst *callHook(llvm::IRBuilder<> &B, llvm::FunctionCallee Hook,
@@ -224,6 +229,8 @@ private:
   llvm::Value *FnWindowBase = nullptr;
   llvm::Value *FnWindowSize = nullptr;
   llvm::Function *CurrentFn = nullptr;
+  /// wantsFramelessHooks(*CurrentFn).
+  bool FramelessHooks = false;
   void loadWindowAtEntry();
 };
 
