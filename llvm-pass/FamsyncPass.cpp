@@ -1191,6 +1191,7 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
     chooseInstructionsToInstrument(Local, Writes);
   }
   formStoreGroups(F, Writes, Groups);
+  dropVersionedWrites(F, Writes, Groups);
   HotInsts.clear();
   if (ClCompactHooks && FAM) {
     BlockFrequencyInfo &BFI = FAM->getResult<BlockFrequencyAnalysis>(F);
@@ -1267,6 +1268,13 @@ bool ModuleInstrumenter::run() {
   for (Function &F : M)
     if (!F.isDeclaration())
       Defined.push_back(&F);
+  // Unchecked copies first, from the uninstrumented bodies; each is then
+  // instrumented like any function, without the checks its original tested.
+  SmallVector<Function *, 4> Copies;
+  for (Function *F : Defined)
+    if (Function *C = versionFunction(*F))
+      Copies.push_back(C);
+  Defined.append(Copies.begin(), Copies.end());
   for (Function *F : Defined)
     instrumentFunction(*F);
   emitModuleCtor();
@@ -1313,7 +1321,9 @@ static void printStats(const Module &M, const unsigned (&C)[NumCounters]) {
          << " stores guarded by " << C[CntHoistedLoopChecks]
          << " hoisted loop checks; " << C[CntStoresBaseGuarded]
          << " stores guarded by " << C[CntBaseObjectChecks]
-         << " base-object checks\n";
+         << " base-object checks; " << C[CntVersionedFunctions]
+         << " functions versioned (" << C[CntStoresVersioned]
+         << " writes unchecked in the copies)\n";
 }
 
 PreservedAnalyses FamsyncPass::run(Module &M, ModuleAnalysisManager &MAM) {

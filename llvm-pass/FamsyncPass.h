@@ -138,6 +138,17 @@ private:
                        llvm::ArrayRef<StoreGroup> Groups,
                        llvm::DenseMap<llvm::Instruction *, llvm::Value *> &Flags,
                        bool OnlyOutsideLoops);
+  /// -famsync-version-functions: if F's hot stores are rooted at values
+  /// defined before anything with a side effect in its entry block (arguments,
+  /// loads of them), clones F and makes F's entry branch to the clone, by a
+  /// tail call, when none of those roots is in the check range. Returns the
+  /// clone (not yet instrumented) or null.
+  llvm::Function *versionFunction(llvm::Function &F);
+  /// In an unchecked copy, drops from Writes and Groups the writes whose root
+  /// the original tested; returns true if the function is such a copy.
+  void dropVersionedWrites(llvm::Function &F,
+                           llvm::SmallVectorImpl<llvm::Instruction *> &Writes,
+                           llvm::SmallVectorImpl<StoreGroup> &Groups);
   bool instrumentMaskedStore(llvm::IntrinsicInst *II);
   /// A non-null Cond (a base-object flag) replaces the check.
   bool instrumentMemIntrinsic(llvm::Instruction *I, llvm::Value *Cond = nullptr);
@@ -229,6 +240,10 @@ private:
   llvm::Value *FnWindowBase = nullptr;
   llvm::Value *FnWindowSize = nullptr;
   llvm::Function *CurrentFn = nullptr;
+  /// The unchecked copies (-famsync-version-functions) and the roots, in the
+  /// copy, that their original tested before calling them.
+  llvm::DenseMap<const llvm::Function *, llvm::SmallPtrSet<llvm::Value *, 4>>
+      UncheckedRoots;
   /// wantsFramelessHooks(*CurrentFn).
   bool FramelessHooks = false;
   void loadWindowAtEntry();
