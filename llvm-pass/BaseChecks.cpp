@@ -287,11 +287,12 @@ static cl::opt<unsigned> ClVersionMaxInsts(
     cl::desc("Largest function (IR instructions) -famsync-version-functions "
              "copies"),
     cl::Hidden, cl::init(2000));
-static cl::opt<unsigned> ClVersionMinGain(
-    "famsync-version-min-gain",
-    cl::desc("-famsync-version-functions: copy only when the stores it frees "
-             "run at least this many times per call (static frequencies)"),
-    cl::Hidden, cl::init(64));
+static cl::opt<unsigned> ClVersionMinRatio(
+    "famsync-version-min-ratio",
+    cl::desc("-famsync-version-functions: copy only when the static block "
+             "frequencies say the flag tests it saves (2 instructions per "
+             "freed store) are this many times the dispatch (4 per root, +4)"),
+    cl::Hidden, cl::init(8));
 
 /// Does I change anything a later re-execution of the entry could observe?
 static bool hasEffect(const Instruction &I) {
@@ -382,10 +383,12 @@ Function *ModuleInstrumenter::versionFunction(Function &F) {
   if (Roots.empty() || Roots.size() > 8)
     return nullptr;
   // Cost model: about 2 instructions saved per freed store (a flag test),
-  // against the dispatch (4 per root) on every call.
+  // against the dispatch (4 per root, a branch and the tail call) per call:
+  // with the default ratio of 8, one root pays off when its stores run 32
+  // times per call, i.e. in a loop.
   __int128 EntryFreq = BFI.getEntryFreq();
   if (Freed * 2 < EntryFreq * (4 * (__int128)Roots.size() + 4) *
-                      (__int128)ClVersionMinGain / 8)
+                      (__int128)ClVersionMinRatio)
     return nullptr;
 
   ValueToValueMapTy VMap;
