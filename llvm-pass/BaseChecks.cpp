@@ -60,6 +60,7 @@
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/Operator.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/raw_ostream.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/ValueMapper.h"
 
@@ -287,12 +288,22 @@ static cl::opt<unsigned> ClVersionMaxInsts(
     cl::desc("Largest function (IR instructions) -famsync-version-functions "
              "copies"),
     cl::Hidden, cl::init(2000));
-static cl::opt<unsigned> ClVersionMinRatio(
-    "famsync-version-min-ratio",
-    cl::desc("-famsync-version-functions: copy only when the static block "
-             "frequencies say the flag tests it saves (2 instructions per "
-             "freed store) are this many times the dispatch (4 per root, +4)"),
-    cl::Hidden, cl::init(8));
+static cl::opt<unsigned> ClVersionMinStores(
+    "famsync-version-min-stores",
+    cl::desc("-famsync-version-functions: copy only when the stores it frees "
+             "run at least this many times per call (static block "
+             "frequencies: about 32 per loop level)"),
+    cl::Hidden, cl::init(1000));
+static cl::opt<bool> ClVersionMinSize(
+    "famsync-version-minsize",
+    cl::desc("-famsync-version-functions: compile the checked original (run "
+             "only when a root is in the check range) for size"),
+    cl::Hidden, cl::init(true));
+static cl::opt<bool> ClVersionReport(
+    "famsync-version-report",
+    cl::desc("Print one line per function -famsync-version-functions "
+             "considers (roots, freed stores per call, size)"),
+    cl::Hidden, cl::init(false));
 
 /// Does I change anything a later re-execution of the entry could observe?
 static bool hasEffect(const Instruction &I) {
@@ -382,13 +393,17 @@ Function *ModuleInstrumenter::versionFunction(Function &F) {
     }
   if (Roots.empty() || Roots.size() > 8)
     return nullptr;
-  // Cost model: about 2 instructions saved per freed store (a flag test),
-  // against the dispatch (4 per root, a branch and the tail call) per call:
-  // with the default ratio of 8, one root pays off when its stores run 32
-  // times per call, i.e. in a loop.
+  // Cost model: a copy costs the function's size again, so only functions
+  // whose freed stores run about a thousand times per call (nested loops:
+  // the static frequency of a loop body is about 32 times its entry's) are
+  // copied. The dispatch (4 instructions per root) is then noise.
   __int128 EntryFreq = BFI.getEntryFreq();
-  if (Freed * 2 < EntryFreq * (4 * (__int128)Roots.size() + 4) *
-                      (__int128)ClVersionMinRatio)
+  if (ClVersionReport)
+    errs() << "famsync: version " << F.getName() << ": " << Roots.size()
+           << " roots, " << (double)Freed / (double)EntryFreq
+           << " freed stores per call, " << F.getInstructionCount()
+           << " instructions\n";
+  if (Freed < EntryFreq * (__int128)ClVersionMinStores)
     return nullptr;
 
   ValueToValueMapTy VMap;
@@ -440,6 +455,12 @@ Function *ModuleInstrumenter::versionFunction(Function &F) {
     B.CreateRetVoid();
   else
     B.CreateRet(Call);
+  // The checked original now runs only for memory in the check range: code
+  // size matters more there than speed (the copy is the fast path).
+  if (ClVersionMinSize) {
+    F.addFnAttr(Attribute::OptimizeForSize);
+    F.addFnAttr(Attribute::MinSize);
+  }
   count(CntVersionedFunctions);
   FAM->invalidate(F, PreservedAnalyses::none());
   return C;
