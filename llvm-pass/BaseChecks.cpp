@@ -327,12 +327,17 @@ static bool versionable(const Function &F) {
     if (A.hasInAllocaAttr() || A.hasPreallocatedAttr() ||
         A.hasSwiftErrorAttr() || A.hasByValAttr())
       return false;
-  for (const BasicBlock &BB : F)
+  for (const BasicBlock &BB : F) {
+    // A block address (computed goto: lua's luaV_execute dispatch table)
+    // would make the copy jump into the original.
+    if (BB.hasAddressTaken())
+      return false;
     for (const Instruction &I : BB)
       if (const auto *CB = dyn_cast<CallBase>(&I))
         if (CB->hasFnAttr(Attribute::ReturnsTwice) || CB->isMustTailCall() ||
             isa<CallBrInst>(CB))
           return false;
+  }
   return true;
 }
 

@@ -6,17 +6,24 @@
 ; Stores with other roots keep their checks in the copy (a pointer loaded in
 ; the loop). Not versioned: a root loaded after a call in the entry (the copy
 ; could load another value), a loop-free function (the dispatch would cost
-; more than it saves), and everything with the option off (OFF).
-; RUN: %opt -S %s | FileCheck %s
-; RUN: %opt -famsync-version-functions=false -S %s | FileCheck %s --check-prefix=OFF
-; RUN: %opt -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS
+; more than it saves), and everything with the option off (OFF). The loops
+; here run about 32 times per call (static frequencies), below the default
+; threshold of 1000 freed stores per call (nested loops), hence
+; -famsync-version-min-stores=16; DEFAULT: nothing is copied.
+; The checked original is compiled for size (minsize).
+; RUN: %opt -famsync-version-min-stores=16 -S %s | FileCheck %s
+; RUN: %opt -famsync-version-min-stores=16 -famsync-version-functions=false -S %s | FileCheck %s --check-prefix=OFF
+; RUN: %opt -S %s | FileCheck %s --check-prefix=OFF
+; RUN: %opt -famsync-version-min-stores=16 -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS
 ; STATS: ; 2 functions versioned (3 writes unchecked in the copies)
 
 %struct.S = type { i64, i64*, i8* }
 
 ; p[idx[i]] = x: the root is the argument %p.
 ; CHECK-LABEL: define void @scatter(
+; CHECK-SAME:  [[ORIG:#[0-9]+]]
 ; CHECK-NEXT:  entry:
+; CHECK-NEXT:    %guard = icmp sgt i64 %n, 0
 ; CHECK-NEXT:    %fams.addr = ptrtoint i64* %p to i64
 ; CHECK-NEXT:    %fams.hi = lshr i64 %fams.addr, 41
 ; CHECK-NEXT:    %fams.vflag = icmp eq i64 %fams.hi, 16
@@ -115,6 +122,30 @@ define void @once(i64* %p, i64 %x) {
   ret void
 }
 
+; A block whose address is taken (computed goto): a copy would jump into the
+; original through the address; never versioned.
+; CHECK-LABEL: define void @computed_goto(
+; CHECK-NOT:     unchecked
+; CHECK:         ret void
+@table = internal constant [1 x i8*] [i8* blockaddress(@computed_goto, %loop)]
+define void @computed_goto(i64* %p, i64* %idx, i64 %n) {
+entry:
+  %t = load i8*, i8** getelementptr inbounds ([1 x i8*], [1 x i8*]* @table, i64 0, i64 0)
+  %guard = icmp sgt i64 %n, 0
+  br i1 %guard, label %loop, label %exit
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %loop ]
+  %ia = getelementptr inbounds i64, i64* %idx, i64 %i
+  %k = load i64, i64* %ia
+  %a = getelementptr inbounds i64, i64* %p, i64 %k
+  store i64 %n, i64* %a
+  %i.next = add nuw nsw i64 %i, 1
+  %c = icmp slt i64 %i.next, %n
+  br i1 %c, label %loop, label %exit
+exit:
+  ret void
+}
+
 ; The copies: no check for the stores through the tested roots; the store
 ; through the pointer reloaded in the loop keeps its check.
 ; CHECK-LABEL: define internal void @scatter.famsync.unchecked(
@@ -127,4 +158,6 @@ define void @once(i64* %p, i64 %x) {
 ; CHECK:         %r = getelementptr inbounds i8, i8* %again, i64 %i
 ; CHECK:         call preserve_mostcc void @__fams_store1.pm(
 ; CHECK:         store i8 2, i8* %r
+; CHECK:     attributes [[ORIG]] = { minsize optsize }
 ; OFF-NOT:     famsync.unchecked
+
