@@ -9,12 +9,14 @@
 ; more than it saves), and everything with the option off (OFF). The loops
 ; here run about 32 times per call (static frequencies), below the default
 ; threshold of 1000 freed stores per call (nested loops), hence
-; -famsync-version-min-stores=16; DEFAULT: nothing is copied.
+; -famsync-version-min-stores=16: with the default threshold nothing here is
+; copied. The option is off by default (code size).
 ; The checked original is compiled for size (minsize).
-; RUN: %opt -famsync-version-min-stores=16 -S %s | FileCheck %s
-; RUN: %opt -famsync-version-min-stores=16 -famsync-version-functions=false -S %s | FileCheck %s --check-prefix=OFF
+; RUN: %opt -famsync-version-functions -famsync-version-min-stores=16 -S %s | FileCheck %s
+; RUN: %opt -famsync-version-min-stores=16 -S %s | FileCheck %s --check-prefix=OFF
 ; RUN: %opt -S %s | FileCheck %s --check-prefix=OFF
-; RUN: %opt -famsync-version-min-stores=16 -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS
+; RUN: %opt -famsync-version-functions -S %s | FileCheck %s --check-prefix=OFF
+; RUN: %opt -famsync-version-functions -famsync-version-min-stores=16 -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS
 ; STATS: ; 2 functions versioned (3 writes unchecked in the copies)
 
 %struct.S = type { i64, i64*, i8* }
