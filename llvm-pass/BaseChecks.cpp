@@ -50,14 +50,19 @@
 #include "FamsyncPass.h"
 
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Analysis/BlockFrequencyInfo.h"
 #include "llvm/Analysis/LoopInfo.h"
+#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/Operator.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm/Transforms/Utils/ValueMapper.h"
 
 using namespace llvm;
 using namespace famsync;
@@ -249,4 +254,261 @@ void ModuleInstrumenter::hoistBaseChecks(
         count(CntStoresBaseGuarded);
     }
   }
+}
+
+// -famsync-version-functions (issue 16): a function whose hot stores are
+// rooted (inbounds GEP chains, webs of pointer phis; inboundsRoot above) at
+// values its entry block computes before doing anything observable gets an
+// unchecked copy:
+//
+//   entry:  allocas, loads of the roots (nothing that writes or calls)
+//           br (R1 in range | R2 in range | ...), %checked, %unchecked
+//   unchecked:  tail call F.famsync.unchecked(args...); ret
+//   checked:    the instrumented body
+//
+// The copy is instrumented like any function, except that the writes whose
+// root is one of the tested roots get no check at all. Sound for the same
+// reason as a base-object flag: a root outside the check range points into
+// no tracked mapping, and every byte written through an inbounds chain from
+// it stays in its object. The copy recomputes the roots from the same
+// arguments, and nothing before the branch wrote memory, so (without a data
+// race, which would be undefined behaviour on these plain loads) it gets the
+// same values the branch tested. Worth it when the stores run many times per
+// call (bzip2's BZ2_blockSort: the partition loops of its inlined
+// mainQSort3 test a spilled flag per swap); the copy costs the function's
+// size again, hence the thresholds, and off by default: measured on the
+// real programs (benchmarks/RESULTS.md, REAL-PROGRAMS-H16D) it takes bzip2
+// from 1.216x to 1.154x instructions and lzip from 1.104x to 1.090x, but
+// bzip2's stripped binary from 1.238x to 1.341x, over the 1.3x target.
+static cl::opt<bool> ClVersionFunctions(
+    "famsync-version-functions",
+    cl::desc("Give a function whose hot stores are rooted at values computed "
+             "at its entry an unchecked copy, called when no root is in the "
+             "check range (off by default: the copies cost code size)"),
+    cl::Hidden, cl::init(false));
+static cl::opt<unsigned> ClVersionMaxInsts(
+    "famsync-version-max-insts",
+    cl::desc("Largest function (IR instructions) -famsync-version-functions "
+             "copies"),
+    cl::Hidden, cl::init(2000));
+static cl::opt<unsigned> ClVersionMinStores(
+    "famsync-version-min-stores",
+    cl::desc("-famsync-version-functions: copy only when the stores it frees "
+             "run at least this many times per call (static block "
+             "frequencies: about 32 per loop level)"),
+    cl::Hidden, cl::init(1000));
+static cl::opt<bool> ClVersionMinSize(
+    "famsync-version-minsize",
+    cl::desc("-famsync-version-functions: compile the checked original (run "
+             "only when a root is in the check range) for size"),
+    cl::Hidden, cl::init(true));
+static cl::opt<bool> ClVersionReport(
+    "famsync-version-report",
+    cl::desc("Print one line per function -famsync-version-functions "
+             "considers (roots, freed stores per call, size)"),
+    cl::Hidden, cl::init(false));
+
+/// Does I change anything a later re-execution of the entry could observe?
+static bool hasEffect(const Instruction &I) {
+  if (isa<DbgInfoIntrinsic>(I) || isa<AllocaInst>(I))
+    return false;
+  if (auto *II = dyn_cast<IntrinsicInst>(&I))
+    if (II->isLifetimeStartOrEnd())
+      return false;
+  if (auto *LI = dyn_cast<LoadInst>(&I))
+    return !LI->isSimple();
+  return I.mayHaveSideEffects() || isa<CallBase>(I) || I.isTerminator() ||
+         isa<PHINode>(I) || I.isEHPad();
+}
+
+static bool versionable(const Function &F) {
+  if (F.isDeclaration() || F.isVarArg() || F.hasOptNone() ||
+      F.hasFnAttribute(Attribute::Naked) || F.hasPersonalityFn() ||
+      (F.getCallingConv() != CallingConv::C && F.getCallingConv() != CallingConv::Fast))
+    return false;
+  for (const Argument &A : F.args())
+    if (A.hasInAllocaAttr() || A.hasPreallocatedAttr() ||
+        A.hasSwiftErrorAttr() || A.hasByValAttr())
+      return false;
+  for (const BasicBlock &BB : F) {
+    // A block address (computed goto: lua's luaV_execute dispatch table)
+    // would make the copy jump into the original.
+    if (BB.hasAddressTaken())
+      return false;
+    for (const Instruction &I : BB)
+      if (const auto *CB = dyn_cast<CallBase>(&I))
+        if (CB->hasFnAttr(Attribute::ReturnsTwice) || CB->isMustTailCall() ||
+            isa<CallBrInst>(CB))
+          return false;
+  }
+  return true;
+}
+
+Function *ModuleInstrumenter::versionFunction(Function &F) {
+  if (!ClVersionFunctions || !ClBaseObjectChecks || !fixedWindowEnabled() ||
+      !inlineCheckEnabled() || !FAM || !versionable(F) ||
+      F.getName().startswith("__fams_") ||
+      F.hasFnAttribute(Attribute::DisableSanitizerInstrumentation))
+    return nullptr;
+  if (F.getInstructionCount() > ClVersionMaxInsts)
+    return nullptr;
+  // The dispatch point: the first instruction of the entry block with an
+  // effect. The roots must be defined before it.
+  BasicBlock &Entry = F.getEntryBlock();
+  Instruction *At = nullptr;
+  SmallPtrSet<const Value *, 16> Before;
+  for (Instruction &I : Entry) {
+    if (hasEffect(I)) {
+      At = &I;
+      break;
+    }
+    Before.insert(&I);
+  }
+  if (!At || isa<PHINode>(At) || At->isEHPad())
+    return nullptr;
+  auto EntryRoot = [&](Value *R) {
+    return isa<Argument>(R) || (Before.count(R) && !isa<AllocaInst>(R));
+  };
+
+  DominatorTree &DT = FAM->getResult<DominatorTreeAnalysis>(F);
+  BlockFrequencyInfo &BFI = FAM->getResult<BlockFrequencyAnalysis>(F);
+  SetVector<Value *> Roots;
+  __int128 Freed = 0;
+  for (BasicBlock &BB : F)
+    for (Instruction &I : BB) {
+      Value *Ptr = nullptr;
+      if (auto *SI = dyn_cast<StoreInst>(&I)) {
+        if (!SI->isAtomic())
+          Ptr = SI->getPointerOperand();
+      } else if (smallConstantLength(&I)) {
+        Ptr = cast<AnyMemIntrinsic>(&I)->getRawDest();
+      }
+      if (!Ptr || Ptr->getType()->getPointerAddressSpace() != 0)
+        continue;
+      Value *R = inboundsRoot(Ptr, DT);
+      if (!R || !R->getType()->isPointerTy() || !EntryRoot(R))
+        continue;
+      // Writes the skip rules drop anyway free nothing (a dry run: the
+      // counters are the instrumentation's, not this estimate's).
+      unsigned Saved[NumCounters];
+      std::copy(std::begin(Counts), std::end(Counts), Saved);
+      bool Skipped = isProvablyOutsideWindow(Ptr);
+      std::copy(std::begin(Saved), std::end(Saved), Counts);
+      if (Skipped)
+        continue;
+      Roots.insert(R);
+      Freed += BFI.getBlockFreq(&BB).getFrequency();
+    }
+  if (Roots.empty() || Roots.size() > 8)
+    return nullptr;
+  // Cost model: a copy costs the function's size again, so only functions
+  // whose freed stores run about a thousand times per call (nested loops:
+  // the static frequency of a loop body is about 32 times its entry's) are
+  // copied. The dispatch (4 instructions per root) is then noise.
+  __int128 EntryFreq = BFI.getEntryFreq();
+  if (ClVersionReport)
+    errs() << "famsync: version " << F.getName() << ": " << Roots.size()
+           << " roots, " << (double)Freed / (double)EntryFreq
+           << " freed stores per call, " << F.getInstructionCount()
+           << " instructions\n";
+  if (Freed < EntryFreq * (__int128)ClVersionMinStores)
+    return nullptr;
+
+  ValueToValueMapTy VMap;
+  Function *C = CloneFunction(&F, VMap);
+  C->setName(F.getName() + ".famsync.unchecked");
+  C->setLinkage(GlobalValue::InternalLinkage);
+  C->setVisibility(GlobalValue::DefaultVisibility);
+  C->setDLLStorageClass(GlobalValue::DefaultStorageClass);
+  C->setComdat(nullptr);
+  C->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
+  auto &Tested = UncheckedRoots[C];
+  for (Value *R : Roots)
+    Tested.insert(VMap[R]);
+
+  // Split the entry at the dispatch point (allocas stay in the entry block).
+  BasicBlock *Checked = Entry.splitBasicBlock(At, Entry.getName() + ".checked");
+  BasicBlock *Unchecked =
+      BasicBlock::Create(Ctx, "fams.unchecked", &F, Checked);
+  Entry.getTerminator()->eraseFromParent();
+  IRBuilder<> B(&Entry);
+  // The call may be inlined (LTO), and then needs a location.
+  DebugLoc Loc = At->getDebugLoc();
+  if (!Loc && F.getSubprogram())
+    Loc = DILocation::get(Ctx, 0, 0, F.getSubprogram());
+  B.SetCurrentDebugLocation(Loc);
+  Value *Any = nullptr;
+  for (Value *R : Roots) {
+    Value *In = emitAddrInWindow(B, R);
+    Any = Any ? B.CreateOr(Any, In) : In;
+  }
+  Any->setName("fams.vflag");
+  B.CreateCondBr(Any, Checked, Unchecked, ColdWeights);
+  B.SetInsertPoint(Unchecked);
+  SmallVector<Value *, 8> Args;
+  for (Argument &A : F.args())
+    Args.push_back(&A);
+  CallInst *Call = B.CreateCall(C, Args);
+  Call->setTailCallKind(CallInst::TCK_Tail);
+  Call->setCallingConv(F.getCallingConv());
+  // The parameter and return attributes (zeroext, sret, ...) that make the
+  // ABI of the call match the copy's.
+  AttributeList PAL = F.getAttributes();
+  SmallVector<AttributeSet, 8> ArgAttrs;
+  for (unsigned I = 0; I < F.arg_size(); ++I)
+    ArgAttrs.push_back(PAL.getParamAttrs(I));
+  Call->setAttributes(
+      AttributeList::get(Ctx, AttributeSet(), PAL.getRetAttrs(), ArgAttrs));
+  if (F.getReturnType()->isVoidTy())
+    B.CreateRetVoid();
+  else
+    B.CreateRet(Call);
+  // The checked original now runs only for memory in the check range: code
+  // size matters more there than speed (the copy is the fast path).
+  if (ClVersionMinSize) {
+    F.addFnAttr(Attribute::OptimizeForSize);
+    F.addFnAttr(Attribute::MinSize);
+  }
+  count(CntVersionedFunctions);
+  FAM->invalidate(F, PreservedAnalyses::none());
+  return C;
+}
+
+void ModuleInstrumenter::dropVersionedWrites(
+    Function &F, SmallVectorImpl<Instruction *> &Writes,
+    SmallVectorImpl<StoreGroup> &Groups) {
+  auto It = UncheckedRoots.find(&F);
+  if (It == UncheckedRoots.end())
+    return;
+  const auto &Tested = It->second;
+  DominatorTree &DT = FAM->getResult<DominatorTreeAnalysis>(F);
+  auto Freed = [&](Instruction *W) {
+    Value *Ptr;
+    if (auto *SI = dyn_cast<StoreInst>(W)) {
+      if (SI->isAtomic())
+        return false;
+      Ptr = SI->getPointerOperand();
+    } else if (smallConstantLength(W)) {
+      Ptr = cast<AnyMemIntrinsic>(W)->getRawDest();
+    } else {
+      return false;
+    }
+    Value *R = inboundsRoot(Ptr, DT);
+    return R && Tested.count(R);
+  };
+  unsigned Dropped = 0;
+  llvm::erase_if(Groups, [&](const StoreGroup &G) {
+    if (!llvm::all_of(G.Members, [&](StoreInst *S) { return Freed(S); }))
+      return false;
+    Dropped += G.Members.size();
+    return true;
+  });
+  llvm::erase_if(Writes, [&](Instruction *W) {
+    if (!Freed(W))
+      return false;
+    ++Dropped;
+    return true;
+  });
+  for (unsigned K = 0; K < Dropped; ++K)
+    count(CntStoresVersioned);
 }

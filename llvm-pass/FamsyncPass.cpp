@@ -27,6 +27,7 @@
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/Statistic.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/Triple.h"
 #include "llvm/Analysis/CaptureTracking.h"
 #include "llvm/Analysis/BlockFrequencyInfo.h"
 #include "llvm/Analysis/ValueTracking.h"
@@ -34,6 +35,7 @@
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/DerivedTypes.h"
 #include "llvm/IR/Function.h"
+#include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/MDBuilder.h"
@@ -110,6 +112,12 @@ static cl::opt<bool> ClPreserveMost(
     "famsync-preserve-most",
     cl::desc("Call the store and range hooks through per-module "
              "preserve_most stubs (__fams_*.pm)"),
+    cl::Hidden, cl::init(true));
+static cl::opt<bool> ClFramelessHooks(
+    "famsync-frameless-hooks",
+    cl::desc("In x86-64 functions that make no other calls, reach the hooks "
+             "with an inline-asm jump to a per-module stub (__fams_*.jr) that "
+             "returns through r11, so the function needs no stack frame"),
     cl::Hidden, cl::init(true));
 static cl::opt<bool> ClSkipAllAllocas(
     "famsync-skip-all-allocas",
@@ -316,12 +324,179 @@ Function *ModuleInstrumenter::getPreserveMostStub(FunctionCallee Hook) {
   return F;
 }
 
+// -famsync-frameless-hooks. A call, even on a cold path, makes LLVM 14 give
+// the whole function a frame (at least a push/pop pair that realigns the
+// stack), and its shrink-wrapping never helps here: it counts every load and
+// store as a use of the frame, so the frame must cover the store the check
+// guards. A leaf function therefore reaches the hook with an inline asm that
+// is no call to the code generator:
+//   leaq 1f(%rip), %r11 ; jmp __fams_<hook>.jr ; 1:
+// The stub (naked, linkonce_odr hidden, comdat) steps over the caller's red
+// zone, saves every register the C convention lets the hook clobber except
+// the vector registers (the asm clobbers those, as preserve_most does), aligns
+// the stack, calls the hook, restores and jumps back through r11. The caller's
+// stack pointer never moves, so its own unwind rules stay right; the stub's
+// CFI names r11 as its return-address column, so unwinders and debuggers see
+// through it. The asm has side effects and clobbers memory: nothing moves
+// across it, and the store still comes after the hook.
+static bool usesX87OrMMX(const Function &F) {
+  auto Odd = [](Type *T) {
+    return T->isX86_FP80Ty() || T->isX86_MMXTy() || T->isX86_AMXTy();
+  };
+  if (Odd(F.getReturnType()))
+    return true;
+  for (const Argument &A : F.args())
+    if (Odd(A.getType()))
+      return true;
+  for (const BasicBlock &BB : F)
+    for (const Instruction &I : BB) {
+      if (Odd(I.getType()))
+        return true;
+      for (const Value *Op : I.operands())
+        if (Odd(Op->getType()))
+          return true;
+    }
+  return false;
+}
+
+bool ModuleInstrumenter::wantsFramelessHooks(const Function &F) const {
+  if (!ClFramelessHooks || !ClPreserveMost)
+    return false;
+  Triple T(M.getTargetTriple());
+  if (T.getArch() != Triple::x86_64 || !T.isOSBinFormatELF() || T.isX32())
+    return false;
+  // An indirect jump back: not under indirect-branch tracking or retpolines.
+  if (M.getModuleFlag("cf-protection-branch"))
+    return false;
+  if (F.hasFnAttribute(Attribute::Naked) ||
+      F.getFnAttribute("target-features").getValueAsString().contains(
+          "retpoline"))
+    return false;
+  if (usesX87OrMMX(F))
+    return false;
+  // Only leaf functions gain: anything else has a frame anyway. Intrinsics
+  // are not calls, except memory intrinsics that may become libc calls.
+  for (const BasicBlock &BB : F)
+    for (const Instruction &I : BB) {
+      const auto *CB = dyn_cast<CallBase>(&I);
+      if (!CB)
+        continue;
+      if (CB->isInlineAsm())
+        return false;
+      const auto *II = dyn_cast<IntrinsicInst>(CB);
+      if (!II)
+        return false;
+      if (const auto *MI = dyn_cast<AnyMemIntrinsic>(II)) {
+        const auto *Len = dyn_cast<ConstantInt>(MI->getLength());
+        if (!Len || Len->getZExtValue() > 128)
+          return false;
+      }
+    }
+  return true;
+}
+
+Function *ModuleInstrumenter::getFramelessStub(FunctionCallee Hook) {
+  auto *Target = cast<Function>(Hook.getCallee());
+  std::string Name = (Target->getName() + ".jr").str();
+  if (Function *F = M.getFunction(Name))
+    return F;
+  Function *F = Function::createWithDefaultAttr(
+      FunctionType::get(Type::getVoidTy(Ctx), false),
+      GlobalValue::LinkOnceODRLinkage, 0, Name, &M);
+  F->setVisibility(GlobalValue::HiddenVisibility);
+  F->setComdat(M.getOrInsertComdat(Name));
+  F->addFnAttr(Attribute::Naked);
+  F->addFnAttr(Attribute::NoInline);
+  F->addFnAttr(Attribute::NoUnwind);
+  F->addFnAttr(Attribute::UWTable); // its CFI directives need .cfi_startproc
+  F->addFnAttr(Attribute::Cold);
+  F->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
+  // On entry: the hook's arguments in rdi/rsi, the return address in r11,
+  // rsp anywhere (the caller's red zone below it). CFA = the caller's rsp.
+  static const char *const Body =
+      ".cfi_return_column %r11\n\t"
+      ".cfi_def_cfa_offset 0\n\t"
+      "leaq -128(%rsp), %rsp\n\t"
+      ".cfi_adjust_cfa_offset 128\n\t"
+      "pushq %r11\n\t"
+      ".cfi_adjust_cfa_offset 8\n\t"
+      ".cfi_rel_offset %r11, 0\n\t"
+      "pushq %rbp\n\t"
+      ".cfi_adjust_cfa_offset 8\n\t"
+      ".cfi_rel_offset %rbp, 0\n\t"
+      "movq %rsp, %rbp\n\t"
+      ".cfi_def_cfa_register %rbp\n\t"
+      "pushq %rax\n\t.cfi_offset %rax, -152\n\t"
+      "pushq %rcx\n\t.cfi_offset %rcx, -160\n\t"
+      "pushq %rdx\n\t.cfi_offset %rdx, -168\n\t"
+      "pushq %rsi\n\t.cfi_offset %rsi, -176\n\t"
+      "pushq %rdi\n\t.cfi_offset %rdi, -184\n\t"
+      "pushq %r8\n\t.cfi_offset %r8, -192\n\t"
+      "pushq %r9\n\t.cfi_offset %r9, -200\n\t"
+      "pushq %r10\n\t.cfi_offset %r10, -208\n\t"
+      "andq $$-16, %rsp\n\t"
+      "callq ${0:P}\n\t"
+      "leaq -64(%rbp), %rsp\n\t"
+      "popq %r10\n\t"
+      "popq %r9\n\t"
+      "popq %r8\n\t"
+      "popq %rdi\n\t"
+      "popq %rsi\n\t"
+      "popq %rdx\n\t"
+      "popq %rcx\n\t"
+      "popq %rax\n\t"
+      "popq %rbp\n\t"
+      ".cfi_def_cfa %rsp, 136\n\t"
+      ".cfi_same_value %rbp\n\t"
+      "popq %r11\n\t"
+      ".cfi_adjust_cfa_offset -8\n\t"
+      ".cfi_register %r11, %r11\n\t"
+      "leaq 128(%rsp), %rsp\n\t"
+      ".cfi_adjust_cfa_offset -128\n\t"
+      "jmpq *%r11";
+  auto *IA = InlineAsm::get(
+      FunctionType::get(Type::getVoidTy(Ctx), {Target->getType()}, false),
+      Body, "X,~{dirflag},~{fpsr},~{flags}", /*hasSideEffects=*/true);
+  IRBuilder<> B(BasicBlock::Create(Ctx, "", F));
+  B.CreateCall(IA, {Target});
+  B.CreateUnreachable();
+  return F;
+}
+
 CallInst *ModuleInstrumenter::callHook(IRBuilder<> &B, FunctionCallee Hook,
                                        ArrayRef<Value *> Args) {
   bool Stub =
       ClPreserveMost && Hook.getCallee() != AfterWriteRangeHook.getCallee();
   if (!Stub)
     return B.CreateCall(Hook, Args);
+  if (FramelessHooks && Args.size() <= 2) {
+    Function *J = getFramelessStub(Hook);
+    static const char *const ArgRegs[] = {"{rdi}", "{rsi}"};
+    std::string Cons;
+    SmallVector<Type *, 3> Tys;
+    SmallVector<Value *, 3> Ops;
+    for (unsigned I = 0; I < Args.size(); ++I) {
+      Cons += ArgRegs[I];
+      Cons += ",";
+      Tys.push_back(Args[I]->getType());
+      Ops.push_back(Args[I]);
+    }
+    Cons += "X,~{r11},~{memory},~{dirflag},~{fpsr},~{flags}";
+    // What the C convention lets the hook clobber beyond the general-purpose
+    // registers the stub saves (ymm/zmm through their xmm parts).
+    for (unsigned R = 0; R < 32; ++R)
+      Cons += ",~{xmm" + std::to_string(R) + "}";
+    for (unsigned R = 0; R < 8; ++R)
+      Cons += ",~{k" + std::to_string(R) + "}";
+    Tys.push_back(J->getType());
+    Ops.push_back(J);
+    auto *IA = InlineAsm::get(
+        FunctionType::get(Type::getVoidTy(Ctx), Tys, false),
+        "leaq 1f(%rip), %r11\n\tjmp ${" + std::to_string(Args.size()) +
+            ":P}\n1:",
+        Cons, /*hasSideEffects=*/true);
+    return B.CreateCall(IA, Ops);
+  }
   Function *F = getPreserveMostStub(Hook);
   CallInst *CI = B.CreateCall(F, Args);
   CI->setCallingConv(CallingConv::PreserveMost);
@@ -989,6 +1164,7 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
   }
   CurrentFn = &F;
   FnWindowBase = FnWindowSize = nullptr;
+  FramelessHooks = wantsFramelessHooks(F);
 
   SmallVector<Instruction *, 8> Local, Writes, MemIntrinsics;
   SmallVector<StoreGroup, 4> Groups;
@@ -1015,6 +1191,7 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
     chooseInstructionsToInstrument(Local, Writes);
   }
   formStoreGroups(F, Writes, Groups);
+  dropVersionedWrites(F, Writes, Groups);
   HotInsts.clear();
   if (ClCompactHooks && FAM) {
     BlockFrequencyInfo &BFI = FAM->getResult<BlockFrequencyAnalysis>(F);
@@ -1091,6 +1268,13 @@ bool ModuleInstrumenter::run() {
   for (Function &F : M)
     if (!F.isDeclaration())
       Defined.push_back(&F);
+  // Unchecked copies first, from the uninstrumented bodies; each is then
+  // instrumented like any function, without the checks its original tested.
+  SmallVector<Function *, 4> Copies;
+  for (Function *F : Defined)
+    if (Function *C = versionFunction(*F))
+      Copies.push_back(C);
+  Defined.append(Copies.begin(), Copies.end());
   for (Function *F : Defined)
     instrumentFunction(*F);
   emitModuleCtor();
@@ -1137,7 +1321,9 @@ static void printStats(const Module &M, const unsigned (&C)[NumCounters]) {
          << " stores guarded by " << C[CntHoistedLoopChecks]
          << " hoisted loop checks; " << C[CntStoresBaseGuarded]
          << " stores guarded by " << C[CntBaseObjectChecks]
-         << " base-object checks\n";
+         << " base-object checks; " << C[CntVersionedFunctions]
+         << " functions versioned (" << C[CntStoresVersioned]
+         << " writes unchecked in the copies)\n";
 }
 
 PreservedAnalyses FamsyncPass::run(Module &M, ModuleAnalysisManager &MAM) {

@@ -138,6 +138,17 @@ private:
                        llvm::ArrayRef<StoreGroup> Groups,
                        llvm::DenseMap<llvm::Instruction *, llvm::Value *> &Flags,
                        bool OnlyOutsideLoops);
+  /// -famsync-version-functions: if F's hot stores are rooted at values
+  /// defined before anything with a side effect in its entry block (arguments,
+  /// loads of them), clones F and makes F's entry branch to the clone, by a
+  /// tail call, when none of those roots is in the check range. Returns the
+  /// clone (not yet instrumented) or null.
+  llvm::Function *versionFunction(llvm::Function &F);
+  /// In an unchecked copy, drops from Writes and Groups the writes whose root
+  /// the original tested; returns true if the function is such a copy.
+  void dropVersionedWrites(llvm::Function &F,
+                           llvm::SmallVectorImpl<llvm::Instruction *> &Writes,
+                           llvm::SmallVectorImpl<StoreGroup> &Groups);
   bool instrumentMaskedStore(llvm::IntrinsicInst *II);
   /// A non-null Cond (a base-object flag) replaces the check.
   bool instrumentMemIntrinsic(llvm::Instruction *I, llvm::Value *Cond = nullptr);
@@ -171,6 +182,11 @@ public:
   /// The preserve_most stub (linkonce_odr, hidden) that forwards to Hook,
   /// created on first use: a call through it saves no caller-saved registers.
   llvm::Function *getPreserveMostStub(llvm::FunctionCallee Hook);
+  /// -famsync-frameless-hooks: may the hooks of F be reached by an asm jump
+  /// (a leaf function on x86-64 ELF)? Decided before F changes.
+  bool wantsFramelessHooks(const llvm::Function &F) const;
+  /// The naked stub (__fams_<hook>.jr) the asm jumps to; it returns through r11.
+  llvm::Function *getFramelessStub(llvm::FunctionCallee Hook);
   /// Calls a runtime hook with the hook's calling convention (through its
   /// preserve_most stub with -famsync-preserve-most).
   llvm::CallInst *callHook(llvm::IRBuilder<> &B, llvm::FunctionCallee Hook,
@@ -224,6 +240,12 @@ private:
   llvm::Value *FnWindowBase = nullptr;
   llvm::Value *FnWindowSize = nullptr;
   llvm::Function *CurrentFn = nullptr;
+  /// The unchecked copies (-famsync-version-functions) and the roots, in the
+  /// copy, that their original tested before calling them.
+  llvm::DenseMap<const llvm::Function *, llvm::SmallPtrSet<llvm::Value *, 4>>
+      UncheckedRoots;
+  /// wantsFramelessHooks(*CurrentFn).
+  bool FramelessHooks = false;
   void loadWindowAtEntry();
 };
 

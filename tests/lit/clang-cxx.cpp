@@ -17,8 +17,10 @@ struct Counter {
 void may_throw();
 
 // CHECK-LABEL: define {{.*}}@_Z4bumpP7Counter(
-// CHECK:       call preserve_mostcc void @__fams_store8.pm(
-// CHECK:       call preserve_mostcc void @__fams_store4.pm(
+// (At -O2 bump makes no call and reaches the hooks by the frameless jump, at
+// -O0 hit() calls fetch_add and keeps the preserve_most stubs.)
+// CHECK:       {{call preserve_mostcc void @__fams_store8.pm\(|@__fams_store8.jr\)}}
+// CHECK:       {{call preserve_mostcc void @__fams_store4.pm\(|@__fams_store4.jr\)}}
 // CHECK:       atomicrmw add
 void bump(Counter *c) { c->hit(); }
 

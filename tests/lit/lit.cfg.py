@@ -43,7 +43,7 @@ config.substitutions.append(("%clang_famsync", "{} {}".format(config.clang, clan
 config.substitutions.append(("%famsync_cxx", os.path.join(config.famsync_wrapper_dir, "famsync-c++")))
 config.substitutions.append(("%famsync_cc", os.path.join(config.famsync_wrapper_dir, "famsync-cc")))
 config.substitutions.append(("%plugin", plugin))
-for tool in ("FileCheck", "not", "count", "llvm-nm"):
+for tool in ("FileCheck", "not", "count", "llvm-nm", "llc", "llvm-objdump"):
     config.substitutions.append((r"\b%s\b" % tool, os.path.join(tools, tool)))
 
 # Programs linked against a runtime built with FAMSYNC_SANITIZE cannot run unsanitized.
