@@ -242,7 +242,7 @@ KYOTO_END = "<!-- KYOTO END -->"
 # Sections other scripts write into RESULTS.md, kept verbatim (markers included) by this rewrite.
 KEPT_SECTIONS = ["KYOTO", "REAL-PROGRAMS", "REAL-PROGRAMS-IDEAS", "REAL-PROGRAMS-NOTES",
                  "REAL-PROGRAMS-HOIST", "REAL-PROGRAMS-HOIST-NOTES", "REAL-PROGRAMS-H16C",
-                 "REAL-PROGRAMS-H16C-NOTES",
+                 "REAL-PROGRAMS-H16C-NOTES", "REAL-PROGRAMS-H16D", "REAL-PROGRAMS-H16D-NOTES",
                  "LARGE-FILES", "GROUP-COMMIT", "PRELOAD", "SCALE", "DURABLE-KV", "STOP23", "PMEM-REDO"]
 
 
