@@ -19,8 +19,9 @@ namespace famsync {
 
 class StoreTarget {
  public:
-  // [addr, addr+len) is about to be written (clipped to the region).
-  void before_write(uintptr_t addr, size_t len) {
+  // [addr, addr+len) is about to be written (clipped to the region). Always inlined: it is the
+  // body of every store hook, and GCC stopped inlining it on its own once note_writer grew.
+  [[gnu::always_inline]] void before_write(uintptr_t addr, size_t len) {
     uintptr_t base = reinterpret_cast<uintptr_t>(base_);
     uintptr_t lo = addr < base ? base : addr;
     uintptr_t hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;

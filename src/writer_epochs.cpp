@@ -6,7 +6,7 @@
 namespace famsync::writer_epochs {
 
 std::atomic<uint64_t> g_epoch{1};
-__attribute__((tls_model("initial-exec"))) thread_local Slot *t_slot = nullptr;
+constinit __attribute__((tls_model("initial-exec"))) thread_local Slot *t_slot = nullptr;
 
 namespace {
 

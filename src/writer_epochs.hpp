@@ -42,8 +42,9 @@ inline constexpr uint64_t kQuiet = UINT64_MAX;  // no store in flight (committin
 
 // Advanced by commits that hand lines to a late-store watch; starts at 1.
 extern std::atomic<uint64_t> g_epoch;
+// constinit: no dynamic initialisation, so no TLS wrapper call on the store path.
 // This thread's slot (nullptr until its first store into a tracked region, or if none was free).
-extern __attribute__((tls_model("initial-exec"))) thread_local Slot *t_slot;
+extern constinit __attribute__((tls_model("initial-exec"))) thread_local Slot *t_slot;
 
 // Called by every store-path call, before its dirty-bit loads: one TLS load, one shared load and
 // a compare; a store when a commit advanced the epoch since this thread's last call.
