@@ -22,8 +22,9 @@ void LateStoreWatch::remember(const LineImages &images, uint64_t now_ns, uint64_
   const std::vector<uint64_t> &lines = *images.lines;
   if (!images.packed || lines.size() > kMaxLines) return;
   if (lines_.size() + lines.size() > kMaxLines) {  // make room: the oldest go first
+    const uint64_t old_ns = watch_ns() / 4;
     for (auto it = lines_.begin(); it != lines_.end();)
-      it = now_ns - it->second.last_commit_ns > watch_ns() / 4 ? lines_.erase(it) : std::next(it);
+      it = now_ns - it->second.last_commit_ns > old_ns ? lines_.erase(it) : std::next(it);
     if (lines_.size() + lines.size() > kMaxLines) lines_.clear();
   }
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -36,8 +37,9 @@ void LateStoreWatch::remember(const LineImages &images, uint64_t now_ns, uint64_
 
 int LateStoreWatch::visit(uint64_t now_ns, uint64_t end_line,
                           const std::function<int(uint64_t, const char *)> &visit) {
+  const uint64_t limit_ns = watch_ns();
   for (auto it = lines_.begin(); it != lines_.end();) {
-    if (now_ns - it->second.last_commit_ns > watch_ns() || it->first >= end_line) {
+    if (now_ns - it->second.last_commit_ns > limit_ns || it->first >= end_line) {
       it = lines_.erase(it);
       continue;
     }
@@ -56,24 +58,17 @@ void LateStoreWatch::refresh(const LineImages &images) {
   }
 }
 
-uint64_t LateStoreWatch::forget_quiesced(uint64_t quiesced) {
-  uint64_t forgotten = 0;
-  for (auto it = lines_.begin(); it != lines_.end();) {
-    if (it->second.batch_epoch <= quiesced) {
-      it = lines_.erase(it);
-      ++forgotten;
-    } else {
-      ++it;
-    }
-  }
-  return forgotten;
+void LateStoreWatch::forget_quiesced(uint64_t quiesced) {
+  for (auto it = lines_.begin(); it != lines_.end();)
+    it = it->second.batch_epoch <= quiesced ? lines_.erase(it) : std::next(it);
 }
 
 bool LateStoreWatch::watches_any(uint64_t first_line, uint64_t count, uint64_t now_ns) const {
   if (lines_.empty()) return false;
+  const uint64_t limit_ns = watch_ns();
   for (uint64_t line = first_line; line < first_line + count; ++line) {
     auto it = lines_.find(line);
-    if (it != lines_.end() && now_ns - it->second.last_commit_ns <= watch_ns()) return true;
+    if (it != lines_.end() && now_ns - it->second.last_commit_ns <= limit_ns) return true;
   }
   return false;
 }

@@ -59,8 +59,7 @@ class LateStoreWatch {
   // After a visit that followed writer_epochs::quiesced_through() == QUIESCED: forgets the lines
   // of batches up to QUIESCED. No thread can still be between a check made before their clear
   // and its store, and the visit compared them after every such store had become visible.
-  // Returns the number of lines forgotten.
-  uint64_t forget_quiesced(uint64_t quiesced);
+  void forget_quiesced(uint64_t quiesced);
 
   bool empty() const { return lines_.empty(); }
   size_t size() const { return lines_.size(); }

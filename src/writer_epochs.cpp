@@ -63,10 +63,9 @@ void claim_slot() {
       while (used < i + 1 &&
              !g_slots_used.compare_exchange_weak(used, i + 1, std::memory_order_seq_cst)) {
       }
-      if (pthread_setspecific(g_exit_key, &g_slots[i]) != 0) {
-        // No destructor to give it back: keep the slot (it will block early drops, never
-        // allow a wrong one), and publish through it.
-      }
+      // If this fails, no destructor gives the slot back: it stays claimed, which can only
+      // hold lines in the watch longer, never drop one early.
+      (void)pthread_setspecific(g_exit_key, &g_slots[i]);
       t_slot = &g_slots[i];
       return;
     }
