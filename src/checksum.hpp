@@ -9,6 +9,11 @@
 // The streaming state (XXH3_state_t) is used on the stack (redo_log.cpp): no allocation.
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
+// The *_dispatch entry points of the same library pick AVX2 or AVX-512 at run time (the plain
+// ones are built for SSE2); the hash is the same whichever code computes it. Used for group
+// bodies, where the bytes are many: a short input gains nothing and would pay the indirection.
+#define XXH_DISPATCH_DISABLE_REPLACE
+#include <xxh_x86dispatch.h>
 
 namespace famsync {
 
@@ -47,7 +52,12 @@ inline bool redo_header_is_valid(const RedoGroupHeader &h, uint64_t salt, uint64
 }
 
 inline uint64_t redo_body_checksum(const void *body, size_t len, uint64_t salt) {
-  return XXH3_64bits_withSeed(body, len, salt);
+  return XXH3_64bits_withSeed_dispatch(body, len, salt);
+}
+
+// Streaming form of redo_body_checksum (append_group hashes the body as it writes it out).
+inline void redo_body_hash_update(XXH3_state_t *state, const void *bytes, size_t len) {
+  XXH3_64bits_update_dispatch(state, bytes, len);
 }
 
 }  // namespace famsync

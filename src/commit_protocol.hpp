@@ -61,7 +61,9 @@ class CommitProtocol {
   // nothing (the slot is the dirty-list entry; the new bytes are logged at commit). False: not
   // recorded, the line goes to the overflow list.
   virtual bool record_first_write(uint64_t slot, uint64_t line, const char *working) = 0;
-  // Whether record_first_write writes the log (for the logged_at_store stat).
+  // Whether record_first_write writes the log (for the logged_at_store stat). Constant for a
+  // protocol: when false, the store path does not call record_first_write at all (it must then
+  // return true), see Region::records_at_first_write_.
   virtual bool records_at_first_write() const = 0;
   // The record of LINE in slot SLOT must hold COMMITTED as its old bytes (the late-store watch
   // found the line changed behind the store path): undo rewrites a wrong entry (*REWRITTEN),

@@ -19,6 +19,7 @@
 #include "log_base.hpp"
 #include "log_format.hpp"
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -61,9 +62,17 @@ class RedoLog final : public LogBase {
   uint64_t tail() const { return tail_; }
 
   // The data file's LINES (sorted line indices) were written back with cached stores
-  // (Backend::stage): the next checkpoint flushes them before it syncs the data file.
+  // (Backend::stage): the next checkpoint flushes them before it syncs the data file. A line
+  // already listed since the last checkpoint is usually not listed again (hot lines are written
+  // back by most commits: each would cost a flush per commit at the checkpoint); the filter is
+  // lossy in one direction only: a line it skips is in the list.
   void note_cached_write_back(const std::vector<uint64_t> &lines) {
-    unflushed_lines_.insert(unflushed_lines_.end(), lines.begin(), lines.end());
+    for (uint64_t line : lines) {
+      uint64_t &seen = listed_filter_[line % kListedFilterSize];
+      if (seen == line + 1) continue;
+      seen = line + 1;
+      unflushed_lines_.push_back(line);
+    }
   }
 
  private:
@@ -73,8 +82,11 @@ class RedoLog final : public LogBase {
   uint32_t version_;
   uint64_t tail_ = 0;      // first free slot
   uint64_t sequence_ = 0;  // sequence number of the next group
-  // Lines written back with cached stores since the last checkpoint (note_cached_write_back).
+  // Lines written back with cached stores since the last checkpoint (note_cached_write_back),
+  // and a direct-mapped filter of lines in that list (line + 1; 0: empty), reset with it.
   std::vector<uint64_t> unflushed_lines_;
+  static constexpr size_t kListedFilterSize = 4096;
+  std::array<uint64_t, kListedFilterSize> listed_filter_{};
   // A chunk of the group being appended (offsets, padding): kept, so no allocation per commit.
   static constexpr size_t kChunkBytes = 64 * 1024;
   // Pieces this long are written straight from the images; shorter ones are gathered first.

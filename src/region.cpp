@@ -306,6 +306,7 @@ int Region::open(const char *path, unsigned flags, Region **out, uint64_t map_le
   f.log_file.fd = -1;
   r->backend_ = std::move(f.backend);
   r->protocol_ = std::move(f.protocol);
+  r->records_at_first_write_ = r->protocol_->records_at_first_write();
   if (int rc = r->adopt_committed_size()) {
     window::release(slot, r->slot_len_);
     r->base_ = nullptr;

@@ -171,6 +171,9 @@ class Region final : public StoreTarget, private CommitHost {
   LogFile log_file_;
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<CommitProtocol> protocol_;  // redo, or undo (pmem with FAMSYNC_PMEM_PROTOCOL)
+  // protocol_->records_at_first_write(), read once: the first-write path skips the protocol's
+  // (virtual) calls when it records nothing there (redo).
+  bool records_at_first_write_ = false;
   // base_, map_len_, dirty_: StoreTarget's.
   uint64_t slot_len_ = 0;  // bytes of window slot reserved for it (>= map_len_)
   uint64_t data_size_ = 0; // the file's size now

@@ -102,10 +102,11 @@ void Region::first_write_inside_gate(uint64_t line) {
   bool listed = false;
   if (slot < slot_line_cap_) {
     slot_line_[slot] = line;
-    listed = protocol_->record_first_write(slot, line, base_ + line * kLineSize);
+    listed = !records_at_first_write_ ||
+             protocol_->record_first_write(slot, line, base_ + line * kLineSize);
   }
   if (listed) {
-    if (protocol_->records_at_first_write()) {
+    if (records_at_first_write_) {
       if (kSolo) solo::add(stats_.logged_at_store, 1);
       else stats_.logged_at_store.fetch_add(1, std::memory_order_relaxed);
     }

@@ -43,6 +43,16 @@ std::vector<Entry> &live() {
 }
 // live().size(), mirrored for the lock-free empty() (written under mu()).
 std::atomic<size_t> g_live_count{0};
+// How many regions were ever removed (written under mu()): a thread's last by_id answer stays
+// good while this is unchanged (ids are never reused, and a region is deleted only after its
+// removal).
+std::atomic<uint64_t> g_removals{0};
+struct LastLookup {
+  uint64_t id;
+  Region *region;
+  uint64_t removals;
+};
+constinit __attribute__((tls_model("initial-exec"))) thread_local LastLookup t_last_lookup{0, nullptr, 0};
 
 Stats &retired() {
   static auto *s = new Stats;
@@ -122,6 +132,7 @@ void remove(Region *region) {
   v.erase(std::remove_if(v.begin(), v.end(), [&](const Entry &e) { return e.region == region; }),
           v.end());
   g_live_count.store(v.size(), std::memory_order_release);
+  g_removals.fetch_add(1, std::memory_order_release);
   region->merge_stats_into(&retired());
 }
 
@@ -161,9 +172,19 @@ uint64_t id_of(const Region *region) {
 
 Region *by_id(uint64_t id) {
   if (id == 0) return nullptr;
+  // Every fams_msync resolves its handle here: a program that commits one region again and
+  // again finds it without the mutex and the scan. The caller's pin (or exclusive lock) keeps
+  // the count still: a close that removes a region holds the exclusive lock, and the count it
+  // raised is visible to whoever takes the lock after it.
+  LastLookup &last = t_last_lookup;
+  if (last.id == id && last.removals == g_removals.load(std::memory_order_acquire))
+    return last.region;
   std::lock_guard lock(mu());
   for (const Entry &e : live())
-    if (e.id == id) return e.region;
+    if (e.id == id) {
+      last = {id, e.region, g_removals.load(std::memory_order_relaxed)};
+      return e.region;
+    }
   return nullptr;
 }
 

@@ -140,7 +140,7 @@ typedef struct fams_stat_counters {
   uint64_t writeback_bytes;    /* bytes written back to data files */
   uint64_t writeback_runs;     /* contiguous runs written back */
   uint64_t log_grows;          /* times a log file was enlarged */
-  uint64_t checkpoints;        /* file backend: data file synced and redo log emptied */
+  uint64_t checkpoints;        /* redo log (files; pmem by default): data made durable, log emptied */
   uint64_t commit_ns_p50, commit_ns_p90, commit_ns_p99, commit_ns_max; /* of non-empty commits */
   /* Working copy (FAMSYNC_WORKING_SET_MB; added in 0.2, after the fields above): */
   uint64_t working_set_bytes;  /* private (written) working-copy pages held now, live regions */

@@ -32,6 +32,8 @@ struct Plan {
   bool retire_durable = false;  // ... persisted; its live_count = 0 store comes next
   const char *phase = "";    // set by the test: "store" (working-copy writes) or "api" (a call)
   const char *fired_phase = "";
+  uint64_t data_flush_calls = 0;    // flush(Medium::data) calls (never failed: not swept)
+  uint64_t data_flushed_bytes = 0;  // and the bytes they named
 };
 
 inline Plan &plan() {
@@ -52,7 +54,13 @@ class FaultBackend final : public Backend {
     if (should_fail("write")) return injected(EIO, "stage");
     return inner_->stage(m, off, src, len);
   }
-  int flush(Medium m, uint64_t off, size_t len) override { return inner_->flush(m, off, len); }
+  int flush(Medium m, uint64_t off, size_t len) override {
+    if (m == Medium::data) {
+      ++plan().data_flush_calls;
+      plan().data_flushed_bytes += len;
+    }
+    return inner_->flush(m, off, len);
+  }
   bool stage_needs_flush() const override { return inner_->stage_needs_flush(); }
   int write_word(Medium m, uint64_t off, uint64_t value) override {
     bool live_count = m == Medium::log && off == kLogLiveCountOffset;

@@ -1,0 +1,73 @@
+// checkpoint_flush_test.cpp — what a pmem redo checkpoint flushes: every line written back with
+// cached stores since the last checkpoint, once. A line that many commits wrote back (a hot
+// line: a counter, a header) is flushed once per checkpoint, not once per commit (issue 14: the
+// checkpoint of a 64-line loop flushed 64 lines per commit since the last checkpoint). Counted
+// with the fault backend's flush counter (fault_backend.hpp), which fails nothing here.
+#include "fault_backend.hpp"
+
+#include "../test_util.hpp"
+
+#include <famsync/famsync.h>
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+using namespace famsync::test;
+namespace fault = famsync::fault;
+
+namespace {
+
+TEST(CheckpointFlush, HotLineIsFlushedOncePerCheckpoint) {
+  constexpr size_t kSize = 64 * 1024;
+  constexpr int kCommits = 200;
+  TempDir dir(Medium::shm_pmem);
+  std::string path = dir.file("hot");
+  write_file(path, std::vector<uint8_t>(kSize, 0));
+  famsync::set_backend_factory_for_testing(fault::fault_factory);
+  fault::plan() = fault::Plan{};
+  fams_region *r = nullptr;
+  ASSERT_EQ(fams_map(path.c_str(), map_flags(Medium::shm_pmem), &r), 0) << fams_last_error_message();
+  auto *p = static_cast<uint64_t *>(fams_region_addr(r));
+  // Two hot lines (one the next one's neighbour: a run of two) and, every tenth commit, a line
+  // of its own: each must be flushed, and the hot ones only once per checkpoint.
+  for (int i = 1; i <= kCommits; ++i) {
+    ASSERT_EQ(fams_will_write(p, 8), 0);
+    p[0] = i;
+    ASSERT_EQ(fams_will_write(p + 8, 8), 0);
+    p[8] = i;
+    if (i % 10 == 0) {
+      uint64_t *cold = p + 8 * (2 + i / 10);
+      ASSERT_EQ(fams_will_write(cold, 8), 0);
+      *cold = i;
+    }
+    ASSERT_EQ(fams_msync(r), 0) << fams_last_error_message();
+  }
+  fams_stat_counters before_close{};
+  ASSERT_EQ(fams_stats(r, &before_close), 0);
+  ASSERT_EQ(fams_unmap(r), 0) << fams_last_error_message();  // a clean close checkpoints
+  famsync::set_backend_factory_for_testing(nullptr);
+  const uint64_t checkpoints = before_close.checkpoints + 1;
+  const uint64_t cold_lines = kCommits / 10;
+  // Each checkpoint flushes the two hot lines (64 bytes each) at most once, and each cold line
+  // once in all.
+  EXPECT_LE(fault::plan().data_flushed_bytes, checkpoints * 2 * 64 + cold_lines * 64)
+      << checkpoints << " checkpoints, " << fault::plan().data_flush_calls << " flush calls";
+  // The two hot lines are one run: one flush call for them per checkpoint.
+  EXPECT_LE(fault::plan().data_flush_calls, checkpoints + cold_lines)
+      << checkpoints << " checkpoints";
+  // And every written line was flushed: the file holds the last commit.
+  std::vector<uint8_t> got = read_file(path);
+  uint64_t v0, v8;
+  memcpy(&v0, got.data(), 8);
+  memcpy(&v8, got.data() + 64, 8);
+  EXPECT_EQ(v0, uint64_t(kCommits));
+  EXPECT_EQ(v8, uint64_t(kCommits));
+  for (uint64_t k = 1; k <= cold_lines; ++k) {
+    uint64_t v;
+    memcpy(&v, got.data() + 64 * (2 + k), 8);
+    EXPECT_EQ(v, k * 10) << "cold line " << k;
+  }
+}
+
+}  // namespace
