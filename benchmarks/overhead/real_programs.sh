@@ -15,7 +15,8 @@
 #                     the first variant is the baseline of every ratio. Default variants:
 #                     plain (clang-14) and famsync (DIR/bin/famsync-cc).
 #   --scratch DIR     where sources and builds go (default: /var/tmp/famsync-real-programs)
-#   --reps N          interleaved wall-time repetitions (default 9)
+#   --reps N          interleaved timed repetitions (default 9; pinned to one CPU at FIFO priority
+#                     when run as root)
 #   --programs LIST   comma-separated subset (default: lz4,bzip2,lua,lzip)
 #   --results FILE    rewrite the REAL-PROGRAMS section of FILE (e.g. benchmarks/RESULTS.md)
 #   --title TEXT      a line under the section heading (what was measured)
@@ -230,16 +231,28 @@ prepare_inputs() {
   write_lua_script "$d/bench.lua"
 }
 
-now_ns() { date +%s%N; }
-run_timed() {  # run_timed PROGRAM BINARY -> elapsed ns of the whole workload
-  local t0 t1 cmd
-  t0=$(now_ns)
-  while read -r cmd; do
-    # shellcheck disable=SC2086
-    $cmd >/dev/null || { echo "real_programs.sh: '$cmd' failed" >&2; exit 1; }
-  done < <(workload_cmds "$1" "$2" big)
-  t1=$(now_ns)
-  echo $((t1 - t0))
+# Timed runs are pinned to one CPU at FIFO priority 10 when we may (root): on this kind of VM
+# the same binary's wall time spread by 20-40 % between back-to-back runs without it.
+pin=()
+if [[ $(id -u) == 0 ]] && command -v chrt >/dev/null && command -v taskset >/dev/null; then
+  pin=(chrt -f 10 taskset -c "$(($(nproc) - 1))")
+fi
+run_timed() {  # run_timed PROGRAM BINARY -> "elapsed_ns cpu_us" of the whole workload
+  # The commands run one after another from a small Python runner: wall time around them all,
+  # and their CPU time (user + system, getrusage of the children: microseconds, where the
+  # shell's accounting has 10 ms ticks).
+  workload_cmds "$1" "$2" big | python3 -c '
+import resource, subprocess, sys, time
+pin = sys.argv[1:]
+cmds = [line.split() for line in sys.stdin if line.strip()]
+t0 = time.perf_counter_ns()
+for c in cmds:
+    if subprocess.run(pin + c, stdout=subprocess.DEVNULL).returncode != 0:
+        sys.exit("real_programs.sh: %r failed" % " ".join(c))
+t1 = time.perf_counter_ns()
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(t1 - t0, round((ru.ru_utime + ru.ru_stime) * 1e6))
+' "${pin[@]}" || exit 1
 }
 count_instr() {  # count_instr PROGRAM BINARY -> instructions of the small workload (callgrind)
   local total=0 cmd n
@@ -270,20 +283,34 @@ for p in "${progs[@]}"; do
 done
 prepare_inputs
 
-declare -A wall instr tsize fsize
+declare -A wall instr tsize fsize pairw cpur
 for p in "${progs[@]}"; do
-  log "$p: $reps interleaved timed runs of $nv builds"
+  log "$p: $reps interleaved timed runs of $nv builds${pin:+ (pinned: ${pin[*]})}"
   declare -a times
-  for ((v = 0; v < nv; v++)); do eval "times_$v=()"; done
+  for ((v = 0; v < nv; v++)); do eval "times_$v=(); cpus_$v=()"; done
   ((reps > 0)) && run_timed "$p" "${binpath[$p,0]}" >/dev/null  # warm the page cache
   for ((r = 0; r < reps; r++)); do
     for ((v = 0; v < nv; v++)); do
-      t=$(run_timed "$p" "${binpath[$p,$v]}")
-      eval "times_$v+=($t)"
+      read -r t c < <(run_timed "$p" "${binpath[$p,$v]}")
+      eval "times_$v+=($t); cpus_$v+=($c)"
     done
   done
   for ((v = 0; v < nv; v++)); do
-    if ((reps > 0)); then eval "wall[$p,$v]=\$(median \"\${times_$v[@]}\")"; else wall[$p,$v]=0; fi
+    if ((reps > 0)); then
+      eval "wall[$p,$v]=\$(median \"\${times_$v[@]}\")"
+      # Each repetition runs every variant back to back: the median of those pairs' ratios
+      # follows the machine's drift less than the ratio of the medians.
+      pr=() cr=()
+      for ((r = 0; r < reps; r++)); do
+        eval "tv=\${times_$v[$r]} t0=\${times_0[$r]} cv=\${cpus_$v[$r]} c0=\${cpus_0[$r]}"
+        pr+=("$(ratio "$tv" "$t0")")
+        cr+=("$(ratio "$cv" "$c0")")
+      done
+      pairw[$p,$v]=$(median "${pr[@]}")
+      cpur[$p,$v]=$(median "${cr[@]}")
+    else
+      wall[$p,$v]=0
+    fi
     tsize[$p,$v]=$(text_size "${binpath[$p,$v]}")
     fsize[$p,$v]=$(stripped_size "${binpath[$p,$v]}")
     if [[ $callgrind == yes ]]; then
@@ -296,26 +323,27 @@ done
 # ---- table -------------------------------------------------------------------------------------
 vname() { echo "${variants[$1]%%:*}"; }
 base=$(vname 0)
-table="| program | lang | variant | wall (median of $reps runs) | instructions (callgrind) | .text | stripped binary |"$'\n'
-table+="|---|---|---|---|---|---|---|"$'\n'
-declare -A ws is ts fs
+table="| program | lang | variant | wall (median of $reps runs) | wall, median of pair ratios | CPU time, median of pair ratios | instructions (callgrind) | .text | stripped binary |"$'\n'
+table+="|---|---|---|---|---|---|---|---|---|"$'\n'
+declare -A ws is ts fs pws crs
 for p in "${progs[@]}"; do
-  table+="| ${pkg[$p]} | ${lang[$p]} | $base | $(awk -v t="${wall[$p,0]}" 'BEGIN {if (t > 0) printf "%.3f s", t / 1e9; else printf "–"}') | ${instr[$p,0]:-–} | ${tsize[$p,0]} B | ${fsize[$p,0]} B |"$'\n'
+  table+="| ${pkg[$p]} | ${lang[$p]} | $base | $(awk -v t="${wall[$p,0]}" 'BEGIN {if (t > 0) printf "%.3f s", t / 1e9; else printf "–"}') | | | ${instr[$p,0]:-–} | ${tsize[$p,0]} B | ${fsize[$p,0]} B |"$'\n'
   for ((v = 1; v < nv; v++)); do
     w=–; ((reps > 0)) && w=$(ratio "${wall[$p,$v]}" "${wall[$p,0]}")
     i=–; [[ $callgrind == yes ]] && i=$(ratio "${instr[$p,$v]}" "${instr[$p,0]}")
     t=$(ratio "${tsize[$p,$v]}" "${tsize[$p,0]}") f=$(ratio "${fsize[$p,$v]}" "${fsize[$p,0]}")
-    table+="| ${pkg[$p]} | ${lang[$p]} | $(vname $v) | ${w}× | ${i}× | ${t}× | ${f}× |"$'\n'
+    pw=–; cr=–; ((reps > 0)) && pw=${pairw[$p,$v]} cr=${cpur[$p,$v]}
+    table+="| ${pkg[$p]} | ${lang[$p]} | $(vname $v) | ${w}× | ${pw}× | ${cr}× | ${i}× | ${t}× | ${f}× |"$'\n'
     table=${table//–×/–}
-    ws[$v]+="$w " is[$v]+="$i " ts[$v]+="$t " fs[$v]+="$f "
+    ws[$v]+="$w " is[$v]+="$i " ts[$v]+="$t " fs[$v]+="$f " pws[$v]+="$pw " crs[$v]+="$cr "
   done
 done
-summary="| over the set | variant | median wall | worst wall | median instr. | worst instr. | worst .text | worst stripped |"$'\n'
-summary+="|---|---|---|---|---|---|---|---|"$'\n'
+summary="| over the set | variant | median wall | worst wall | median / worst of pair ratios | median / worst CPU time | median instr. | worst instr. | worst .text | worst stripped |"$'\n'
+summary+="|---|---|---|---|---|---|---|---|---|---|"$'\n'
 maxof() { printf '%s\n' "$@" | sort -g | tail -1; }
 for ((v = 1; v < nv; v++)); do
   # shellcheck disable=SC2086
-  summary+="| ${#progs[@]} programs | $(vname $v) | $(median ${ws[$v]})× | $(maxof ${ws[$v]})× | $(median ${is[$v]})× | $(maxof ${is[$v]})× | $(maxof ${ts[$v]})× | $(maxof ${fs[$v]})× |"$'\n'
+  summary+="| ${#progs[@]} programs | $(vname $v) | $(median ${ws[$v]})× | $(maxof ${ws[$v]})× | $(median ${pws[$v]})× / $(maxof ${pws[$v]})× | $(median ${crs[$v]})× / $(maxof ${crs[$v]})× | $(median ${is[$v]})× | $(maxof ${is[$v]})× | $(maxof ${ts[$v]})× | $(maxof ${fs[$v]})× |"$'\n'
   summary=${summary//–×/–}
 done
 versions=""
@@ -329,7 +357,7 @@ if [[ -n $results ]]; then
   end="<!-- $section_name END -->"
   section="$begin"$'\n'"$heading"$'\n\n'
   [[ -n $title ]] && section+="$title"$'\n\n'
-  wall_text="Wall: median of $reps interleaved runs of the workload"
+  wall_text="Wall: median of $reps interleaved runs of the workload${pin:+, each pinned (\`${pin[*]}\`)}, and the median over repetitions of each variant's ratio to the baseline run just before it (wall and CPU time, user + system, of the commands)"
   ((reps == 0)) && wall_text="No wall times (timed workload"
   section+="Built from Debian bookworm sources fetched at run time ($versions), each with plain clang-14 and with famsync-cc at \`$cflags_common\`; no tracked mapping is ever used. $wall_text (8 MiB corpus: lz4 -1/-9/-d, bzip2 -9/-d, lzip -3/-d; Lua script with recursion, sorting, string formatting and tables, 12 rounds); instructions: callgrind on the 1 MiB / 1-round workload (deterministic); sizes of the \`.text\` section and of the stripped binary (with the runtime's libfamsync.so not counted). Ratios are against \`$base\`. Targets: median wall ≤ 1.03×, worst ≤ 1.05×, instructions ≤ 1.10×, binary ≤ 1.3×."$'\n\n'
   section+="$table"$'\n'"$summary"$'\n'"Command: \`benchmarks/overhead/real_programs.sh $(printf '%q ' "${cmdline[@]}")\` on $(nproc) CPUs ($(uname -r))."$'\n'"$end"
