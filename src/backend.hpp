@@ -55,6 +55,9 @@ class Backend {
   // room for a hole's page. Called before anything of the commit is durable, so an error loses
   // nothing. Errors: ENOSPC, EIO, EFBIG (posix_fallocate's).
   virtual int reserve_data(uint64_t, uint64_t) { return 0; }
+  // True when reserve_data would do nothing for any range (the file is known to have no hole):
+  // a commit then skips its per-run calls.
+  virtual bool data_has_no_holes() const { return true; }
   // Clean bytes between two dirty runs of the data file that a write-back may write too, to make
   // one write of the two: worth it where each write is a system call (file: up to a page; the
   // clean bytes equal the file's). 0: never (pmem: bandwidth, not calls, is the cost).

@@ -133,6 +133,7 @@ class FileBackend final : public Backend {
   // A write-back into a hole on a full disk would fail after the commit point (poisoning, and
   // recovery's replay would meet the same full disk): the commit reserves its runs first.
   int reserve_data(uint64_t off, uint64_t len) override { return holes_.reserve(off, len); }
+  bool data_has_no_holes() const override { return holes_.known_without_holes(); }
 
  private:
   static void note_staged(std::atomic<uint64_t> &lo_bound, std::atomic<uint64_t> &hi_bound,

@@ -142,6 +142,7 @@ class PmemBackend final : public Backend {
   int reserve_data(uint64_t off, uint64_t len) override {
     return holes_.reserve(off, len);
   }
+  bool data_has_no_holes() const override { return holes_.known_without_holes(); }
 
   int persist(Medium) override {
     lib_->drain();

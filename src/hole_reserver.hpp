@@ -26,6 +26,8 @@ class HoleReserver {
   // grow it). Errors: ENOSPC, EDQUOT, EIO (posix_fallocate's; a file system without fallocate
   // counts as success), fstat's.
   int reserve(uint64_t off, uint64_t len);
+  // reserve() would return 0 for any range without doing anything (looked, and found no hole).
+  bool known_without_holes() const { return !check_ && !has_holes_; }
   // The file's size changed (growth makes a hole): look again before the next reserve.
   void size_changed() {
     check_ = true;

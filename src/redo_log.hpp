@@ -77,6 +77,10 @@ class RedoLog final : public LogBase {
 
  private:
   int set_current_size_word(uint64_t word) override;
+  // append_group for a group of at most kSmallGroupBytes (most commits): built whole in chunk_.
+  int append_small_group(const LineImages &images, uint64_t new_size);
+  RedoGroupHeader group_header(uint64_t lines, uint64_t new_size, uint64_t body_checksum) const;
+  int publish_group(uint64_t slots);
 
   uint64_t size_words_[2];  // the header's committed-size slots, as durable
   uint32_t version_;
@@ -91,6 +95,9 @@ class RedoLog final : public LogBase {
   static constexpr size_t kChunkBytes = 64 * 1024;
   // Pieces this long are written straight from the images; shorter ones are gathered first.
   static constexpr size_t kDirectBytes = 4096;
+  // Groups up to this size (slots included) are built whole and written at once; a copy of
+  // their lines costs less than the calls it saves.
+  static constexpr size_t kSmallGroupBytes = 16 * 1024;
   std::vector<char> chunk_;
 };
 

@@ -130,10 +130,12 @@ class Region final : public StoreTarget, private CommitHost {
   Region() = default;
 
   friend class StoreTarget;  // its slow paths are the region's
-  void first_write(uint64_t line);  // the store path's slow path (StoreTarget::log_line)
+  // The store path's slow path (StoreTarget::log_line). Inlined into log_line with
+  // first_write_inside_gate (region_epoch.cpp): one call per first write, not three.
+  [[gnu::always_inline]] inline void first_write(uint64_t line);
   // SOLO: the process has one thread (solo_rmw.hpp).
   template <bool kSolo>
-  void first_write_inside_gate(uint64_t line);
+  [[gnu::always_inline]] inline void first_write_inside_gate(uint64_t line);
   void list_written_lines(uintptr_t addr, size_t len);  // StoreTarget::after_write
   // CommitHost: what the commit protocol reaches the region through.
   int write_back(const LineImages &images, bool cached = false) override;

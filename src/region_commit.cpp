@@ -213,6 +213,7 @@ int Region::commit_locked() {
 }
 
 int Region::reserve_write_back(const LineImages &images) {
+  if (backend_->data_has_no_holes()) return 0;
   const std::vector<uint64_t> &lines = *images.lines;
   for (size_t i = 0; i < lines.size();) {
     size_t j = i + 1;
