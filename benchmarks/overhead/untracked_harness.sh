@@ -7,14 +7,16 @@
 # FIFO priority (root), and the loss is the median over repetitions of each pair's ratio.
 #
 # Usage: untracked_harness.sh [--build DIR] [--reps N] [--records N] [--ops N] [--keys N]
-#                             [--out DIR] [--seed N]
+#                             [--out DIR] [--seed N] [--instructions]
 #   defaults: <repo>/build, 7 repetitions, YCSB 1,000,000 records and ops, b-tree 1,000,000 keys
 #   (run.sh --full's sizes), seed 42. Prints one line per benchmark: both throughputs (medians),
 #   the median and spread of the pair losses, and the target (loss <= 3 %).
-# Needs: the harness built (ninja -C DIR harness).
+#   --instructions: instead, one callgrind run per benchmark and policy (whole process: load and
+#   run phases; deterministic), and the instruction ratio none-instr / none.
+# Needs: the harness built (ninja -C DIR harness); valgrind for --instructions.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-build=$repo/build reps=7 records=1000000 ops=1000000 keys=1000000 seed=42 out=""
+build=$repo/build reps=7 records=1000000 ops=1000000 keys=1000000 seed=42 out="" instructions=no
 while (($#)); do
   case $1 in
     --build) build=$2; shift ;;
@@ -24,6 +26,7 @@ while (($#)); do
     --keys) keys=$2; shift ;;
     --seed) seed=$2; shift ;;
     --out) out=$2; shift ;;
+    --instructions) instructions=yes ;;
     -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "untracked_harness.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -40,6 +43,10 @@ csv=$out/runs.csv
 pin=()
 if [[ $(id -u) == 0 ]]; then pin=(chrt -f 10 taskset -c "$(($(nproc) - 1))"); fi
 
+if [[ $instructions == yes ]]; then
+  pin=(valgrind --tool=callgrind --callgrind-out-file=/dev/null)
+fi
+
 run() {  # run POLICY BENCH [WORKLOAD]
   local policy=$1 bench=$2 w=${3:-} bin=$hr
   [[ $policy == none-instr ]] && bin=$hf
@@ -54,6 +61,25 @@ run() {  # run POLICY BENCH [WORKLOAD]
     exit 1
   }
 }
+
+if [[ $instructions == yes ]]; then
+  echo "untracked_harness.sh: instructions (callgrind), YCSB $records records / $ops ops," \
+    "b-tree $keys keys, seed $seed" >&2
+  rep=1
+  echo "| benchmark | none (instructions) | none-instr | ratio |"
+  echo "|---|---|---|---|"
+  for b in A B C D E F btree; do
+    declare -A ir=()
+    for policy in none none-instr; do
+      : >"$out/log.txt"
+      if [[ $b == btree ]]; then run "$policy" btree; else run "$policy" ycsb "$b"; fi
+      ir[$policy]=$(awk '/refs:/ {gsub(",", "", $4); print $4}' "$out/log.txt" | tail -1)
+    done
+    name="YCSB $b"; [[ $b == btree ]] && name="b-tree (insert, read, delete)"
+    echo "| $name | ${ir[none]} | ${ir[none-instr]} | $(awk -v a="${ir[none-instr]}" -v b="${ir[none]}" 'BEGIN {printf "%.3f×", a / b}') |"
+  done
+  exit 0
+fi
 
 echo "untracked_harness.sh: $reps reps, YCSB $records records / $ops ops, b-tree $keys keys," \
   "seed $seed${pin:+, pinned (${pin[*]})}; raw rows in $csv" >&2
