@@ -162,6 +162,34 @@ TEST(Issue12, StaleHandleNeverNamesALaterRegion) {
   EXPECT_EQ(read_file(b_path)[0], 'B');
 }
 
+// A thread resolves a handle once and keeps the answer (registry::by_id): after another thread
+// unmaps that region, the same handle in the first thread must fail, not reach a freed Region.
+TEST(Issue12, StaleHandleResolvedEarlierByAnotherThread) {
+  TempDir dir(Medium::disk_file);
+  std::string a_path = dir.file("a"), b_path = dir.file("b");
+  write_file(a_path, std::vector<uint8_t>(4096, 'a'));
+  write_file(b_path, std::vector<uint8_t>(4096, 'b'));
+  fams_region *a = nullptr, *b = nullptr;
+  ASSERT_EQ(fams_map(a_path.c_str(), FAMS_MAP_FORCE_FILE, &a), 0);
+  std::atomic<int> step{0};
+  int first = -1, after_unmap = -1;
+  std::thread t([&] {
+    first = fams_msync(a);  // resolves (and remembers) a
+    step.store(1);
+    while (step.load() != 2) std::this_thread::yield();
+    after_unmap = fams_msync(a);
+  });
+  while (step.load() != 1) std::this_thread::yield();
+  ASSERT_EQ(fams_unmap(a), 0);
+  // A new region, most likely where the old Region object was.
+  ASSERT_EQ(fams_map(b_path.c_str(), FAMS_MAP_FORCE_FILE, &b), 0);
+  step.store(2);
+  t.join();
+  EXPECT_EQ(first, 0);
+  EXPECT_EQ(after_unmap, FAMS_ENOTTRACKED) << "a handle a thread resolved before the unmap";
+  ASSERT_EQ(fams_unmap(b), 0);
+}
+
 // ---- Item 10: a failing rollback never lets a half-rolled-back copy be committed -------------
 
 struct FactoryScope {
