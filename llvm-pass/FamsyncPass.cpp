@@ -90,6 +90,13 @@ static cl::opt<bool> ClBaseChecksFirst(
              "for stores whose root is defined outside their loop nest "
              "(false: only for the stores the loop checks left alone)"),
     cl::Hidden, cl::init(true));
+static cl::opt<bool> ClUnswitchLoopFlags(
+    "famsync-unswitch-loop-flags",
+    cl::desc("After instrumenting a function with loop-hoisted or base-object "
+             "check flags, unswitch its small loops on those flags (and on "
+             "nothing else; LLVM's non-trivial SimpleLoopUnswitch), so that "
+             "the unchecked copy tests no flag per store"),
+    cl::Hidden, cl::init(true));
 static cl::opt<bool> ClCompactHooks(
     "famsync-compact-hooks",
     cl::desc("Outside hot blocks, weight the hook path as likely as the fast "
@@ -1233,6 +1240,8 @@ bool ModuleInstrumenter::instrumentFunction(Function &F) {
     if (FAM)
       FAM->invalidate(F, PreservedAnalyses::none());
   }
+  if (Changed && ClUnswitchLoopFlags && FAM && !LoopFlags.empty())
+    unswitchOnLoopFlags(F, LoopFlags);
   return Changed;
 }
 

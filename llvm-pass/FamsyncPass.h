@@ -127,6 +127,11 @@ private:
                        llvm::ArrayRef<llvm::Instruction *> Writes,
                        llvm::ArrayRef<StoreGroup> Groups,
                        llvm::DenseMap<llvm::Instruction *, llvm::Value *> &Flags);
+  /// -famsync-unswitch-loop-flags: after F is instrumented, unswitches its
+  /// small loops on the flags of LoopFlags (and on nothing else).
+  void unswitchOnLoopFlags(
+      llvm::Function &F,
+      const llvm::DenseMap<llvm::Instruction *, llvm::Value *> &LoopFlags);
   // ---- BaseChecks.cpp ----
   /// -famsync-base-object-checks: for the plain stores and groups that
   /// hoistLoopChecks left without a flag and whose addresses are inbounds

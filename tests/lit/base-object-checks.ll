@@ -13,10 +13,10 @@
 ; root loaded in the loop (the test would run as often as the store), a
 ; recurrence that alternates between two roots, and
 ; -famsync-base-object-checks=false.
-; RUN: %opt -S %s | FileCheck %s
-; RUN: %opt -famsync-base-object-checks=false -S %s | FileCheck %s --check-prefix=OFF
-; RUN: %opt -famsync-fixed-window=false -S %s | FileCheck %s --check-prefix=OFF
-; RUN: %opt -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS
+; RUN: %opt -famsync-unswitch-loop-flags=false -S %s | FileCheck %s
+; RUN: %opt -famsync-unswitch-loop-flags=false -famsync-base-object-checks=false -S %s | FileCheck %s --check-prefix=OFF
+; RUN: %opt -famsync-unswitch-loop-flags=false -famsync-fixed-window=false -S %s | FileCheck %s --check-prefix=OFF
+; RUN: %opt -famsync-unswitch-loop-flags=false -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS
 
 ; STATS: 7 stores instrumented,{{.*}}; 4 stores guarded by 4 base-object checks
 

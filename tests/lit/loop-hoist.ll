@@ -21,13 +21,13 @@
 ; Cost model (-famsync-loop-check-cost-model): a test is kept only if the
 ; static block frequencies say it saves at least twice what it costs (a
 ; store on a rarely taken branch keeps its own check).
-; RUN: %opt -famsync-base-object-checks=false -S %s | FileCheck %s
-; RUN: %opt -famsync-base-object-checks=false -famsync-hoist-loop-checks=false -S %s | FileCheck %s --check-prefix=OFF
-; RUN: %opt -famsync-base-object-checks=false -famsync-fixed-window=false -S %s | FileCheck %s --check-prefix=LOADED
-; RUN: %opt -famsync-base-object-checks=false -famsync-merge-loop-checks=false -S %s | FileCheck %s --check-prefix=NOMERGE
-; RUN: %opt -famsync-base-object-checks=false -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS
-; RUN: %opt -famsync-base-object-checks=false -famsync-merge-loop-checks=false -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS-NOMERGE
-; RUN: %opt -famsync-base-object-checks=false -famsync-loop-check-cost-model=false -S %s | FileCheck %s --check-prefix=NOCOST
+; RUN: %opt -famsync-base-object-checks=false -famsync-unswitch-loop-flags=false -S %s | FileCheck %s
+; RUN: %opt -famsync-base-object-checks=false -famsync-unswitch-loop-flags=false -famsync-hoist-loop-checks=false -S %s | FileCheck %s --check-prefix=OFF
+; RUN: %opt -famsync-base-object-checks=false -famsync-unswitch-loop-flags=false -famsync-fixed-window=false -S %s | FileCheck %s --check-prefix=LOADED
+; RUN: %opt -famsync-base-object-checks=false -famsync-unswitch-loop-flags=false -famsync-merge-loop-checks=false -S %s | FileCheck %s --check-prefix=NOMERGE
+; RUN: %opt -famsync-base-object-checks=false -famsync-unswitch-loop-flags=false -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS
+; RUN: %opt -famsync-base-object-checks=false -famsync-unswitch-loop-flags=false -famsync-merge-loop-checks=false -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS-NOMERGE
+; RUN: %opt -famsync-base-object-checks=false -famsync-unswitch-loop-flags=false -famsync-loop-check-cost-model=false -S %s | FileCheck %s --check-prefix=NOCOST
 
 ; STATS: 17 stores instrumented,{{.*}}; 2 stores in 1 grouped checks; 11 stores guarded by 7 hoisted loop checks
 ; STATS-NOMERGE: 17 stores instrumented,{{.*}}; 2 stores in 1 grouped checks; 11 stores guarded by 9 hoisted loop checks

@@ -7,8 +7,8 @@
 ; same __fams_before_write_range(d, len). Negative (keep the range test
 ; off < size || -off < len): a variable length, a length above the span, and
 ; the option off.
-; RUN: %opt -S %s | FileCheck %s
-; RUN: %opt -famsync-small-memintrinsic-checks=false -S %s | FileCheck %s --check-prefix=OFF
+; RUN: %opt -famsync-unswitch-loop-flags=false -S %s | FileCheck %s
+; RUN: %opt -famsync-unswitch-loop-flags=false -famsync-small-memintrinsic-checks=false -S %s | FileCheck %s --check-prefix=OFF
 
 declare void @llvm.memcpy.p0i8.p0i8.i64(i8*, i8*, i64, i1)
 declare void @llvm.memset.p0i8.i64(i8*, i8, i64, i1)
