@@ -35,6 +35,10 @@ using namespace famsync;
 
 void ModuleInstrumenter::unswitchOnLoopFlags(
     Function &F, const DenseMap<Instruction *, Value *> &LoopFlags) {
+  // Not where the program asked for no optimisation or for small code (the
+  // checked originals of -famsync-version-functions are minsize).
+  if (F.hasOptNone() || F.hasOptSize())
+    return;
   SmallPtrSet<Value *, 8> Flags;
   for (const auto &KV : LoopFlags)
     if (KV.second)
