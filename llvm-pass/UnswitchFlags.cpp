@@ -44,6 +44,17 @@ void ModuleInstrumenter::unswitchOnLoopFlags(
     if (KV.second)
       Flags.insert(KV.second);
   LoopInfo &LI = FAM->getResult<LoopAnalysis>(F);
+  // Nothing to do unless a loop branches on a flag: the loop pass adaptor
+  // would still put every loop in canonical form (preheaders, LCSSA phis), and
+  // the cleanup below would run, changing code for nothing.
+  bool FlagInLoop = false;
+  for (BasicBlock &BB : F)
+    if (auto *BI = dyn_cast<BranchInst>(BB.getTerminator()))
+      if (BI->isConditional() && Flags.count(BI->getCondition()) &&
+          LI.getLoopFor(&BB))
+        FlagInLoop = true;
+  if (!FlagInLoop)
+    return;
   MDNode *HideMD = MDNode::get(Ctx, {});
   for (BasicBlock &BB : F) {
     if (!LI.getLoopFor(&BB))
@@ -70,7 +81,9 @@ void ModuleInstrumenter::unswitchOnLoopFlags(
   FPM.addPass(createFunctionToLoopPassAdaptor(
       SimpleLoopUnswitchPass(/*NonTrivial=*/true, /*Trivial=*/false),
       /*UseMemorySSA=*/true));
-  FAM->invalidate(F, FPM.run(F, *FAM));
+  PreservedAnalyses PA = FPM.run(F, *FAM);
+  const bool Unswitched = !PA.areAllPreserved();
+  FAM->invalidate(F, PA);
   // Restore the hidden conditions (the unswitcher may have copied some).
   SmallVector<CallInst *, 16> ToRestore;
   for (BasicBlock &BB : F)
@@ -82,6 +95,8 @@ void ModuleInstrumenter::unswitchOnLoopFlags(
     CI->replaceAllUsesWith(CI->getArgOperand(0));
     CI->eraseFromParent();
   }
+  if (!Unswitched)
+    return;
   FunctionPassManager Cleanup;
   Cleanup.addPass(SimplifyCFGPass());
   FAM->invalidate(F, PreservedAnalyses::none());
