@@ -59,22 +59,19 @@ void ModuleInstrumenter::unswitchOnLoopFlags(
   for (BasicBlock &BB : F) {
     if (!LI.getLoopFor(&BB))
       continue;
+    // The condition is operand 0 of a conditional branch and of a switch.
     Instruction *T = BB.getTerminator();
-    unsigned CondIdx = 0;
-    if (auto *BI = dyn_cast<BranchInst>(T)) {
-      if (!BI->isConditional())
-        continue;
-    } else if (!isa<SwitchInst>(T)) {
+    auto *BI = dyn_cast<BranchInst>(T);
+    if (BI ? !BI->isConditional() : !isa<SwitchInst>(T))
       continue;
-    }
-    Value *Cond = T->getOperand(CondIdx);
+    Value *Cond = T->getOperand(0);
     if (Flags.count(Cond) || isa<Constant>(Cond))
       continue;
     Function *Copy =
         Intrinsic::getDeclaration(&M, Intrinsic::ssa_copy, {Cond->getType()});
     auto *Hidden = CallInst::Create(Copy, {Cond}, "", T);
     Hidden->setMetadata("fams.hidden", HideMD);
-    T->setOperand(CondIdx, Hidden);
+    T->setOperand(0, Hidden);
   }
   FAM->invalidate(F, PreservedAnalyses::none());
   FunctionPassManager FPM;

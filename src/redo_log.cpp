@@ -43,25 +43,12 @@ int RedoLog::append_group(const LineImages &images, uint64_t new_size) {
   // a crash before the persist leaves a group whose checksums do not match.)
   const uint64_t start = log_entry_offset(tail_);
   uint64_t at = start + sizeof(RedoGroupHeader);
-  // A body written out in one piece (a small group: all of it gathered in chunk_) is hashed in
-  // one call; the streaming state's reset and digest cost more than hashing 1 KiB. Both give
-  // the same value.
-  const uint64_t body_bytes = redo_offsets_bytes(n) + n * kLineSize;
   XXH3_state_t hash;
-  bool streaming = false;
-  uint64_t body_checksum = 0;
+  XXH3_64bits_reset_withSeed(&hash, salt());
   chunk_.resize(kChunkBytes);
   size_t gathered = 0;  // bytes waiting in chunk_
   auto write_out = [&](const char *p, size_t len) {
-    if (!streaming && len == body_bytes) {
-      body_checksum = redo_body_checksum(p, len, salt());
-    } else {
-      if (!streaming) {
-        XXH3_64bits_reset_withSeed(&hash, salt());
-        streaming = true;
-      }
-      redo_body_hash_update(&hash, p, len);
-    }
+    redo_body_hash_update(&hash, p, len);
     int rc = backend()->write(Medium::log, at, p, len);
     at += len;
     return rc;
@@ -112,8 +99,7 @@ int RedoLog::append_group(const LineImages &images, uint64_t new_size) {
     memset(chunk_.data(), 0, pad);
     if (int rc = backend()->write(Medium::log, at, chunk_.data(), pad)) return rc;
   }
-  RedoGroupHeader h =
-      group_header(n, new_size, streaming ? XXH3_64bits_digest(&hash) : body_checksum);
+  RedoGroupHeader h = group_header(n, new_size, XXH3_64bits_digest(&hash));
   if (int rc = backend()->write(Medium::log, start, &h, sizeof h)) return rc;
   return publish_group(slots);
 }

@@ -40,11 +40,12 @@ out=${out:-$(mktemp -d /tmp/untracked-harness.XXXXXX)}
 mkdir -p "$out"
 csv=$out/runs.csv
 : >"$csv"
-pin=()
-if [[ $(id -u) == 0 ]]; then pin=(chrt -f 10 taskset -c "$(($(nproc) - 1))"); fi
+# What every run is started under: pinned to one CPU at FIFO priority (root), or callgrind.
+prefix=()
+if [[ $(id -u) == 0 ]]; then prefix=(chrt -f 10 taskset -c "$(($(nproc) - 1))"); fi
 
 if [[ $instructions == yes ]]; then
-  pin=(valgrind --tool=callgrind --callgrind-out-file=/dev/null)
+  prefix=(valgrind --tool=callgrind --callgrind-out-file=/dev/null)
 fi
 
 run() {  # run POLICY BENCH [WORKLOAD]
@@ -56,7 +57,7 @@ run() {  # run POLICY BENCH [WORKLOAD]
   else
     args+=(--keys "$keys")
   fi
-  "${pin[@]}" "$bin" "$bench" "${args[@]}" >>"$out/log.txt" 2>&1 </dev/null || {
+  "${prefix[@]}" "$bin" "$bench" "${args[@]}" >>"$out/log.txt" 2>&1 </dev/null || {
     echo "untracked_harness.sh: FAILED: $bin $bench ${args[*]} (see $out/log.txt)" >&2
     exit 1
   }
@@ -82,7 +83,7 @@ if [[ $instructions == yes ]]; then
 fi
 
 echo "untracked_harness.sh: $reps reps, YCSB $records records / $ops ops, b-tree $keys keys," \
-  "seed $seed${pin:+, pinned (${pin[*]})}; raw rows in $csv" >&2
+  "seed $seed${prefix:+, pinned (${prefix[*]})}; raw rows in $csv" >&2
 for ((rep = 1; rep <= reps; rep++)); do
   for w in A B C D E F; do
     # Alternate which policy runs first, so neither always follows the other's page-cache state.
