@@ -47,12 +47,15 @@ extern std::atomic<uint64_t> g_epoch;
 extern constinit __attribute__((tls_model("initial-exec"))) thread_local Slot *t_slot;
 
 // Called by every store-path call, before its dirty-bit loads: one TLS load, one shared load and
-// a compare; a store when a commit advanced the epoch since this thread's last call.
+// a compare; a store when a commit advanced the epoch, or the thread committed (quiet), since
+// its last call. That store is seq_cst (a full barrier before the dirty-bit loads): a commit that
+// clears lines and then finds every other slot quiet (others_in_flight) must be right that no
+// check of theirs can precede its clear.
 inline void publish() {
   Slot *slot = t_slot;
   uint64_t epoch = g_epoch.load(std::memory_order_acquire);
   if (slot != nullptr && slot->seen.load(std::memory_order_relaxed) != epoch) [[unlikely]]
-    slot->seen.store(epoch, std::memory_order_release);
+    slot->seen.store(epoch, std::memory_order_seq_cst);
 }
 
 // The calling thread starts a commit: none of its stores is in flight.
@@ -74,5 +77,9 @@ uint64_t advance();
 // The epoch every storing thread but the caller has published at least (0: unknown). Read before
 // the compare it licenses.
 uint64_t quiesced_through();
+
+// Whether a thread other than the caller may have a store in flight: it made a store-path call
+// since its last commit (or has no slot). Read after a seq_cst fence that follows the clear.
+inline bool others_in_flight() { return quiesced_through() != kQuiet; }
 
 }  // namespace famsync::writer_epochs
