@@ -27,6 +27,7 @@
 #include "lines.hpp"
 #include "log_file.hpp"
 #include "recovery.hpp"
+#include "region_lock.hpp"
 #include "stats.hpp"
 #include "working_set.hpp"
 
@@ -85,6 +86,9 @@ class Region final : public StoreTarget, private CommitHost {
 
   // Commits the epoch (group commit: see region_commit.cpp). Errors: see fams_msync.
   int commit();
+  // Group commit: takes mutex_ into LOCK and returns true, or returns false without it once a
+  // commit that covers TICKET has succeeded (the caller's writes are durable).
+  bool lock_unless_covered(uint64_t ticket, std::unique_lock<RegionLock> *lock);
   int rollback();
   // The program itself acts on the file again (mmap, ftruncate, pwrite past EOF): a truncation it
   // made meanwhile behind famsync's back (open with O_TRUNC) is adopted quietly. Errors: fstat's.
@@ -198,9 +202,11 @@ class Region final : public StoreTarget, private CommitHost {
 
   WorkingSet working_set_;  // clean private pages, given back over the budget (under mutex_)
 
-  std::mutex mutex_;  // commit / rollback / close / stats
-  std::atomic<uint64_t> commit_tickets_{0};  // commit() calls so far (group commit)
-  uint64_t committed_through_ = 0;  // tickets covered by the last successful commit (mutex_)
+  RegionLock mutex_;  // commit / rollback / close / stats
+  // Group commit (region_commit.cpp): commit() calls so far, and the tickets the last successful
+  // commit covered (written under mutex_, read by waiting callers without it).
+  std::atomic<uint64_t> commit_tickets_{0};
+  std::atomic<uint64_t> committed_through_{0};
   std::vector<uint64_t> scratch_lines_;  // the commit's sorted dirty lines, reused
   std::vector<uint64_t> scratch_dropped_;  // preload mode: the commit's unchanged lines, reused
   std::vector<uint64_t> scratch_slot_lines_;  // preload mode: lines the slot table lists, reused

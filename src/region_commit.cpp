@@ -79,21 +79,43 @@ int Region::write_back(const LineImages &images, bool cached) {
 // Group commit: a caller takes a ticket when it arrives. A commit that starts (under the lock)
 // after ticket T was taken covers everything written before T was taken: the caller wrote, then
 // took T (seq_cst), and the commit reads the ticket count before it collects the epoch's lines.
-// So a caller that finds, once it has the lock, that a successful commit covering its ticket has
-// finished returns at once: threads that commit while a commit is in flight are served by the
-// next commit together (one flush for all of them).
+// So a caller that finds that a successful commit covering its ticket has finished returns at
+// once: threads that commit while a commit is in flight are served by the next commit together
+// (one flush for all of them). A caller that cannot take the lock does not queue for it: it
+// sleeps until the holder releases it (region_lock.hpp) and looks again, so a covered caller
+// never waits behind the commit of a thread that arrived after it (with a plain mutex, 4 threads
+// got 0.64 flushes per call; benchmarks/group_commit).
 int Region::commit() {
   writer_epochs::quiet();  // this thread's stores are done (writer_epochs.hpp)
   uint64_t ticket = commit_tickets_.fetch_add(1, std::memory_order_seq_cst) + 1;
-  std::lock_guard lock(mutex_);
-  if (committed_through_ >= ticket && !disowned_ && !poisoned_ && !rollback_failed_) {
-    ++stats_.joined_commits;
+  std::unique_lock<RegionLock> lock(mutex_, std::defer_lock);
+  if (!lock_unless_covered(ticket, &lock)) {
+    stats_.joined_commits.fetch_add(1, std::memory_order_relaxed);
     return 0;
   }
   uint64_t covers = commit_tickets_.load(std::memory_order_seq_cst);
   int rc = commit_locked();
-  if (rc == 0) committed_through_ = covers;
+  // Release: the commit's writes (log, data file) happen before a waiter sees its ticket covered.
+  if (rc == 0) committed_through_.store(covers, std::memory_order_release);
   return rc;
+}
+
+bool Region::lock_unless_covered(uint64_t ticket, std::unique_lock<RegionLock> *lock) {
+  for (;;) {
+    uint32_t seen = mutex_.releases();
+    // Covered: a commit that started after this ticket was taken succeeded. Its success stands
+    // even if a later commit failed and poisoned the region: these writes are durable.
+    if (committed_through_.load(std::memory_order_acquire) >= ticket) return false;
+    if (lock->try_lock()) {
+      // A commit may have ended between the check and the lock.
+      if (committed_through_.load(std::memory_order_relaxed) >= ticket) {
+        lock->unlock();
+        return false;
+      }
+      return true;
+    }
+    mutex_.wait_for_release(seen);
+  }
 }
 
 int Region::commit_locked() {

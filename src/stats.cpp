@@ -53,7 +53,7 @@ void Stats::merge(const Stats &o) {
   log_grows += o.log_grows;
   checkpoints += o.checkpoints;
   racing_lines += o.racing_lines;
-  joined_commits += o.joined_commits;
+  joined_commits += o.joined_commits.load(std::memory_order_relaxed);
   unchanged_lines += o.unchanged_lines;
   working_set_pages += o.working_set_pages;
   pages_given_back += o.pages_given_back;
@@ -85,7 +85,7 @@ void Stats::export_to(fams_stat_counters *out) const {
   out->first_write_pages = first_write_pages;
   out->pending_bytes_peak = pending_pages_peak * 4096;
   out->racing_lines = racing_lines;
-  out->joined_commits = joined_commits;
+  out->joined_commits = joined_commits.load(std::memory_order_relaxed);
   out->unchanged_lines = unchanged_lines;
 }
 

@@ -32,8 +32,9 @@ struct Stats {
            log_bytes_at_commit = 0, writeback_bytes = 0, writeback_runs = 0, log_grows = 0, checkpoints = 0;
   // Lines written while a commit or rollback copied them (racing writers): kept for the next epoch.
   uint64_t racing_lines = 0;
-  // Commit calls served by a commit that another thread ran meanwhile (group commit).
-  uint64_t joined_commits = 0;
+  // Commit calls served by a commit that another thread ran meanwhile (group commit). Atomic:
+  // a caller covered while it waits counts itself without the region lock.
+  std::atomic<uint64_t> joined_commits{0};
   // Preload mode: lines of written pages that still held their committed bytes at commit (not
   // logged, not written back).
   uint64_t unchanged_lines = 0;

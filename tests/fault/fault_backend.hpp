@@ -17,6 +17,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 namespace famsync::fault {
@@ -34,6 +35,9 @@ struct Plan {
   const char *fired_phase = "";
   uint64_t data_flush_calls = 0;    // flush(Medium::data) calls (never failed: not swept)
   uint64_t data_flushed_bytes = 0;  // and the bytes they named
+  // Called at every persist(Medium::log) before it reaches the real backend (a redo commit's
+  // commit point): lets a test hold a commit in flight. Empty: nothing.
+  std::function<void()> before_log_persist;
 };
 
 inline Plan &plan() {
@@ -83,6 +87,7 @@ class FaultBackend final : public Backend {
   }
   int persist(Medium m) override {
     if (should_fail("persist")) return injected(EIO, "persist");
+    if (m == Medium::log && plan().before_log_persist) plan().before_log_persist();
     int rc = inner_->persist(m);
     if (rc == 0 && plan().retiring) plan().retire_durable = true;
     return rc;
