@@ -87,7 +87,10 @@ uint64_t WorkingSet::after_clean(char *base, uint64_t map_len, const std::vector
   first_writes_ += added;
   note_dirty_map_pages(lines, may_give_back);
   uint64_t budget_pages = working_set_budget_bytes() / kPage;
-  uint64_t total = g_resident_pages.fetch_add(added, std::memory_order_relaxed) + added;
+  // Most commits add no page (every page already queued): a load, not a locked add (which was a
+  // quarter of this function's time in YCSB A at 1 M records).
+  uint64_t total = added == 0 ? g_resident_pages.load(std::memory_order_relaxed)
+                              : g_resident_pages.fetch_add(added, std::memory_order_relaxed) + added;
   if (total <= budget_pages || !may_give_back) return 0;
   // Over budget: give back this region's oldest clean pages, in runs, down to 7/8 of the
   // budget (the slack spares a madvise per commit once the budget is reached). A page to keep
