@@ -39,6 +39,12 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ -n "$out" ] || out=$repo/benchmarks/results/$mode-$(date +%Y%m%d-%H%M%S)
+# The commit the binaries are built from, recorded now: a commit made while the run goes on must
+# not be named as the measured source.
+source_commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')
+if [ -n "$(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+  source_commit="$source_commit (+ uncommitted changes)"
+fi
 mkdir -p "$out"
 log=$out/harness.log
 : >"$log"
@@ -167,5 +173,5 @@ for cand in /usr/bin/python3 python3; do
   if "$cand" -c 'import matplotlib' 2>/dev/null; then py=$cand; break; fi
 done
 "$py" "$here/report.py" --out "$out" --results "$results" --mode "$mode" --seed "$seed" \
-  --command "$command_line" --elapsed "$(($(date +%s) - start))"
+  --command "$command_line" --elapsed "$(($(date +%s) - start))" --source "$source_commit"
 echo "run.sh: done in $(($(date +%s) - start)) s: $results, CSVs and plots in $out" >&2
