@@ -381,8 +381,8 @@ int remove_log_file(LogFile *lf) {
 }
 
 bool log_file_detached(const LogFile &lf) {
-  struct stat st;
-  return fstat(lf.fd, &st) != 0 || st.st_nlink == 0;
+  os::FileCounts counts;  // not fstat: a ctime query would dirty the log's inode at every write
+  return os::file_counts(lf.fd, &counts) != 0 || counts.links == 0;
 }
 
 int log_has_live_state(const LogFile &lf, bool *live) {

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <fcntl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace famsync::os {
@@ -60,6 +61,25 @@ int zero_fill(int fd, uint64_t from, uint64_t to, const char *what) {
     }
     off += len;
   }
+  return 0;
+}
+
+int file_counts(int fd, FileCounts *out) {
+#ifdef STATX_SIZE
+  struct statx stx;
+  if (::statx(fd, "", AT_EMPTY_PATH, STATX_SIZE | STATX_NLINK, &stx) == 0 &&
+      (stx.stx_mask & (STATX_SIZE | STATX_NLINK)) == (STATX_SIZE | STATX_NLINK)) {
+    out->size = stx.stx_size;
+    out->links = stx.stx_nlink;
+    return 0;
+  }
+  if (errno != ENOSYS && errno != EINVAL && errno != EPERM) return fail_errno("statx");
+#endif
+  // No statx (an old kernel, or a seccomp filter that refuses it): fstat.
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return fail_errno("fstat");
+  out->size = static_cast<uint64_t>(st.st_size);
+  out->links = st.st_nlink;
   return 0;
 }
 

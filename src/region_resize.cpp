@@ -29,7 +29,7 @@ namespace famsync {
 // by someone else (durable, so the log never names bytes past the new end) and this commit is
 // refused with nothing written; pending changes inside the new size stay pending (the next
 // commit writes them), those past it are gone with the bytes the cut removed (commit() skips
-// them). Costs one fstat per commit. Errors: FAMS_ERANGE (truncated), fstat's, a checkpoint's.
+// them). Costs one statx per commit. Errors: FAMS_ERANGE (truncated), statx's, a checkpoint's.
 int Region::check_not_truncated() {
   uint64_t mapped = data_size_;
   bool truncated = false;
@@ -44,12 +44,15 @@ int Region::check_not_truncated() {
 }
 
 // Adopts a truncation made behind famsync's back (see check_not_truncated) without failing.
-// Errors: fstat's, a checkpoint's (poisons).
+// Errors: statx's, a checkpoint's (poisons).
 int Region::adopt_truncation(bool *truncated) {
   *truncated = false;
-  struct stat st;
-  if (fstat(data_fd_, &st) != 0) return fail_errno("fstat(%s)", path_.c_str());
-  uint64_t size = static_cast<uint64_t>(st.st_size);
+  os::FileCounts counts;  // not fstat: see os::file_counts
+  if (int rc = os::file_counts(data_fd_, &counts)) {
+    std::string why = last_error_message();
+    return fail(rc, "%s: %s", path_.c_str(), why.c_str());
+  }
+  uint64_t size = counts.size;
   if (size >= data_size_) return 0;
   if (protocol_->has_unsettled_commits()) {  // its groups name bytes past the new end
     bool checkpointed = false;
