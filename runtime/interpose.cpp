@@ -29,6 +29,7 @@
 #include "../src/error.hpp"
 #include "../src/log_file.hpp"
 #include "../src/options.hpp"
+#include "../src/os.hpp"
 #include "../src/region.hpp"
 #include "../src/registry.hpp"
 #include "../src/window.hpp"
@@ -149,9 +150,9 @@ void warn_once_per_file(const std::string &path, const char *why) {
 // The caller holds registry::pin().
 Region *region_for_fd(int fd) {
   if (famsync::registry::empty()) return nullptr;
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
-  return Region::find_by_file(st.st_dev, st.st_ino);
+  famsync::os::FileIdentity id;  // not fstat: no timestamps asked for (os.hpp)
+  if (famsync::os::file_identity(fd, &id) != 0 || !id.regular) return nullptr;
+  return Region::find_by_file(id.dev, id.ino);
 }
 
 // The caller holds registry::pin() (or lock_lifetimes()).

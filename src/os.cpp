@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 namespace famsync::os {
@@ -80,6 +81,26 @@ int file_counts(int fd, FileCounts *out) {
   if (::fstat(fd, &st) != 0) return fail_errno("fstat");
   out->size = static_cast<uint64_t>(st.st_size);
   out->links = st.st_nlink;
+  return 0;
+}
+
+int file_identity(int fd, FileIdentity *out) {
+#ifdef STATX_TYPE
+  struct statx stx;
+  if (::statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO, &stx) == 0 &&
+      (stx.stx_mask & (STATX_TYPE | STATX_INO)) == (STATX_TYPE | STATX_INO)) {
+    out->regular = S_ISREG(stx.stx_mode);
+    out->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+    out->ino = static_cast<ino_t>(stx.stx_ino);
+    return 0;
+  }
+  if (errno != ENOSYS && errno != EINVAL && errno != EPERM) return fail_errno("statx");
+#endif
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return fail_errno("fstat");
+  out->regular = S_ISREG(st.st_mode);
+  out->dev = st.st_dev;
+  out->ino = st.st_ino;
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <sys/types.h>
 
 namespace famsync::os {
 
@@ -41,6 +42,16 @@ struct FileCounts {
   uint64_t links = 0;
 };
 int file_counts(int fd, FileCounts *out);
+
+// Whether FD is a regular file, and its device and inode, asked for alone (statx with STATX_TYPE
+// | STATX_INO, for the same reason as file_counts: interposed fsync/write calls look their
+// descriptor up at every call). Errors: errno of statx / fstat.
+struct FileIdentity {
+  bool regular = false;
+  dev_t dev = 0;
+  ino_t ino = 0;
+};
+int file_identity(int fd, FileIdentity *out);
 
 // fdatasync; EINTR is not retried by the kernel contract, so it counts as a failure too.
 int datasync(int fd, const char *what);
