@@ -68,13 +68,16 @@ int zero_fill(int fd, uint64_t from, uint64_t to, const char *what) {
 int file_counts(int fd, FileCounts *out) {
 #ifdef STATX_SIZE
   struct statx stx;
-  if (::statx(fd, "", AT_EMPTY_PATH, STATX_SIZE | STATX_NLINK, &stx) == 0 &&
-      (stx.stx_mask & (STATX_SIZE | STATX_NLINK)) == (STATX_SIZE | STATX_NLINK)) {
-    out->size = stx.stx_size;
-    out->links = stx.stx_nlink;
-    return 0;
+  if (::statx(fd, "", AT_EMPTY_PATH, STATX_SIZE | STATX_NLINK, &stx) == 0) {
+    if ((stx.stx_mask & (STATX_SIZE | STATX_NLINK)) == (STATX_SIZE | STATX_NLINK)) {
+      out->size = stx.stx_size;
+      out->links = stx.stx_nlink;
+      return 0;
+    }
+    // A file system that did not fill both in: fstat below.
+  } else if (errno != ENOSYS && errno != EINVAL && errno != EPERM) {
+    return fail_errno("statx");
   }
-  if (errno != ENOSYS && errno != EINVAL && errno != EPERM) return fail_errno("statx");
 #endif
   // No statx (an old kernel, or a seccomp filter that refuses it): fstat.
   struct stat st;
@@ -87,14 +90,16 @@ int file_counts(int fd, FileCounts *out) {
 int file_identity(int fd, FileIdentity *out) {
 #ifdef STATX_TYPE
   struct statx stx;
-  if (::statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO, &stx) == 0 &&
-      (stx.stx_mask & (STATX_TYPE | STATX_INO)) == (STATX_TYPE | STATX_INO)) {
-    out->regular = S_ISREG(stx.stx_mode);
-    out->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
-    out->ino = static_cast<ino_t>(stx.stx_ino);
-    return 0;
+  if (::statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO, &stx) == 0) {
+    if ((stx.stx_mask & (STATX_TYPE | STATX_INO)) == (STATX_TYPE | STATX_INO)) {
+      out->regular = S_ISREG(stx.stx_mode);
+      out->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+      out->ino = static_cast<ino_t>(stx.stx_ino);
+      return 0;
+    }
+  } else if (errno != ENOSYS && errno != EINVAL && errno != EPERM) {
+    return fail_errno("statx");
   }
-  if (errno != ENOSYS && errno != EINVAL && errno != EPERM) return fail_errno("statx");
 #endif
   struct stat st;
   if (::fstat(fd, &st) != 0) return fail_errno("fstat");
