@@ -150,9 +150,9 @@ void warn_once_per_file(const std::string &path, const char *why) {
 // The caller holds registry::pin().
 Region *region_for_fd(int fd) {
   if (famsync::registry::empty()) return nullptr;
-  famsync::os::FileIdentity id;  // not fstat: no timestamps asked for (os.hpp)
-  if (famsync::os::file_identity(fd, &id) != 0 || !id.regular) return nullptr;
-  return Region::find_by_file(id.dev, id.ino);
+  famsync::os::FileFacts facts;  // not fstat: no timestamps asked for (os.hpp)
+  if (famsync::os::file_facts(fd, "descriptor", &facts) != 0 || !facts.regular) return nullptr;
+  return Region::find_by_file(facts.dev, facts.ino);
 }
 
 // The caller holds registry::pin() (or lock_lifetimes()).

@@ -381,8 +381,8 @@ int remove_log_file(LogFile *lf) {
 }
 
 bool log_file_detached(const LogFile &lf) {
-  os::FileCounts counts;  // not fstat: a ctime query would dirty the log's inode at every write
-  return os::file_counts(lf.fd, &counts) != 0 || counts.links == 0;
+  os::FileFacts facts;  // not fstat: a ctime query would dirty the log's inode at every write
+  return os::file_facts(lf.fd, lf.path.c_str(), &facts) != 0 || facts.links == 0;
 }
 
 int log_has_live_state(const LogFile &lf, bool *live) {

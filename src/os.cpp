@@ -65,47 +65,32 @@ int zero_fill(int fd, uint64_t from, uint64_t to, const char *what) {
   return 0;
 }
 
-int file_counts(int fd, FileCounts *out) {
-#ifdef STATX_SIZE
+int file_facts(int fd, const char *what, FileFacts *out) {
+#ifdef STATX_TYPE
+  constexpr unsigned kAsked = STATX_TYPE | STATX_INO | STATX_SIZE | STATX_NLINK;
   struct statx stx;
-  if (::statx(fd, "", AT_EMPTY_PATH, STATX_SIZE | STATX_NLINK, &stx) == 0) {
-    if ((stx.stx_mask & (STATX_SIZE | STATX_NLINK)) == (STATX_SIZE | STATX_NLINK)) {
+  if (::statx(fd, "", AT_EMPTY_PATH, kAsked, &stx) == 0) {
+    if ((stx.stx_mask & kAsked) == kAsked) {
+      out->regular = S_ISREG(stx.stx_mode);
+      out->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+      out->ino = static_cast<ino_t>(stx.stx_ino);
       out->size = stx.stx_size;
       out->links = stx.stx_nlink;
       return 0;
     }
-    // A file system that did not fill both in: fstat below.
+    // A file system that did not fill them all in: fstat below.
   } else if (errno != ENOSYS && errno != EINVAL && errno != EPERM) {
-    return fail_errno("statx");
+    return fail_errno("statx(%s)", what);
   }
 #endif
   // No statx (an old kernel, or a seccomp filter that refuses it): fstat.
   struct stat st;
-  if (::fstat(fd, &st) != 0) return fail_errno("fstat");
-  out->size = static_cast<uint64_t>(st.st_size);
-  out->links = st.st_nlink;
-  return 0;
-}
-
-int file_identity(int fd, FileIdentity *out) {
-#ifdef STATX_TYPE
-  struct statx stx;
-  if (::statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO, &stx) == 0) {
-    if ((stx.stx_mask & (STATX_TYPE | STATX_INO)) == (STATX_TYPE | STATX_INO)) {
-      out->regular = S_ISREG(stx.stx_mode);
-      out->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
-      out->ino = static_cast<ino_t>(stx.stx_ino);
-      return 0;
-    }
-  } else if (errno != ENOSYS && errno != EINVAL && errno != EPERM) {
-    return fail_errno("statx");
-  }
-#endif
-  struct stat st;
-  if (::fstat(fd, &st) != 0) return fail_errno("fstat");
+  if (::fstat(fd, &st) != 0) return fail_errno("fstat(%s)", what);
   out->regular = S_ISREG(st.st_mode);
   out->dev = st.st_dev;
   out->ino = st.st_ino;
+  out->size = static_cast<uint64_t>(st.st_size);
+  out->links = st.st_nlink;
   return 0;
 }
 

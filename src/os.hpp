@@ -29,29 +29,23 @@ int pread_full(int fd, void *buf, size_t len, uint64_t off, const char *what);
 // gives back the space it took: a full disk is not left fuller by a failed commit.
 int zero_fill(int fd, uint64_t from, uint64_t to, const char *what);
 
-// The size and the link count of the open file FD, asked for alone (statx with STATX_SIZE |
-// STATX_NLINK; fstat where statx is missing). Why not fstat: fstat asks for the timestamps too, and
-// on kernels with multigrain timestamps (Linux 6.13+: ext4, xfs, btrfs, tmpfs) a query of a
-// file's ctime makes its next write take a fine-grained timestamp, so the inode changes at every
-// write. Checked at every commit, the log then had a dirty inode at every commit, and each
-// commit's fdatasync wrote the inode's block too (ext4 without a journal: one synchronous
-// metadata write per commit on the block layer, besides the log's page and the flush).
-// Errors: errno of statx / fstat.
-struct FileCounts {
-  uint64_t size = 0;
-  uint64_t links = 0;
-};
-int file_counts(int fd, FileCounts *out);
-
-// Whether FD is a regular file, and its device and inode, asked for alone (statx with STATX_TYPE
-// | STATX_INO, for the same reason as file_counts: interposed fsync/write calls look their
-// descriptor up at every call). Errors: errno of statx / fstat.
-struct FileIdentity {
+// What famsync checks of an open file FD — its type, device, inode, size and link count —
+// asked for alone (statx without the timestamps; fstat where statx is missing or fills in less).
+// Why not fstat: fstat asks for the timestamps too, and on kernels with multigrain timestamps
+// (Linux 6.13+: ext4, xfs, btrfs, tmpfs) a query of a file's ctime makes its next write take a
+// fine-grained timestamp, so the inode changes at every write. Checked at every commit, the log
+// then had a dirty inode at every commit, and each commit's fdatasync wrote the inode's block too
+// (ext4 without a journal: one synchronous metadata write per commit on the block layer, besides
+// the log's page and the flush); interposed fsync/write calls look their descriptor up at every
+// call. WHAT names the file in the message. Errors: errno of statx / fstat.
+struct FileFacts {
   bool regular = false;
   dev_t dev = 0;
   ino_t ino = 0;
+  uint64_t size = 0;
+  uint64_t links = 0;
 };
-int file_identity(int fd, FileIdentity *out);
+int file_facts(int fd, const char *what, FileFacts *out);
 
 // fdatasync; EINTR is not retried by the kernel contract, so it counts as a failure too.
 int datasync(int fd, const char *what);

@@ -91,7 +91,7 @@ class Region final : public StoreTarget, private CommitHost {
   bool lock_unless_covered(uint64_t ticket, std::unique_lock<RegionLock> *lock);
   int rollback();
   // The program itself acts on the file again (mmap, ftruncate, pwrite past EOF): a truncation it
-  // made meanwhile behind famsync's back (open with O_TRUNC) is adopted quietly. Errors: fstat's.
+  // made meanwhile behind famsync's back (open with O_TRUNC) is adopted quietly. Errors: statx's.
   int adopt_own_truncation();
   // Something is waiting for a commit: a listed line or a size change. Not with concurrent stores.
   bool has_pending_changes();

@@ -47,12 +47,9 @@ int Region::check_not_truncated() {
 // Errors: statx's, a checkpoint's (poisons).
 int Region::adopt_truncation(bool *truncated) {
   *truncated = false;
-  os::FileCounts counts;  // not fstat: see os::file_counts
-  if (int rc = os::file_counts(data_fd_, &counts)) {
-    std::string why = last_error_message();
-    return fail(rc, "%s: %s", path_.c_str(), why.c_str());
-  }
-  uint64_t size = counts.size;
+  os::FileFacts facts;  // not fstat: see os::file_facts
+  if (int rc = os::file_facts(data_fd_, path_.c_str(), &facts)) return rc;
+  uint64_t size = facts.size;
   if (size >= data_size_) return 0;
   if (protocol_->has_unsettled_commits()) {  // its groups name bytes past the new end
     bool checkpointed = false;
