@@ -137,13 +137,20 @@ TEST(Issue12, MappedFileResizeGrowthIsUsable) {
 
 // ---- Item 8: stale handles --------------------------------------------------------------------
 
+// Writes two 4 KiB files (A_PATH of 'a's, B_PATH of 'b's) and maps the first: a handle about to
+// go stale, and a file whose region may take the old Region's place. Null if the map failed.
+fams_region *write_both_map_first(const std::string &a_path, const std::string &b_path) {
+  write_file(a_path, std::vector<uint8_t>(4096, 'a'));
+  write_file(b_path, std::vector<uint8_t>(4096, 'b'));
+  fams_region *a = nullptr;
+  return fams_map(a_path.c_str(), FAMS_MAP_FORCE_FILE, &a) == 0 ? a : nullptr;
+}
+
 TEST(Issue12, StaleHandleNeverNamesALaterRegion) {
   TempDir dir(Medium::disk_file);
   std::string a_path = dir.file("a"), b_path = dir.file("b");
-  write_file(a_path, std::vector<uint8_t>(4096, 'a'));
-  write_file(b_path, std::vector<uint8_t>(4096, 'b'));
-  fams_region *a = nullptr, *b = nullptr;
-  ASSERT_EQ(fams_map(a_path.c_str(), FAMS_MAP_FORCE_FILE, &a), 0);
+  fams_region *a = write_both_map_first(a_path, b_path), *b = nullptr;
+  ASSERT_NE(a, nullptr) << fams_last_error_message();
   ASSERT_EQ(fams_unmap(a), 0);
   // The new Region object is typically allocated where the old one was.
   ASSERT_EQ(fams_map(b_path.c_str(), FAMS_MAP_FORCE_FILE, &b), 0);
@@ -167,10 +174,8 @@ TEST(Issue12, StaleHandleNeverNamesALaterRegion) {
 TEST(Issue12, StaleHandleResolvedEarlierByAnotherThread) {
   TempDir dir(Medium::disk_file);
   std::string a_path = dir.file("a"), b_path = dir.file("b");
-  write_file(a_path, std::vector<uint8_t>(4096, 'a'));
-  write_file(b_path, std::vector<uint8_t>(4096, 'b'));
-  fams_region *a = nullptr, *b = nullptr;
-  ASSERT_EQ(fams_map(a_path.c_str(), FAMS_MAP_FORCE_FILE, &a), 0);
+  fams_region *a = write_both_map_first(a_path, b_path), *b = nullptr;
+  ASSERT_NE(a, nullptr) << fams_last_error_message();
   std::atomic<int> step{0};
   int first = -1, after_unmap = -1;
   std::thread t([&] {
