@@ -527,6 +527,12 @@ long __fams_read(int fd, void *buf, unsigned long count) {
 }
 
 int __fams_close(int fd) {
+  // famsync's inotify instance is not the program's to close (a loop closing every descriptor
+  // would free its number for a descriptor of the program's own, which commits would then read).
+  if (famsync::FileWatch::is_own_descriptor(fd)) {
+    errno = EBADF;
+    return -1;
+  }
   // Closing a descriptor never unmaps (as with mmap); the region keeps its own descriptor. The
   // last descriptor of a file whose region munmap left detached and clean releases the region.
   if (registry::empty()) return close(fd);

@@ -92,6 +92,8 @@ Options parse() {
   if (const char *t = getenv("FAMSYNC_PATHS")) o.track_paths = t;
   if (const char *x = getenv("FAMSYNC_EXCLUDE")) o.exclude_paths = x;
   o.disable = env_flag("FAMSYNC_DISABLE");
+  if (const char *w = getenv("FAMSYNC_FILE_WATCH"); w != nullptr && strcmp(w, "0") == 0)
+    o.file_watch = false;
   return o;
 }
 

@@ -41,6 +41,8 @@ struct Options {
   std::string track_paths;            // FAMSYNC_PATHS: ':'-separated prefixes; only these tracked
   std::string exclude_paths;          // FAMSYNC_EXCLUDE: ':'-separated prefixes never tracked
   bool disable = false;               // FAMSYNC_DISABLE=1: instrumented programs track nothing
+  bool file_watch = true;             // FAMSYNC_FILE_WATCH=0: every commit asks statx whether the
+                                      // file was cut or its log deleted (file_watch.hpp)
   std::string crash_at;              // FAMSYNC_CRASH_AT=point[:n]: test hook, see crash_point.hpp
 };
 

@@ -307,6 +307,7 @@ int Region::open(const char *path, unsigned flags, Region **out, uint64_t map_le
   r->backend_ = std::move(f.backend);
   r->protocol_ = std::move(f.protocol);
   r->records_at_first_write_ = r->protocol_->records_at_first_write();
+  r->file_watch_.start(r->data_fd_, r->log_file_.fd);
   if (int rc = r->adopt_committed_size()) {
     window::release(slot, r->slot_len_);
     r->base_ = nullptr;
@@ -341,6 +342,7 @@ int Region::adopt_committed_size() {
 }
 
 Region::~Region() {
+  file_watch_.stop();
   working_set_.forget_all();
   if (base_ != nullptr) window::release(reinterpret_cast<uintptr_t>(base_), slot_len_);
   if (slot_line_ != nullptr) munmap(slot_line_, slot_line_cap_ * sizeof(uint64_t));

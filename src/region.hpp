@@ -22,6 +22,7 @@
 #include "dirty_map.hpp"
 #include "store_path.hpp"
 #include "epoch_gate.hpp"
+#include "file_watch.hpp"
 #include "late_store_watch.hpp"
 #include "line_images.hpp"
 #include "lines.hpp"
@@ -175,6 +176,7 @@ class Region final : public StoreTarget, private CommitHost {
   struct stat st_ {};
   int data_fd_ = -1;
   LogFile log_file_;
+  FileWatch file_watch_;  // whether the data file or the log changed since a commit last asked
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<CommitProtocol> protocol_;  // redo, or undo (pmem with FAMSYNC_PMEM_PROTOCOL)
   // protocol_->records_at_first_write(), read once: the first-write path skips the protocol's

@@ -140,14 +140,21 @@ int Region::commit_locked() {
       return 0;
     }
   }
-  // A log that was deleted or replaced behind our back protects nothing (recovery would never
-  // find it), and its lock no longer keeps other processes out: stop before writing anything.
-  if (int rc = check_not_truncated()) return rc;
-  if (log_file_detached(log_file_))
-    return fail_poisoned(fail(FAMS_EPOISONED, "%s: its log %s was deleted or replaced while the "
-                              "file was mapped; nothing was written (the file keeps its last "
-                              "committed state). Unmap it and map it again", path_.c_str(),
-                              log_file_.path.c_str()));
+  // A file cut behind our back (check_not_truncated), or a log deleted or replaced (it protects
+  // nothing: recovery would never find it, and its lock no longer keeps other processes out):
+  // stop before writing anything. The kernel is asked only when the process's file watch saw a
+  // change since this region last looked (file_watch.hpp): one read for all regions, not two
+  // statx per commit.
+  uint64_t watched = 0;
+  if (file_watch_.may_have_changed(&watched)) {
+    if (int rc = check_not_truncated()) return rc;
+    if (log_file_detached(log_file_))
+      return fail_poisoned(fail(FAMS_EPOISONED, "%s: its log %s was deleted or replaced while the "
+                                "file was mapped; nothing was written (the file keeps its last "
+                                "committed state). Unmap it and map it again", path_.c_str(),
+                                log_file_.path.c_str()));
+    file_watch_.confirm(watched);
+  }
   // From here until the next epoch is ready, first writes wait (epoch_gate.hpp).
   GateClosed gate(&gate_);
   uint64_t listed = std::min(next_slot_.load(std::memory_order_relaxed), slot_line_cap_);

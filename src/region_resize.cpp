@@ -29,7 +29,8 @@ namespace famsync {
 // by someone else (durable, so the log never names bytes past the new end) and this commit is
 // refused with nothing written; pending changes inside the new size stay pending (the next
 // commit writes them), those past it are gone with the bytes the cut removed (commit() skips
-// them). Costs one statx per commit. Errors: FAMS_ERANGE (truncated), statx's, a checkpoint's.
+// them). One statx, asked when the file watch saw a change (file_watch.hpp). Errors: FAMS_ERANGE
+// (truncated), statx's, a checkpoint's.
 int Region::check_not_truncated() {
   uint64_t mapped = data_size_;
   bool truncated = false;

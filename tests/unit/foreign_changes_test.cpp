@@ -94,6 +94,123 @@ TEST(ForeignChanges, TruncatedBehindTheMappingFailsTheCommitClearly) {
   }
 }
 
+// Commits ask the kernel about the files only after the process's file watch saw a change
+// (file_watch.hpp). After several clean commits (the watch's steady state, where nothing is
+// asked), each foreign change must still stop the next commit: a truncation, the log unlinked,
+// the log replaced by a rename over its name, the log given a second name and then unlinked.
+// Both kinds of log: one created for this mapping (O_TMPFILE, then linked: its name's dentry is
+// held by nobody, so an unlink removes the inode's watch at once: IN_DELETE_SELF) and one a
+// crashed process left, opened by name (the open file holds the dentry: an unlink sends only
+// IN_ATTRIB for the link count).
+TEST(ForeignChanges, ChangesAfterQuietCommitsStopTheNextCommit) {
+  enum class Change { truncate, unlink_log, rename_over_log, link_then_unlink_log };
+  for (Medium m : {Medium::shm_pmem, Medium::disk_file}) {
+    for (bool left_by_crash : {false, true}) {
+    for (Change change : {Change::truncate, Change::unlink_log, Change::rename_over_log,
+                          Change::link_then_unlink_log}) {
+      TempDir dir(m);
+      std::string path = dir.file("data");
+      write_file(path, std::vector<uint8_t>(16384, 'a'));
+      std::string what = std::string(medium_name(m)) + (left_by_crash ? ", crashed log" : "") +
+                         ", change " + std::to_string(static_cast<int>(change));
+      if (left_by_crash) {
+        in_child("leave a log behind", [&] {
+          fams_region *r = nullptr;
+          if (fams_map(path.c_str(), map_flags(m), &r) != 0) return 1;
+          fams_will_write(fams_region_addr(r), 1);
+          static_cast<char *>(fams_region_addr(r))[0] = 'a';
+          if (fams_msync(r) != 0) return 1;
+          _exit(0);  // no unmap, no exit hooks: the log stays, as after a crash
+        });
+        struct stat st;
+        ASSERT_EQ(stat(log_path_of(path).c_str(), &st), 0) << "no log left behind";
+      }
+      in_child(what.c_str(), [&] {
+        int failures = 0;
+        fams_region *r = nullptr;
+        if (fams_map(path.c_str(), map_flags(m), &r) != 0) return 1;
+        char *p = static_cast<char *>(fams_region_addr(r));
+        for (int i = 0; i < 5; ++i) {
+          fams_will_write(p + 64 * i, 1);
+          p[64 * i] = 'b';
+          CHECK(fams_msync(r) == 0);
+        }
+        std::string log = log_path_of(path);
+        std::string other = dir.file("other");
+        switch (change) {
+          case Change::truncate: CHECK(truncate(path.c_str(), 4096) == 0); break;
+          case Change::unlink_log: CHECK(unlink(log.c_str()) == 0); break;
+          case Change::rename_over_log:
+            write_file(other, std::vector<uint8_t>(100, 'x'));
+            CHECK(rename(other.c_str(), log.c_str()) == 0);
+            break;
+          case Change::link_then_unlink_log:
+            CHECK(link(log.c_str(), other.c_str()) == 0);
+            CHECK(unlink(log.c_str()) == 0);
+            CHECK(unlink(other.c_str()) == 0);
+            break;
+        }
+        fams_will_write(p + 640, 1);
+        p[640] = 'c';
+        int rc = fams_msync(r);
+        CHECK(rc == (change == Change::truncate ? FAMS_ERANGE : FAMS_EPOISONED));
+        std::vector<uint8_t> expect(change == Change::truncate ? 4096 : 16384, 'a');
+        for (int i = 0; i < 5; ++i) expect[64 * i] = 'b';
+        CHECK(read_file(path) == expect);  // nothing of the refused commit was written
+        fams_unmap(r);
+        return failures;
+      });
+    }
+    }
+  }
+}
+
+// After fork() the child gets its own inotify instance. Had it kept the inherited one (one queue
+// shared with the parent), a commit in the child would drain, and so hide, the event of a change
+// to the parent's file.
+TEST(ForeignChanges, ForkedChildNeverDrainsTheParentsChanges) {
+  for (Medium m : {Medium::shm_pmem, Medium::disk_file}) {
+    TempDir dir(m);
+    std::string path = dir.file("data"), child_path = dir.file("child");
+    write_file(path, std::vector<uint8_t>(16384, 'a'));
+    write_file(child_path, std::vector<uint8_t>(4096, 'a'));
+    in_child(medium_name(m), [&] {
+      int failures = 0;
+      fams_region *r = nullptr;
+      if (fams_map(path.c_str(), map_flags(m), &r) != 0) return 1;
+      char *p = static_cast<char *>(fams_region_addr(r));
+      fams_will_write(p, 1);
+      p[0] = 'b';
+      CHECK(fams_msync(r) == 0);
+      CHECK(truncate(path.c_str(), 4096) == 0);  // queued for the parent's watch
+      fflush(nullptr);
+      pid_t pid = fork();
+      if (pid == 0) {  // maps a file of its own and commits it (its commits drain its instance)
+        int child_failures = 0;
+        fams_region *c = nullptr;
+        if (fams_map(child_path.c_str(), map_flags(m), &c) != 0) _exit(1);
+        char *q = static_cast<char *>(fams_region_addr(c));
+        for (int i = 0; i < 3; ++i) {
+          fams_will_write(q + i, 1);
+          q[i] = 'c';
+          if (fams_msync(c) != 0) ++child_failures;
+        }
+        // No unmap: its log's removal would queue events of its own, and a parent draining
+        // those would look at its files for them, hiding what this test is after.
+        _exit(child_failures);
+      }
+      int status = 0;
+      CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+      CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+      fams_will_write(p + 64, 1);
+      p[64] = 'd';
+      CHECK(fams_msync(r) == FAMS_ERANGE);
+      fams_unmap(r);
+      return failures;
+    });
+  }
+}
+
 }  // namespace
 
 namespace {

@@ -1,0 +1,212 @@
+// file_watch.cpp — the process's inotify instance behind FileWatch (file_watch.hpp): created at
+// the first watch, drained by commits under a mutex (so that a drain's events are counted before
+// any later drain can report "nothing"), started afresh in a forked child.
+#include "file_watch.hpp"
+
+#include "options.hpp"
+
+#include <linux/magic.h>
+#include <pthread.h>
+#include <sys/inotify.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <mutex>
+#include <unordered_map>
+
+namespace famsync {
+
+namespace {
+
+struct Instance {
+  pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+  std::atomic<int> fd{-1};
+  uint64_t id = 0;             // of the live instance; 0 = none (yet, or in a fresh child)
+  uint64_t last_id = 0;        // ids are never reused, so a forked child's handles never match
+  bool unavailable = false;    // inotify_init1 failed: every commit asks statx (no retry per map)
+  bool failed = false;         // a read failed: the instance vouches for nothing any more
+  uint64_t generation = 0;     // raised by every drain that read any event
+  struct Holders {
+    int count = 0;
+    bool vanished = false;  // the kernel removed the watch (IN_IGNORED): the file is gone
+  };
+  std::unordered_map<int, Holders> holders;  // watch descriptor -> handles holding it
+  size_t vanished = 0;                       // holders with vanished set
+};
+
+// Never destroyed: regions are committed by exit hooks that may run after static destructors.
+Instance &instance() {
+  static Instance *const in = new Instance;
+  return *in;
+}
+
+void reset_in_child() {
+  Instance &in = instance();
+  pthread_mutex_init(&in.mutex, nullptr);  // a parent's thread may have held it at fork()
+  int fd = in.fd.exchange(-1);
+  if (fd >= 0) ::close(fd);  // the parent's: the child must never drain its events
+  in.id = 0;
+  in.unavailable = in.failed = false;
+  in.holders.clear();
+  in.vanished = 0;
+}
+
+// File systems whose every change passes through this kernel (and so through fsnotify). A network
+// or FUSE file system can be changed by another machine or a daemon without an event here;
+// overlayfs can be changed through its layers.
+bool trusted_file_system(int fd) {
+  struct statfs fs;
+  if (fstatfs(fd, &fs) != 0) return false;
+  switch (static_cast<unsigned long>(fs.f_type)) {
+    case EXT4_SUPER_MAGIC:  // also ext2 and ext3
+    case XFS_SUPER_MAGIC:
+    case BTRFS_SUPER_MAGIC:
+    case F2FS_SUPER_MAGIC:
+    case TMPFS_MAGIC:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Watches the file open as FD (through /proc/self/fd: its inode, whatever its name is now).
+// IN_MASK_ADD: an inode watched for two reasons keeps both masks. Returns the watch or -1.
+int add_watch(Instance &in, int fd, uint32_t mask) {
+  char path[48];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  int wd = inotify_add_watch(in.fd.load(), path, mask | IN_MASK_ADD);
+  if (wd >= 0) ++in.holders[wd].count;
+  return wd;
+}
+
+void drop_watch(Instance &in, int wd) {
+  if (wd < 0) return;
+  auto it = in.holders.find(wd);
+  if (it == in.holders.end() || --it->second.count > 0) return;
+  bool vanished = it->second.vanished;
+  in.holders.erase(it);
+  if (vanished)
+    --in.vanished;
+  else
+    (void)inotify_rm_watch(in.fd.load(), wd);
+}
+
+bool vanished(const Instance &in, int wd) {
+  auto it = in.holders.find(wd);
+  return it == in.holders.end() || it->second.vanished;
+}
+
+// Reads every queued event. Any event raises the generation: which region it concerns does not
+// matter, each region looks once. A watch the kernel removed while held (IN_IGNORED: the file's
+// last name went and nothing else held its dentry — a log created with O_TMPFILE and linked, once
+// unlinked — or its file system went away) can vouch for nothing more: its regions ask statx at
+// every commit from then on. A failing read leaves the instance unable to vouch for anything.
+void drain(Instance &in) {
+  alignas(struct inotify_event) char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(in.fd.load(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    ++in.generation;
+    if (n <= 0) {
+      in.failed = true;
+      return;
+    }
+    for (char *p = buf; p < buf + n;) {
+      auto *e = reinterpret_cast<struct inotify_event *>(p);
+      if ((e->mask & IN_IGNORED) != 0) {
+        auto it = in.holders.find(e->wd);
+        if (it != in.holders.end() && !it->second.vanished) {
+          it->second.vanished = true;
+          ++in.vanished;
+        }
+      }
+      p += sizeof *e + e->len;
+    }
+  }
+}
+
+class Locked {
+ public:
+  explicit Locked(Instance &in) : in_(in) { pthread_mutex_lock(&in_.mutex); }
+  ~Locked() { pthread_mutex_unlock(&in_.mutex); }
+
+ private:
+  Instance &in_;
+};
+
+}  // namespace
+
+void FileWatch::start(int data_fd, int log_fd) {
+  stop();
+  if (!options().file_watch || !trusted_file_system(data_fd) || !trusted_file_system(log_fd))
+    return;
+  static std::once_flag fork_hook;
+  std::call_once(fork_hook, [] { pthread_atfork(nullptr, nullptr, reset_in_child); });
+  Instance &in = instance();
+  Locked lock(in);
+  if (in.id == 0) {
+    if (in.unavailable) return;
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0) {  // EMFILE: the user's fs.inotify.max_user_instances; ENOSYS
+      in.unavailable = true;
+      return;
+    }
+    in.fd.store(fd);
+    in.id = ++in.last_id;
+  }
+  int data_wd = add_watch(in, data_fd, IN_MODIFY);
+  int log_wd = add_watch(in, log_fd, IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF);
+  if (data_wd < 0 || log_wd < 0) {  // ENOSPC: fs.inotify.max_user_watches; ENOENT: no /proc
+    drop_watch(in, data_wd);
+    drop_watch(in, log_wd);
+    return;
+  }
+  data_watch_ = data_wd;
+  log_watch_ = log_wd;
+  instance_ = in.id;
+  seen_ = kNever;  // the first commit asks the kernel, after the watches are in place
+}
+
+void FileWatch::stop() {
+  if (instance_ == 0) return;
+  Instance &in = instance();
+  {
+    Locked lock(in);
+    if (instance_ == in.id) {  // not a parent's watch in a forked child
+      drop_watch(in, data_watch_);
+      drop_watch(in, log_watch_);
+    }
+  }
+  instance_ = 0;
+  data_watch_ = log_watch_ = -1;
+  seen_ = kNever;
+}
+
+bool FileWatch::may_have_changed(uint64_t *generation) {
+  *generation = kNever;
+  if (instance_ == 0) return true;
+  Instance &in = instance();
+  // Another commit is draining: its events may not be counted yet, so this one cannot know.
+  if (pthread_mutex_trylock(&in.mutex) != 0) return true;
+  bool look = true;
+  if (instance_ == in.id && !in.failed) {
+    drain(in);
+    if (!in.failed &&
+        (in.vanished == 0 || (!vanished(in, data_watch_) && !vanished(in, log_watch_)))) {
+      *generation = in.generation;
+      look = in.generation != seen_;
+    }
+  }
+  pthread_mutex_unlock(&in.mutex);
+  return look;
+}
+
+bool FileWatch::is_own_descriptor(int descriptor) {
+  return descriptor >= 0 && descriptor == instance().fd.load(std::memory_order_relaxed);
+}
+
+}  // namespace famsync
