@@ -12,7 +12,8 @@
 // IN_MOVE_SELF | IN_DELETE_SELF (an unlink, or a rename over the log, changes its link count:
 // IN_ATTRIB). The kernel queues the event inside the system call that made the change, so once
 // that call returned, a non-blocking read of the instance returns it. A commit drains the
-// instance (one read, EAGAIN when nothing happened); any event at all — for any file, of any
+// instance (one ioctl(FIONREAD), 0 bytes queued when nothing happened; a read when something
+// did); any event at all — for any file, of any
 // region, an overflow, a removed watch — raises the process's generation, and every region whose
 // last look is older asks statx again. A watch the kernel removed while a region holds it (a log
 // created with O_TMPFILE loses its watch at its unlink) makes that region ask at every commit. Writes through mappings (the pmem backend's data and log,
