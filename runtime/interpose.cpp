@@ -536,14 +536,16 @@ int __fams_close(int fd) {
   // Closing a descriptor never unmaps (as with mmap); the region keeps its own descriptor. The
   // last descriptor of a file whose region munmap left detached and clean releases the region.
   if (registry::empty()) return close(fd);
-  struct stat st;
-  bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  // Not fstat: its timestamp query would give the file's next write, through another
+  // descriptor, a fine-grained timestamp (os::file_facts).
+  famsync::os::FileFacts facts;
+  bool regular = famsync::os::file_facts(fd, "descriptor", &facts) == 0 && facts.regular;
   int rc = close(fd);
   if (rc != 0 || !regular) return rc;
   int saved = errno;
   {
     auto lifetime = registry::lock_lifetimes();  // closing deletes the region: exclusive
-    Region *r = Region::find_by_file(st.st_dev, st.st_ino);
+    Region *r = Region::find_by_file(facts.dev, facts.ino);
     if (r != nullptr && !r->disowned()) close_if_unmapped_and_released(r, -1);
   }
   errno = saved;
