@@ -4,6 +4,7 @@
 #include "file_watch.hpp"
 
 #include "options.hpp"
+#include "ring_poll.hpp"
 
 #include <linux/magic.h>
 #include <pthread.h>
@@ -36,7 +37,21 @@ struct Instance {
   };
   std::unordered_map<int, Holders> holders;  // watch descriptor -> handles holding it
   size_t vanished = 0;                       // holders with vanished set
+  // A poll of the instance whose wake-ups its owner sees without a system call (ring_poll.hpp);
+  // other threads, and every thread without it, ask FIONREAD.
+  RingPoll ring;
+  uint64_t ring_owner = 0;  // this_thread() of the thread that armed it; 0: none
 };
+
+// A number no other thread of the process ever gets (not the thread pointer: a thread made after
+// the owner exited may reuse its memory, and would take itself for the owner of a poll that the
+// owner's exit cancelled).
+std::atomic<uint64_t> g_thread_tokens{0};
+constinit __attribute__((tls_model("initial-exec"))) thread_local uint64_t t_thread_token = 0;
+uint64_t this_thread() {
+  if (t_thread_token == 0) t_thread_token = g_thread_tokens.fetch_add(1) + 1;
+  return t_thread_token;
+}
 
 // Never destroyed: regions are committed by exit hooks that may run after static destructors.
 Instance &instance() {
@@ -53,6 +68,8 @@ void reset_in_child() {
   in.unavailable = in.failed = false;
   in.holders.clear();
   in.vanished = 0;
+  in.ring.disarm();  // the parent's ring: unmapped and closed here only
+  in.ring_owner = 0;
 }
 
 // File systems whose every change passes through this kernel (and so through fsnotify). A network
@@ -162,6 +179,7 @@ void FileWatch::start(int data_fd, int log_fd) {
     }
     in.fd.store(fd);
     in.id = ++in.last_id;
+    if (options().file_watch_ring && in.ring.arm(fd)) in.ring_owner = this_thread();
   }
   int data_wd = add_watch(in, data_fd, IN_MODIFY);
   int log_wd = add_watch(in, log_fd, IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF);
@@ -199,7 +217,13 @@ bool FileWatch::may_have_changed(uint64_t *generation) {
   if (pthread_mutex_trylock(&in.mutex) != 0) return true;
   bool look = true;
   if (instance_ == in.id && !in.failed) {
-    drain(in);
+    // The ring's owner reads two words of shared memory; a wake-up since its last look (an event
+    // queued, or the ring's own completions) sends it to the kernel like everyone else.
+    bool owner = in.ring_owner != 0 && in.ring_owner == this_thread();
+    if (!owner || !in.ring.quiet()) {
+      if (owner && !in.ring.get_events()) in.ring_owner = 0;  // disarmed: FIONREAD from now on
+      drain(in);
+    }
     if (!in.failed &&
         (in.vanished == 0 || (!vanished(in, data_watch_) && !vanished(in, log_watch_)))) {
       *generation = in.generation;

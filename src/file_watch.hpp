@@ -11,9 +11,11 @@
 // change: truncate, ftruncate, open with O_TRUNC, fallocate) and its log for IN_ATTRIB |
 // IN_MOVE_SELF | IN_DELETE_SELF (an unlink, or a rename over the log, changes its link count:
 // IN_ATTRIB). The kernel queues the event inside the system call that made the change, so once
-// that call returned, a non-blocking read of the instance returns it. A commit drains the
-// instance (one ioctl(FIONREAD), 0 bytes queued when nothing happened; a read when something
-// did); any event at all — for any file, of any
+// that call returned, a non-blocking read of the instance returns it. The thread that created the
+// instance also armed an io_uring poll of it (ring_poll.hpp): that thread sees a wake-up in memory
+// it shares with the kernel, so its commits make no system call while nothing happened. Other
+// threads, and every thread where io_uring is unavailable, ask ioctl(FIONREAD) (0 bytes queued
+// when nothing happened). Something queued is read; any event at all — for any file, of any
 // region, an overflow, a removed watch — raises the process's generation, and every region whose
 // last look is older asks statx again. A watch the kernel removed while a region holds it (a log
 // created with O_TMPFILE loses its watch at its unlink) makes that region ask at every commit. Writes through mappings (the pmem backend's data and log,

@@ -92,8 +92,12 @@ Options parse() {
   if (const char *t = getenv("FAMSYNC_PATHS")) o.track_paths = t;
   if (const char *x = getenv("FAMSYNC_EXCLUDE")) o.exclude_paths = x;
   o.disable = env_flag("FAMSYNC_DISABLE");
-  if (const char *w = getenv("FAMSYNC_FILE_WATCH"); w != nullptr && strcmp(w, "0") == 0)
-    o.file_watch = false;
+  if (const char *w = getenv("FAMSYNC_FILE_WATCH"); w != nullptr && *w != '\0') {
+    if (strcmp(w, "0") == 0) o.file_watch = o.file_watch_ring = false;
+    else if (strcmp(w, "read") == 0) o.file_watch_ring = false;
+    else if (strcmp(w, "1") != 0)
+      fprintf(stderr, "famsync: ignoring FAMSYNC_FILE_WATCH=%s (want 0, read or 1)\n", w);
+  }
   return o;
 }
 

@@ -43,6 +43,8 @@ struct Options {
   bool disable = false;               // FAMSYNC_DISABLE=1: instrumented programs track nothing
   bool file_watch = true;             // FAMSYNC_FILE_WATCH=0: every commit asks statx whether the
                                       // file was cut or its log deleted (file_watch.hpp)
+  bool file_watch_ring = true;        // FAMSYNC_FILE_WATCH=read: the watch without io_uring (one
+                                      // ioctl per commit instead of none: ring_poll.hpp)
   std::string crash_at;              // FAMSYNC_CRASH_AT=point[:n]: test hook, see crash_point.hpp
 };
 

@@ -8,11 +8,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <string>
 #include <cerrno>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -162,6 +165,79 @@ TEST(ForeignChanges, ChangesAfterQuietCommitsStopTheNextCommit) {
       });
     }
     }
+  }
+}
+
+// The committing thread makes no system call between another process's truncation and its commit:
+// the other process truncates, then says so through shared memory, which this thread spins on.
+// The commit must still see the truncation (the ring's shared flag, set inside the truncating
+// call: ring_poll.hpp), not only after its next system call has run the ring's pending work.
+TEST(ForeignChanges, TruncationSeenWithoutASystemCallBetween) {
+  for (Medium m : {Medium::shm_pmem, Medium::disk_file}) {
+    TempDir dir(m);
+    std::string path = dir.file("data");
+    write_file(path, std::vector<uint8_t>(16384, 'a'));
+    in_child(medium_name(m), [&] {
+      int failures = 0;
+      // [0]: the parent says "truncate now"; [1]: the helper says it did (1) or failed (2).
+      auto *flags = static_cast<std::atomic<int> *>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+                                                         MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+      if (flags == MAP_FAILED) return 1;
+      flags[0].store(0);
+      flags[1].store(0);
+      // Parent and helper on two CPUs: on one, the helper would run while the parent is switched
+      // out, and the switch back runs the ring's pending work, which the check then finds as a
+      // completion (also sound, but not the case this test is for).
+      cpu_set_t allowed, one;
+      CPU_ZERO(&allowed);
+      int cpus[2] = {-1, -1}, found = 0;
+      if (sched_getaffinity(0, sizeof allowed, &allowed) == 0)
+        for (int c = 0; c < CPU_SETSIZE && found < 2; ++c)
+          if (CPU_ISSET(c, &allowed)) cpus[found++] = c;
+      if (found < 2) fprintf(stderr, "one CPU: the case without a context switch is not isolated\n");
+      // The helper is forked before anything is mapped and before the commits: after a fork()
+      // the parent's first write to each page is a copy-on-write fault, whose return to user
+      // mode would run the ring's pending work too.
+      fflush(nullptr);
+      pid_t pid = fork();
+      if (pid == 0) {
+        if (found == 2) {
+          CPU_ZERO(&one);
+          CPU_SET(cpus[1], &one);
+          sched_setaffinity(0, sizeof one, &one);
+        }
+        while (flags[0].load(std::memory_order_acquire) == 0) {
+        }
+        int rc = truncate(path.c_str(), 4096);
+        flags[1].store(rc == 0 ? 1 : 2, std::memory_order_release);
+        _exit(0);
+      }
+      if (found == 2) {
+        CPU_ZERO(&one);
+        CPU_SET(cpus[0], &one);
+        CHECK(sched_setaffinity(0, sizeof one, &one) == 0);
+      }
+      fams_region *r = nullptr;
+      if (fams_map(path.c_str(), map_flags(m), &r) != 0) return 1;
+      char *p = static_cast<char *>(fams_region_addr(r));
+      for (int round = 0; round < 3; ++round) {  // quiet commits: the watch's steady state
+        fams_will_write(p + 64 * round, 1);
+        p[64 * round] = 'b';
+        CHECK(fams_msync(r) == 0);
+      }
+      fams_will_write(p + 64, 1);  // a line already written: no fault, no system call
+      p[64] = 'c';
+      flags[0].store(1, std::memory_order_release);
+      while (flags[1].load(std::memory_order_acquire) == 0) {
+      }
+      int rc = fams_msync(r);  // no system call of this thread since the truncation
+      CHECK(flags[1].load() == 1);
+      CHECK(rc == FAMS_ERANGE);
+      int status = 0;
+      CHECK(waitpid(pid, &status, 0) == pid);
+      fams_unmap(r);
+      return failures;
+    });
   }
 }
 
