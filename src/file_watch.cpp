@@ -41,6 +41,7 @@ struct Instance {
   // other threads, and every thread without it, ask FIONREAD.
   RingPoll ring;
   uint64_t ring_owner = 0;  // this_thread() of the thread that armed it; 0: none
+  std::atomic<int> ring_fd{-1};  // ring.descriptor(), for is_own_descriptor without the mutex
 };
 
 // A number no other thread of the process ever gets (not the thread pointer: a thread made after
@@ -70,6 +71,7 @@ void reset_in_child() {
   in.vanished = 0;
   in.ring.disarm();  // the parent's ring: unmapped and closed here only
   in.ring_owner = 0;
+  in.ring_fd.store(-1);
 }
 
 // File systems whose every change passes through this kernel (and so through fsnotify). A network
@@ -179,7 +181,10 @@ void FileWatch::start(int data_fd, int log_fd) {
     }
     in.fd.store(fd);
     in.id = ++in.last_id;
-    if (options().file_watch_ring && in.ring.arm(fd)) in.ring_owner = this_thread();
+    if (options().file_watch_ring && in.ring.arm(fd)) {
+      in.ring_owner = this_thread();
+      in.ring_fd.store(in.ring.descriptor());
+    }
   }
   int data_wd = add_watch(in, data_fd, IN_MODIFY);
   int log_wd = add_watch(in, log_fd, IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF);
@@ -221,7 +226,10 @@ bool FileWatch::may_have_changed(uint64_t *generation) {
     // queued, or the ring's own completions) sends it to the kernel like everyone else.
     bool owner = in.ring_owner != 0 && in.ring_owner == this_thread();
     if (!owner || !in.ring.quiet()) {
-      if (owner && !in.ring.get_events()) in.ring_owner = 0;  // disarmed: FIONREAD from now on
+      if (owner && !in.ring.get_events()) {  // disarmed: FIONREAD from now on
+        in.ring_owner = 0;
+        in.ring_fd.store(-1);
+      }
       drain(in);
     }
     if (!in.failed &&
@@ -235,7 +243,9 @@ bool FileWatch::may_have_changed(uint64_t *generation) {
 }
 
 bool FileWatch::is_own_descriptor(int descriptor) {
-  return descriptor >= 0 && descriptor == instance().fd.load(std::memory_order_relaxed);
+  Instance &in = instance();
+  return descriptor >= 0 && (descriptor == in.fd.load(std::memory_order_relaxed) ||
+                             descriptor == in.ring_fd.load(std::memory_order_relaxed));
 }
 
 }  // namespace famsync

@@ -54,8 +54,9 @@ class FileWatch {
   // The files were checked after the drain that produced GENERATION and found unchanged.
   void confirm(uint64_t generation) { seen_ = generation; }
 
-  // DESCRIPTOR is the process's inotify instance: an interposed close() refuses it, so that the
-  // number is never reused by the program for a descriptor the drain would then read.
+  // DESCRIPTOR is the process's inotify instance or its io_uring ring: an interposed close()
+  // refuses it, so that the number is never reused by the program for a descriptor the drain
+  // would then read.
   static bool is_own_descriptor(int descriptor);
 
  private:

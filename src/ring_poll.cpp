@@ -116,6 +116,9 @@ bool RingPoll::get_events() {
   do rc = ring_enter(ring_fd_, 0, 0, IORING_ENTER_GETEVENTS);
   while (rc < 0 && errno == EINTR);
   if (rc < 0) {
+    // EBADF: the program closed the ring's descriptor behind our back (close_range, a raw
+    // close); its number may be the program's own by now, so it is not closed again.
+    if (errno == EBADF) ring_fd_ = -1;
     disarm();
     return false;
   }

@@ -36,6 +36,8 @@ class RingPoll {
   bool get_events();
   // Unmaps and closes (also in a forked child, where the parent's ring must not be used).
   void disarm();
+  // The ring's descriptor (-1 when not armed): an interposed close() refuses it.
+  int descriptor() const { return ring_fd_; }
 
  private:
   bool submit_poll();

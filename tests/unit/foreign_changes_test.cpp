@@ -4,6 +4,7 @@
 // Each case runs in a child process, so a SIGBUS fails the test instead of killing the suite.
 #include "../test_util.hpp"
 
+#include <famsync/abi.h>
 #include <famsync/famsync.h>
 
 #include <gtest/gtest.h>
@@ -239,6 +240,45 @@ TEST(ForeignChanges, TruncationSeenWithoutASystemCallBetween) {
       return failures;
     });
   }
+}
+
+// A program that closes descriptors it did not open (a loop over every number, in instrumented
+// code or under `famsync run`) must not close the watch's inotify instance or io_uring ring: the
+// number would go to the program's next descriptor, which a commit would then read or poll.
+TEST(ForeignChanges, InterposedCloseRefusesTheWatchsDescriptors) {
+  TempDir dir(Medium::shm_pmem);
+  std::string path = dir.file("data");
+  write_file(path, std::vector<uint8_t>(16384, 'a'));
+  in_child("close", [&] {
+    int failures = 0;
+    fams_region *r = nullptr;
+    if (fams_map(path.c_str(), map_flags(Medium::shm_pmem), &r) != 0) return 1;
+    int refused = 0;
+    for (int fd = 0; fd < 1024; ++fd) {
+      char link[64], target[256];
+      snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+      ssize_t n = readlink(link, target, sizeof target - 1);
+      if (n <= 0) continue;
+      target[n] = '\0';
+      if (strstr(target, "inotify") == nullptr && strstr(target, "io_uring") == nullptr) continue;
+      errno = 0;
+      CHECK(__fams_close(fd) == -1 && errno == EBADF);
+      CHECK(fcntl(fd, F_GETFD) != -1);  // still open
+      ++refused;
+    }
+    CHECK(refused >= 1);  // the inotify instance at least (the ring where io_uring works)
+    // And commits still watch: a truncation is still seen.
+    char *p = static_cast<char *>(fams_region_addr(r));
+    fams_will_write(p, 1);
+    p[0] = 'b';
+    CHECK(fams_msync(r) == 0);
+    CHECK(truncate(path.c_str(), 4096) == 0);
+    fams_will_write(p + 1, 1);
+    p[1] = 'c';
+    CHECK(fams_msync(r) == FAMS_ERANGE);
+    fams_unmap(r);
+    return failures;
+  });
 }
 
 // After fork() the child gets its own inotify instance. Had it kept the inherited one (one queue
