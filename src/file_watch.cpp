@@ -42,6 +42,10 @@ struct Instance {
   RingPoll ring;
   uint64_t ring_owner = 0;  // this_thread() of the thread that armed it; 0: none
   std::atomic<int> ring_fd{-1};  // ring.descriptor(), for is_own_descriptor without the mutex
+  // Commits by other threads since the owner's last: at kHandOver the ring moves to the thread
+  // that commits (a program that maps in one thread and commits in another, as the harness's
+  // workers do). Alternating threads reset it, so the ring does not bounce between them.
+  unsigned commits_by_others = 0;
 };
 
 // A number no other thread of the process ever gets (not the thread pointer: a thread made after
@@ -52,6 +56,18 @@ constinit __attribute__((tls_model("initial-exec"))) thread_local uint64_t t_thr
 uint64_t this_thread() {
   if (t_thread_token == 0) t_thread_token = g_thread_tokens.fetch_add(1) + 1;
   return t_thread_token;
+}
+
+constexpr unsigned kHandOver = 64;
+
+// Arms the ring in the calling thread (its owner from now on); false: FIONREAD for everyone.
+bool arm_ring(Instance &in) {
+  in.ring_owner = 0;
+  in.ring_fd.store(-1);
+  if (!in.ring.arm(in.fd.load())) return false;
+  in.ring_owner = this_thread();
+  in.ring_fd.store(in.ring.descriptor());
+  return true;
 }
 
 // Never destroyed: regions are committed by exit hooks that may run after static destructors.
@@ -181,10 +197,7 @@ void FileWatch::start(int data_fd, int log_fd) {
     }
     in.fd.store(fd);
     in.id = ++in.last_id;
-    if (options().file_watch_ring && in.ring.arm(fd)) {
-      in.ring_owner = this_thread();
-      in.ring_fd.store(in.ring.descriptor());
-    }
+    if (options().file_watch_ring) arm_ring(in);
   }
   int data_wd = add_watch(in, data_fd, IN_MODIFY);
   int log_wd = add_watch(in, log_fd, IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF);
@@ -225,6 +238,15 @@ bool FileWatch::may_have_changed(uint64_t *generation) {
     // The ring's owner reads two words of shared memory; a wake-up since its last look (an event
     // queued, or the ring's own completions) sends it to the kernel like everyone else.
     bool owner = in.ring_owner != 0 && in.ring_owner == this_thread();
+    if (owner) {
+      in.commits_by_others = 0;
+    } else if (in.ring_owner != 0 && ++in.commits_by_others >= kHandOver) {
+      // Hand the ring over: the old poll goes with the old ring; events queued before the new
+      // poll was armed are read by the drain below, later ones wake the new poll.
+      in.commits_by_others = 0;
+      in.ring.disarm();
+      arm_ring(in);
+    }
     if (!owner || !in.ring.quiet()) {
       if (owner && !in.ring.get_events()) {  // disarmed: FIONREAD from now on
         in.ring_owner = 0;

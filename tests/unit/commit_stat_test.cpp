@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 #include <cstdarg>
 #include <linux/io_uring.h>
 #include <sys/ioctl.h>
@@ -162,6 +163,45 @@ TEST(CommitChecks, QuietCommitsAskNoStatx) {
     EXPECT_GE(g_statx_calls.load() - before, 1) << medium_name(m);
     ASSERT_EQ(fams_unmap(r), 0) << fams_last_error_message();
   }
+}
+
+// The ring moves to a thread that commits while another one mapped (the harness's workers): after
+// kHandOver commits of the other thread, its quiet commits ask nothing either, and a truncation
+// made meanwhile by the mapping thread is still seen.
+TEST(CommitChecks, RingMovesToTheCommittingThread) {
+  if (!ring_available()) GTEST_SKIP() << "io_uring with COOP_TASKRUN|TASKRUN_FLAG unavailable";
+  TempDir dir(Medium::shm_pmem);
+  std::string path = dir.file("data");
+  write_file(path, std::vector<uint8_t>(16 * 4096, 0));
+  fams_region *r = nullptr;
+  ASSERT_EQ(fams_map(path.c_str(), map_flags(Medium::shm_pmem), &r), 0) << fams_last_error_message();
+  auto *words = static_cast<uint64_t *>(fams_region_addr(r));
+  int asked = -1, result = 0;
+  std::thread worker([&] {
+    for (uint64_t i = 1; i <= 100; ++i) {  // past the hand-over
+      fams_will_write(&words[(i % 16) * 512], 8);
+      words[(i % 16) * 512] = i;
+      if (fams_msync(r) != 0) return;
+    }
+    int before = g_fionread_calls.load();
+    for (uint64_t i = 1; i <= 50; ++i) {
+      fams_will_write(&words[(i % 16) * 512], 8);
+      words[(i % 16) * 512] = 1000 + i;
+      if (fams_msync(r) != 0) return;
+    }
+    asked = g_fionread_calls.load() - before;
+  });
+  worker.join();
+  EXPECT_EQ(asked, 0) << "50 quiet commits of the thread the ring moved to asked the kernel";
+  ASSERT_EQ(truncate(path.c_str(), 8 * 4096), 0);  // by this thread, not the ring's owner
+  std::thread committer([&] {
+    fams_will_write(words, 8);
+    words[0] = 5;
+    result = fams_msync(r);
+  });
+  committer.join();
+  EXPECT_EQ(result, FAMS_ERANGE);
+  fams_unmap(r);
 }
 
 }  // namespace
