@@ -13,7 +13,8 @@
 // IN_ATTRIB). The kernel queues the event inside the system call that made the change, so once
 // that call returned, a non-blocking read of the instance returns it. The thread that created the
 // instance also armed an io_uring poll of it (ring_poll.hpp): that thread sees a wake-up in memory
-// it shares with the kernel, so its commits make no system call while nothing happened. Other
+// it shares with the kernel, so its commits make no system call while nothing happened (the ring
+// moves to a thread that commits 64 times in a row while another one owns it). Other
 // threads, and every thread where io_uring is unavailable, ask ioctl(FIONREAD) (0 bytes queued
 // when nothing happened). Something queued is read; any event at all — for any file, of any
 // region, an overflow, a removed watch — raises the process's generation, and every region whose
