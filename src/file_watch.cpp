@@ -244,6 +244,7 @@ bool FileWatch::may_have_changed(uint64_t *generation) {
       // Hand the ring over: the old poll goes with the old ring; events queued before the new
       // poll was armed are read by the drain below, later ones wake the new poll.
       in.commits_by_others = 0;
+      in.ring_fd.store(-1);  // before its number is closed, and so free for the program's use
       in.ring.disarm();
       arm_ring(in);
     }
