@@ -143,8 +143,8 @@ int Region::commit_locked() {
   // A file cut behind our back (check_not_truncated), or a log deleted or replaced (it protects
   // nothing: recovery would never find it, and its lock no longer keeps other processes out):
   // stop before writing anything. The kernel is asked only when the process's file watch saw a
-  // change since this region last looked (file_watch.hpp): one read for all regions, not two
-  // statx per commit.
+  // change since this region last looked (file_watch.hpp): no system call in the thread that
+  // owns the watch's io_uring ring, one ioctl for all regions in others; not two statx per commit.
   uint64_t watched = 0;
   if (file_watch_.may_have_changed(&watched)) {
     if (int rc = check_not_truncated()) return rc;

@@ -46,30 +46,21 @@ bool RingPoll::arm(int fd) {
   cq_ring_bytes_ = p.cq_off.cqes + p.cq_entries * sizeof(io_uring_cqe);
   bool single = (p.features & IORING_FEAT_SINGLE_MMAP) != 0;
   if (single && cq_ring_bytes_ > sq_ring_bytes_) sq_ring_bytes_ = cq_ring_bytes_;
-  sq_ring_ = mmap(nullptr, sq_ring_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring,
-                  IORING_OFF_SQ_RING);
-  if (sq_ring_ == MAP_FAILED) {
-    sq_ring_ = nullptr;
-    disarm();
-    return false;
-  }
+  // The three regions the kernel shares with us; nullptr where the mapping failed.
+  auto map_shared = [ring](uint64_t bytes, off_t offset) -> void * {
+    void *m = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring, offset);
+    return m == MAP_FAILED ? nullptr : m;
+  };
+  sq_ring_ = map_shared(sq_ring_bytes_, IORING_OFF_SQ_RING);
   if (single) {
     cq_ring_ = sq_ring_;
     cq_ring_bytes_ = 0;  // one mapping, unmapped as the SQ ring
-  } else {
-    cq_ring_ = mmap(nullptr, cq_ring_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-                    ring, IORING_OFF_CQ_RING);
-    if (cq_ring_ == MAP_FAILED) {
-      cq_ring_ = nullptr;
-      disarm();
-      return false;
-    }
+  } else if (sq_ring_ != nullptr) {
+    cq_ring_ = map_shared(cq_ring_bytes_, IORING_OFF_CQ_RING);
   }
   sqes_bytes_ = p.sq_entries * sizeof(io_uring_sqe);
-  sqes_ = mmap(nullptr, sqes_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring,
-               IORING_OFF_SQES);
-  if (sqes_ == MAP_FAILED) {
-    sqes_ = nullptr;
+  if (cq_ring_ != nullptr) sqes_ = map_shared(sqes_bytes_, IORING_OFF_SQES);
+  if (sqes_ == nullptr) {  // disarm() unmaps what was mapped
     disarm();
     return false;
   }
