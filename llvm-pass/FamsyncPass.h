@@ -29,6 +29,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/IR/ValueHandle.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/PassManager.h"
 
@@ -132,6 +133,12 @@ private:
   void unswitchOnLoopFlags(
       llvm::Function &F,
       const llvm::DenseMap<llvm::Instruction *, llvm::Value *> &LoopFlags);
+  void unswitchDeepLoops(llvm::Function &F,
+                         llvm::SmallVectorImpl<llvm::WeakVH> &FlagHandles);
+  /// One run of the unswitcher on FLAGS only; true if it changed F.
+  bool unswitchOnce(llvm::Function &F,
+                    const llvm::SmallPtrSetImpl<llvm::Value *> &Flags,
+                    bool SiblingCost, unsigned MinDepth);
   // ---- BaseChecks.cpp ----
   /// -famsync-base-object-checks: for the plain stores and groups that
   /// hoistLoopChecks left without a flag and whose addresses are inbounds

@@ -9,6 +9,12 @@
 // loop, one per value of the flag, so the copy for "outside the check range"
 // tests nothing; its cost model keeps it to small loops.
 //
+// Two rounds. The first weighs each loop on its own: SimpleLoopUnswitch's
+// cost multiplier (a loop's size times its number of sibling loops) is off,
+// only flag tests in loops nested in loops are offered, in loops that test at
+// most a few distinct flags, and the round is undone if the function grew too
+// much. The second is the unswitcher with its own cost model, on every flag.
+//
 // Invariant: only the flags are unswitched on. Every other condition of a
 // branch or switch in a loop is hidden behind an llvm.ssa.copy placed in the
 // loop (a value defined in the loop is not loop-invariant) while the
@@ -22,6 +28,7 @@
 
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/Intrinsics.h"
@@ -29,9 +36,97 @@
 #include "llvm/Transforms/Scalar/LoopPassManager.h"
 #include "llvm/Transforms/Scalar/SimpleLoopUnswitch.h"
 #include "llvm/Transforms/Scalar/SimplifyCFG.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm/Transforms/Utils/ValueMapper.h"
 
 using namespace llvm;
 using namespace famsync;
+
+static cl::opt<unsigned> ClUnswitchMaxGrowth(
+    "famsync-unswitch-max-growth",
+    cl::desc("Undo the deep-loop round of -famsync-unswitch-loop-flags in a "
+             "function that grew by more than this many percent of its IR "
+             "instructions (0: no limit)"),
+    cl::Hidden, cl::init(20));
+static cl::opt<unsigned> ClUnswitchWideMinDepth(
+    "famsync-unswitch-wide-min-depth",
+    cl::desc("In the deep-loop round of -famsync-unswitch-loop-flags, only flag "
+             "tests at this loop depth or deeper are unswitched on"),
+    cl::Hidden, cl::init(2));
+static cl::opt<unsigned> ClUnswitchWideMaxFlags(
+    "famsync-unswitch-wide-max-flags",
+    cl::desc("In the deep-loop round of -famsync-unswitch-loop-flags, a loop "
+             "that tests more distinct flags than this is left alone (each "
+             "flag can double the loop: at most 2^N copies)"),
+    cl::Hidden, cl::init(4));
+static cl::opt<bool> ClUnswitchReport(
+    "famsync-unswitch-report",
+    cl::desc("Print the deep-loop round's growth of each function (stderr)"),
+    cl::Hidden, cl::init(false));
+static cl::opt<bool> ClUnswitchSiblingCost(
+    "famsync-unswitch-sibling-cost",
+    cl::desc("With -famsync-unswitch-loop-flags, always keep SimpleLoopUnswitch's "
+             "cost multiplier (a loop with many sibling loops is unswitched "
+             "only if it is tiny), i.e. no deep-loop round first"),
+    cl::Hidden, cl::init(false));
+
+namespace {
+// Sets a boolean cl::opt of another LLVM component for one scope (a clang
+// process compiles one module at a time on one thread) and restores it.
+class ScopedBoolOption {
+ public:
+  ScopedBoolOption(StringRef Name, bool Value) {
+    auto &Options = cl::getRegisteredOptions();
+    auto It = Options.find(Name);
+    if (It == Options.end())
+      return;
+    Opt = static_cast<cl::opt<bool> *>(It->second);
+    Saved = *Opt;
+    Opt->setValue(Value);
+  }
+  ~ScopedBoolOption() {
+    if (Opt)
+      Opt->setValue(Saved);
+  }
+
+ private:
+  cl::opt<bool> *Opt = nullptr;
+  bool Saved = false;
+};
+
+size_t countInstructions(const Function &F) {
+  size_t N = 0;
+  for (const BasicBlock &BB : F)
+    N += BB.size();
+  return N;
+}
+
+// Moves BACKUP's body (a CloneFunction copy of F) into F, dropping F's own,
+// and erases BACKUP.
+void restoreBody(Function &F, Function *Backup) {
+  for (BasicBlock &BB : F)
+    BB.dropAllReferences();
+  while (!F.empty())
+    F.begin()->eraseFromParent();
+  for (auto [Arg, BackupArg] : zip(F.args(), Backup->args()))
+    BackupArg.replaceAllUsesWith(&Arg);
+  F.getBasicBlockList().splice(F.end(), Backup->getBasicBlockList());
+  Backup->eraseFromParent();
+}
+} // namespace
+
+// Nothing to do unless a loop branches on a flag: the loop pass adaptor
+// would still put every loop in canonical form (preheaders, LCSSA phis), and
+// the cleanup would run, changing code for nothing.
+static bool flagTestedInLoop(Function &F, const SmallPtrSetImpl<Value *> &Flags,
+                             LoopInfo &LI) {
+  for (BasicBlock &BB : F)
+    if (auto *BI = dyn_cast<BranchInst>(BB.getTerminator()))
+      if (BI->isConditional() && Flags.count(BI->getCondition()) &&
+          LI.getLoopFor(&BB))
+        return true;
+  return false;
+}
 
 void ModuleInstrumenter::unswitchOnLoopFlags(
     Function &F, const DenseMap<Instruction *, Value *> &LoopFlags) {
@@ -39,22 +134,91 @@ void ModuleInstrumenter::unswitchOnLoopFlags(
   // checked originals of -famsync-version-functions are minsize).
   if (F.hasOptNone() || F.hasOptSize())
     return;
-  SmallPtrSet<Value *, 8> Flags;
+  // Weak handles: the cleanup after a round may delete a flag whose every
+  // test the unswitcher replaced by a constant, and an undone round brings
+  // back the flags of the copy (unswitchDeepLoops updates the handles).
+  SmallVector<WeakVH, 8> FlagHandles;
   for (const auto &KV : LoopFlags)
     if (KV.second)
-      Flags.insert(KV.second);
-  LoopInfo &LI = FAM->getResult<LoopAnalysis>(F);
-  // Nothing to do unless a loop branches on a flag: the loop pass adaptor
-  // would still put every loop in canonical form (preheaders, LCSSA phis), and
-  // the cleanup below would run, changing code for nothing.
-  bool FlagInLoop = false;
-  for (BasicBlock &BB : F)
-    if (auto *BI = dyn_cast<BranchInst>(BB.getTerminator()))
-      if (BI->isConditional() && Flags.count(BI->getCondition()) &&
-          LI.getLoopFor(&BB))
-        FlagInLoop = true;
-  if (!FlagInLoop)
+      FlagHandles.push_back(KV.second);
+  auto LiveFlags = [&] {
+    SmallPtrSet<Value *, 8> Flags;
+    for (WeakVH &H : FlagHandles)
+      if (H)
+        Flags.insert(H);
+    return Flags;
+  };
+  SmallPtrSet<Value *, 8> Flags = LiveFlags();
+  if (!flagTestedInLoop(F, Flags, FAM->getResult<LoopAnalysis>(F)))
     return;
+  if (!ClUnswitchSiblingCost)
+    unswitchDeepLoops(F, FlagHandles);
+  Flags = LiveFlags();
+  if (flagTestedInLoop(F, Flags, FAM->getResult<LoopAnalysis>(F)))
+    unswitchOnce(F, Flags, /*SiblingCost=*/true, /*MinDepth=*/1);
+}
+
+void ModuleInstrumenter::unswitchDeepLoops(Function &F,
+                                           SmallVectorImpl<WeakVH> &FlagHandles) {
+  // Every loop weighed on its own (with the multiplier, a function with many
+  // loops, bzip2's BZ2_blockSort, gets none of its hot loops unswitched),
+  // undone when the function grows beyond the limit (bzip2's sendMTFValues:
+  // +24 % of IR for 0.5 % of its instructions).
+  SmallPtrSet<Value *, 8> Flags;
+  for (WeakVH &H : FlagHandles)
+    if (H)
+      Flags.insert(H);
+  if (!flagTestedInLoop(F, Flags, FAM->getResult<LoopAnalysis>(F)))
+    return;
+  const size_t SizeBefore = countInstructions(F);
+  ValueToValueMapTy VMap;
+  Function *Backup = CloneFunction(&F, VMap);
+  // The flags as the backup has them, in case it becomes F's body again.
+  SmallVector<WeakVH, 8> BackupFlags;
+  for (WeakVH &H : FlagHandles)
+    BackupFlags.push_back(H ? static_cast<Value *>(VMap.lookup(H)) : nullptr);
+  const bool Changed =
+      unswitchOnce(F, Flags, /*SiblingCost=*/false, ClUnswitchWideMinDepth);
+  const size_t SizeAfter = countInstructions(F);
+  const bool TooBig = ClUnswitchMaxGrowth &&
+                      SizeAfter * 100 > SizeBefore * (100 + ClUnswitchMaxGrowth);
+  if (ClUnswitchReport && Changed)
+    errs() << "famsync-unswitch: " << F.getName() << ": " << SizeBefore
+           << " -> " << SizeAfter << " IR instructions"
+           << (TooBig ? ", undone\n" : "\n");
+  if (Changed && TooBig) {
+    restoreBody(F, Backup);
+    FlagHandles.assign(BackupFlags.begin(), BackupFlags.end());
+    FAM->invalidate(F, PreservedAnalyses::none());
+    return;
+  }
+  Backup->eraseFromParent();
+}
+
+bool ModuleInstrumenter::unswitchOnce(Function &F,
+                                      const SmallPtrSetImpl<Value *> &Flags,
+                                      bool SiblingCost, unsigned MinDepth) {
+  LoopInfo &LI = FAM->getResult<LoopAnalysis>(F);
+  // Without the cost multiplier only the flags of loops that test few of
+  // them are offered: the distinct flags tested in each loop, its subloops
+  // included.
+  DenseMap<const Loop *, SmallPtrSet<Value *, 8>> FlagsOfLoop;
+  if (!SiblingCost)
+    for (BasicBlock &BB : F)
+      if (auto *BI = dyn_cast<BranchInst>(BB.getTerminator()))
+        if (BI->isConditional() && Flags.count(BI->getCondition()))
+          for (Loop *L = LI.getLoopFor(&BB); L; L = L->getParentLoop())
+            FlagsOfLoop[L].insert(BI->getCondition());
+  auto Offered = [&](BasicBlock &BB) {
+    if (LI.getLoopDepth(&BB) < MinDepth)
+      return false;
+    if (SiblingCost)
+      return true;
+    for (Loop *L = LI.getLoopFor(&BB); L; L = L->getParentLoop())
+      if (FlagsOfLoop[L].size() > ClUnswitchWideMaxFlags)
+        return false;
+    return true;
+  };
   MDNode *HideMD = MDNode::get(Ctx, {});
   for (BasicBlock &BB : F) {
     if (!LI.getLoopFor(&BB))
@@ -65,7 +229,7 @@ void ModuleInstrumenter::unswitchOnLoopFlags(
     if (BI ? !BI->isConditional() : !isa<SwitchInst>(T))
       continue;
     Value *Cond = T->getOperand(0);
-    if (Flags.count(Cond) || isa<Constant>(Cond))
+    if (isa<Constant>(Cond) || (Flags.count(Cond) && Offered(BB)))
       continue;
     Function *Copy =
         Intrinsic::getDeclaration(&M, Intrinsic::ssa_copy, {Cond->getType()});
@@ -74,6 +238,9 @@ void ModuleInstrumenter::unswitchOnLoopFlags(
     T->setOperand(0, Hidden);
   }
   FAM->invalidate(F, PreservedAnalyses::none());
+  // SimpleLoopUnswitch's cost multiplier divides its size threshold by the
+  // number of sibling loops (and candidates); off in the deep-loop round.
+  ScopedBoolOption Multiplier("enable-unswitch-cost-multiplier", SiblingCost);
   FunctionPassManager FPM;
   FPM.addPass(createFunctionToLoopPassAdaptor(
       SimpleLoopUnswitchPass(/*NonTrivial=*/true, /*Trivial=*/false),
@@ -93,9 +260,10 @@ void ModuleInstrumenter::unswitchOnLoopFlags(
     CI->eraseFromParent();
   }
   if (!Unswitched)
-    return;
+    return false;
   FunctionPassManager Cleanup;
   Cleanup.addPass(SimplifyCFGPass());
   FAM->invalidate(F, PreservedAnalyses::none());
   FAM->invalidate(F, Cleanup.run(F, *FAM));
+  return true;
 }
