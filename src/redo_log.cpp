@@ -171,8 +171,15 @@ int RedoLog::checkpoint(uint64_t committed_size) {
     i = j;
   }
   if (int rc = backend()->persist(Medium::data)) return rc;
+  // Only the filter's entries for listed lines can be set (an entry is set when its line is
+  // listed): clearing those costs a store per listed line instead of a 32 KiB memset per
+  // checkpoint (5 % of the instructions of 64-line commits).
+  if (unflushed_lines_.size() < kListedFilterSize / 8) {
+    for (uint64_t line : unflushed_lines_) listed_filter_[line % kListedFilterSize] = 0;
+  } else {
+    listed_filter_.fill(0);
+  }
   unflushed_lines_.clear();
-  listed_filter_.fill(0);
   if (unflushed_lines_.capacity() > (1u << 16)) std::vector<uint64_t>().swap(unflushed_lines_);
   crash_point("checkpoint-data-synced");
   // The next generation's size slot must be durable before the generation word is: a separate
