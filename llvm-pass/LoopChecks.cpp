@@ -85,6 +85,12 @@ static cl::opt<bool> ClMergeLoopChecks(
              "dominator of their loops' predecessors"),
     cl::Hidden, cl::init(true));
 
+static cl::opt<unsigned> ClLoopCheckMinGain(
+    "famsync-loop-check-min-gain",
+    cl::desc("With -famsync-loop-check-cost-model, keep a loop-hoisted test "
+             "only if the instructions it saves are at least this many "
+             "percent of what it costs, by static block frequencies"),
+    cl::Hidden, cl::init(200));
 static cl::opt<bool> ClLoopCheckCostModel(
     "famsync-loop-check-cost-model",
     cl::desc("Hoist a loop check only if the static block frequencies say "
@@ -369,7 +375,7 @@ void ModuleInstrumenter::hoistLoopChecks(
       for (Instruction *A : M.Anchors)
         Saved += 2 * (__int128)BFI.getBlockFreq(A->getParent()).getFrequency();
       __int128 Cost = (__int128)(6 + 7 * M.R.Terms.size()) * At;
-      return Saved < 2 * Cost;
+      return Saved * 100 < (__int128)ClLoopCheckMinGain * Cost;
     });
   }
 
