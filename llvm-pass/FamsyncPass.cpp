@@ -115,6 +115,12 @@ static cl::opt<bool> ClSmallMemIntrinsicChecks(
              "-famsync-group-max-span bytes by its last byte (and let "
              "base-object checks cover it), not with the range test"),
     cl::Hidden, cl::init(true));
+static cl::opt<bool> ClColdAddressCopies(
+    "famsync-cold-address-copies",
+    cl::desc("Give the hook on a store's cold path its own copy of the "
+             "store's address computation, so the hot path keeps the address "
+             "folded into the store"),
+    cl::Hidden, cl::init(true));
 static cl::opt<bool> ClPreserveMost(
     "famsync-preserve-most",
     cl::desc("Call the store and range hooks through per-module "
@@ -800,6 +806,39 @@ static Instruction *earliestCheckPoint(StoreInst *SI) {
   return At;
 }
 
+// -famsync-cold-address-copies: the hook on the cold path gets its own copy of
+// the store's address computation (a GEP whose operands dominate the cold
+// block, as the GEP itself does). With the GEP shared, the hook's use made the
+// code generator materialise the address in a register on the hot path too
+// (bzip2's s->rfreq[bt][mtfv[i]]++, 50 times unrolled: lea, add, then the
+// flag test and addl per store, where the plain build folds the address into
+// the addl); with the copy, the store is the hot GEP's only user and x86
+// folds it into the store's addressing mode.
+Value *ModuleInstrumenter::coldCopyOfAddress(Value *Addr, Instruction *At,
+                                             Instruction *Store) {
+  if (!ClColdAddressCopies)
+    return Addr;
+  Value *Stripped = Addr;
+  while (auto *BC = dyn_cast<BitCastInst>(Stripped))
+    Stripped = BC->getOperand(0);
+  auto *GEP = dyn_cast<GetElementPtrInst>(Stripped);
+  if (!GEP)
+    return Addr;
+  Instruction *Copy = GEP->clone();
+  Copy->setName(GEP->getName() + ".fams.cold");
+  Copy->insertBefore(At);
+  // And the hot GEP goes next to its users (the store, and the load of a
+  // read-modify-write) when they all are in one block: CodeGenPrepare sinks
+  // an address into another block only if that extends no live range (the
+  // index's would be), so a GEP left above the check stays a register.
+  BasicBlock *UseBB = Store->getParent();
+  if (GEP->getParent() != UseBB && all_of(GEP->users(), [&](User *U) {
+        return cast<Instruction>(U)->getParent() == UseBB;
+      }))
+    GEP->moveBefore(&*UseBB->getFirstInsertionPt());
+  return Copy;
+}
+
 void ModuleInstrumenter::emitStoreHook(Instruction *I, Value *Addr,
                                        TypeSize Size, Value *Cond) {
   Instruction *Before = I;
@@ -812,7 +851,7 @@ void ModuleInstrumenter::emitStoreHook(Instruction *I, Value *Addr,
   Instruction *At = emitColdIf(Cond, Before, I->getDebugLoc());
   IRBuilder<> HB(At);
   HB.SetCurrentDebugLocation(I->getDebugLoc());
-  Value *P = HB.CreatePointerCast(Addr, Int8PtrTy);
+  Value *P = HB.CreatePointerCast(coldCopyOfAddress(Addr, At, I), Int8PtrTy);
 
   uint64_t Bytes = Size.getKnownMinSize();
   if (!Size.isScalable() && isPowerOf2_64(Bytes) && Bytes <= 16) {

@@ -94,6 +94,10 @@ private:
                          Counter *Why);
   /// Inline check + size-specialised hook for Size bytes at Addr, before I.
   /// A non-null Cond (a hoisted loop flag) replaces the inline check.
+  /// -famsync-cold-address-copies: ADDR, or a copy of its GEP placed before AT
+  /// (the GEP itself then moves next to STORE if all its users are there).
+  llvm::Value *coldCopyOfAddress(llvm::Value *Addr, llvm::Instruction *At,
+                                 llvm::Instruction *Store);
   void emitStoreHook(llvm::Instruction *I, llvm::Value *Addr,
                      llvm::TypeSize Size, llvm::Value *Cond = nullptr);
   bool instrumentStoreLike(llvm::Instruction *I, llvm::Value *Cond = nullptr);

@@ -28,12 +28,13 @@
 ; CHECK-NEXT:    %fams.bflag = icmp eq i64 %fams.hi, 16
 ; CHECK-NEXT:    %guard = icmp sgt i64 %n, 0
 ; CHECK:       loop:
-; CHECK:         %a = getelementptr inbounds i64, i64* %p, i64 %k
-; CHECK-NEXT:    br i1 %fams.bflag, label %fams.hook, label %fams.cont, !prof
+; CHECK:         br i1 %fams.bflag, label %fams.hook, label %fams.cont, !prof
 ; CHECK:       fams.hook:
-; CHECK-NEXT:    [[A:%.*]] = bitcast i64* %a to i8*
+; CHECK-NEXT:    %a.fams.cold = getelementptr inbounds i64, i64* %p, i64 %k
+; CHECK-NEXT:    [[A:%.*]] = bitcast i64* %a.fams.cold to i8*
 ; CHECK-NEXT:    call preserve_mostcc void @__fams_store8.pm(i8* [[A]])
 ; CHECK:       fams.cont:
+; CHECK-NEXT:    %a = getelementptr inbounds i64, i64* %p, i64 %k
 ; CHECK-NEXT:    store i64 %x, i64* %a
 ; OFF-LABEL: @scatter64(
 ; OFF-NOT:     bflag

@@ -56,12 +56,13 @@ define void @count(i64* %p, i64 %n, i64 %x) {
 ; CHECK-NEXT:    br i1 %guard, label %loop, label %exit
 ; CHECK:       loop:
 ; CHECK-NEXT:    %i = phi
-; CHECK-NEXT:    %a = getelementptr inbounds i64, i64* %p, i64 %i
 ; CHECK-NEXT:    br i1 %fams.lflag, label %fams.hook, label %fams.cont, !prof
 ; CHECK:       fams.hook:
-; CHECK-NEXT:    [[A:%.*]] = bitcast i64* %a to i8*
+; CHECK-NEXT:    %a.fams.cold = getelementptr inbounds i64, i64* %p, i64 %i
+; CHECK-NEXT:    [[A:%.*]] = bitcast i64* %a.fams.cold to i8*
 ; CHECK-NEXT:    call preserve_mostcc void @__fams_store8.pm(i8* [[A]])
 ; CHECK:       fams.cont:
+; CHECK-NEXT:    %a = getelementptr inbounds i64, i64* %p, i64 %i
 ; CHECK-NEXT:    store i64 %x, i64* %a
 ; CHECK-NOT:     lshr
 ; CHECK:         ret void

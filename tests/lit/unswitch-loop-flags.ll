@@ -17,8 +17,10 @@
 ; CHECK: br i1 %fams.bflag, label %bb8.us, label %bb8
 ; CHECK: bb8.us:
 ; CHECK: @__fams_store8.jr)
+; CHECK-NEXT: %i13.us = getelementptr
 ; CHECK-NEXT: store i64 %i12.us, i64* %i13.us
 ; CHECK: @__fams_store8.jr)
+; CHECK-NEXT: %i16.us = getelementptr
 ; CHECK-NEXT: store i64 %i15.us, i64* %i16.us
 ; CHECK: bb8:
 ; CHECK-NEXT: %i9 = phi
