@@ -831,8 +831,11 @@ Value *ModuleInstrumenter::coldCopyOfAddress(Value *Addr, Instruction *At,
   // read-modify-write) when they all are in one block: CodeGenPrepare sinks
   // an address into another block only if that extends no live range (the
   // index's would be), so a GEP left above the check stays a register.
+  // Only a GEP computed in the block the check split (a GEP that LICM hoisted
+  // out of a loop stays out of it).
   BasicBlock *UseBB = Store->getParent();
-  if (GEP->getParent() != UseBB && all_of(GEP->users(), [&](User *U) {
+  if (GEP->getParent() == At->getParent()->getSinglePredecessor() &&
+      all_of(GEP->users(), [&](User *U) {
         return cast<Instruction>(U)->getParent() == UseBB;
       }))
     GEP->moveBefore(&*UseBB->getFirstInsertionPt());
