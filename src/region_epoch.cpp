@@ -169,16 +169,24 @@ int Region::grow_slot_table(uint64_t capacity) {
 void Region::set_slot_line(uint64_t slot, uint64_t line) { slot_line_[slot] = line; }
 
 void Region::dirty_lines_sorted(uint64_t slots, std::vector<uint64_t> *lines) {
-  // Copied without a branch per slot (holes, UINT64_MAX, are overwritten by the next line).
+  // Copied without a branch per slot (holes, UINT64_MAX, are overwritten by the next line),
+  // noting whether the listed lines come strictly increasing: then they are sorted with no line
+  // twice, and the sort and the duplicate pass below are skipped (a sequential writer's commit).
   lines->resize(slots + overflow_.size());
   uint64_t *out = lines->data();
+  uint64_t next_min = 0;  // the least line that keeps the order strict
+  bool increasing = true;
   for (uint64_t s = 0; s < slots; ++s) {
     uint64_t line = slot_line_[s];
+    const bool listed = line != UINT64_MAX;
     *out = line;
-    out += line != UINT64_MAX;
+    out += listed;
+    increasing &= !listed || line >= next_min;
+    next_min = listed ? line + 1 : next_min;
   }
   out = std::copy(overflow_.begin(), overflow_.end(), out);
   lines->resize(out - lines->data());
+  if (increasing && overflow_.empty()) return;
   // First-write order is often address order already (sequential writers, one-line commits),
   // or nearly so (a record's lines in order, then an index line or two): insertion sort costs
   // about one compare per line and per inversion, where std::sort partitions first (a YCSB
