@@ -29,9 +29,9 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
-#include "llvm/IR/ValueHandle.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/PassManager.h"
+#include "llvm/IR/ValueHandle.h"
 
 namespace llvm {
 class AllocaInst;
@@ -92,12 +92,12 @@ private:
   Counter classifyObject(const llvm::Value *Obj, unsigned Depth);
   bool allObjectsOutside(const llvm::Value *Addr, unsigned Depth,
                          Counter *Why);
-  /// Inline check + size-specialised hook for Size bytes at Addr, before I.
-  /// A non-null Cond (a hoisted loop flag) replaces the inline check.
   /// -famsync-cold-address-copies: ADDR, or a copy of its GEP placed before AT
   /// (the GEP itself then moves next to STORE if all its users are there).
   llvm::Value *coldCopyOfAddress(llvm::Value *Addr, llvm::Instruction *At,
                                  llvm::Instruction *Store);
+  /// Inline check + size-specialised hook for Size bytes at Addr, before I.
+  /// A non-null Cond (a hoisted loop flag) replaces the inline check.
   void emitStoreHook(llvm::Instruction *I, llvm::Value *Addr,
                      llvm::TypeSize Size, llvm::Value *Cond = nullptr);
   bool instrumentStoreLike(llvm::Instruction *I, llvm::Value *Cond = nullptr);

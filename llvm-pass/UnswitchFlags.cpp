@@ -115,6 +115,15 @@ void restoreBody(Function &F, Function *Backup) {
 }
 } // namespace
 
+// The flags the handles still name (a null handle: the flag was deleted).
+static SmallPtrSet<Value *, 8> liveFlags(ArrayRef<WeakVH> FlagHandles) {
+  SmallPtrSet<Value *, 8> Flags;
+  for (const WeakVH &H : FlagHandles)
+    if (H)
+      Flags.insert(H);
+  return Flags;
+}
+
 // Nothing to do unless a loop branches on a flag: the loop pass adaptor
 // would still put every loop in canonical form (preheaders, LCSSA phis), and
 // the cleanup would run, changing code for nothing.
@@ -141,19 +150,12 @@ void ModuleInstrumenter::unswitchOnLoopFlags(
   for (const auto &KV : LoopFlags)
     if (KV.second)
       FlagHandles.push_back(KV.second);
-  auto LiveFlags = [&] {
-    SmallPtrSet<Value *, 8> Flags;
-    for (WeakVH &H : FlagHandles)
-      if (H)
-        Flags.insert(H);
-    return Flags;
-  };
-  SmallPtrSet<Value *, 8> Flags = LiveFlags();
-  if (!flagTestedInLoop(F, Flags, FAM->getResult<LoopAnalysis>(F)))
+  if (!flagTestedInLoop(F, liveFlags(FlagHandles),
+                        FAM->getResult<LoopAnalysis>(F)))
     return;
   if (!ClUnswitchSiblingCost)
     unswitchDeepLoops(F, FlagHandles);
-  Flags = LiveFlags();
+  SmallPtrSet<Value *, 8> Flags = liveFlags(FlagHandles);
   if (flagTestedInLoop(F, Flags, FAM->getResult<LoopAnalysis>(F)))
     unswitchOnce(F, Flags, /*SiblingCost=*/true, /*MinDepth=*/1);
 }
@@ -163,13 +165,9 @@ void ModuleInstrumenter::unswitchDeepLoops(Function &F,
   // Every loop weighed on its own (with the multiplier, a function with many
   // loops, bzip2's BZ2_blockSort, gets none of its hot loops unswitched),
   // undone when the function grows beyond the limit (bzip2's sendMTFValues:
-  // +24 % of IR for 0.5 % of its instructions).
-  SmallPtrSet<Value *, 8> Flags;
-  for (WeakVH &H : FlagHandles)
-    if (H)
-      Flags.insert(H);
-  if (!flagTestedInLoop(F, Flags, FAM->getResult<LoopAnalysis>(F)))
-    return;
+  // +24 % of IR for 0.5 % of its instructions). The caller found a flag
+  // tested in a loop.
+  const SmallPtrSet<Value *, 8> Flags = liveFlags(FlagHandles);
   const size_t SizeBefore = countInstructions(F);
   ValueToValueMapTy VMap;
   Function *Backup = CloneFunction(&F, VMap);
