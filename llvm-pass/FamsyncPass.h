@@ -137,12 +137,20 @@ private:
   void unswitchOnLoopFlags(
       llvm::Function &F,
       const llvm::DenseMap<llvm::Instruction *, llvm::Value *> &LoopFlags);
-  void unswitchDeepLoops(llvm::Function &F,
-                         llvm::SmallVectorImpl<llvm::WeakVH> &FlagHandles);
+  /// Which loops a run of the unswitcher may unswitch on a flag.
+  enum class UnswitchRound {
+    Deep,    ///< no cost multiplier: loops in loops, few flags each
+    Counted, ///< no cost multiplier: shallower counted loops, fewer flags
+    Small,   ///< the unswitcher's own cost model, every loop
+  };
+  /// A Deep or Counted round, undone if F grew beyond the limit.
+  void unswitchRoundWithUndo(llvm::Function &F,
+                             llvm::SmallVectorImpl<llvm::WeakVH> &FlagHandles,
+                             UnswitchRound Round);
   /// One run of the unswitcher on FLAGS only; true if it changed F.
   bool unswitchOnce(llvm::Function &F,
                     const llvm::SmallPtrSetImpl<llvm::Value *> &Flags,
-                    bool SiblingCost, unsigned MinDepth);
+                    UnswitchRound Round);
   // ---- BaseChecks.cpp ----
   /// -famsync-base-object-checks: for the plain stores and groups that
   /// hoistLoopChecks left without a flag and whose addresses are inbounds

@@ -9,11 +9,13 @@
 // loop, one per value of the flag, so the copy for "outside the check range"
 // tests nothing; its cost model keeps it to small loops.
 //
-// Two rounds. The first weighs each loop on its own: SimpleLoopUnswitch's
+// Three rounds. The first two weigh each loop on its own: SimpleLoopUnswitch's
 // cost multiplier (a loop's size times its number of sibling loops) is off,
-// only flag tests in loops nested in loops are offered, in loops that test at
-// most a few distinct flags, and the round is undone if the function grew too
-// much. The second is the unswitcher with its own cost model, on every flag.
+// and each is undone if the function grew too much. The deep round offers the
+// flag tests of loops nested in loops that test at most a few distinct flags;
+// the counted round, those of outer loops with a trip count SCEV can bound
+// that test one flag. The last is the unswitcher with its own cost model, on
+// every flag.
 //
 // Invariant: only the flags are unswitched on. Every other condition of a
 // branch or switch in a loop is hidden behind an llvm.ssa.copy placed in the
@@ -28,7 +30,9 @@
 
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/Intrinsics.h"
@@ -53,6 +57,17 @@ static cl::opt<unsigned> ClUnswitchWideMinDepth(
     cl::desc("In the deep-loop round of -famsync-unswitch-loop-flags, only flag "
              "tests at this loop depth or deeper are unswitched on"),
     cl::Hidden, cl::init(2));
+static cl::opt<bool> ClUnswitchCountedLoops(
+    "famsync-unswitch-counted-loops",
+    cl::desc("After the deep-loop round of -famsync-unswitch-loop-flags, a "
+             "round (undone on the same growth limit) for flag tests in "
+             "shallower loops whose trip count ScalarEvolution can bound"),
+    cl::Hidden, cl::init(true));
+static cl::opt<unsigned> ClUnswitchCountedMaxFlags(
+    "famsync-unswitch-counted-max-flags",
+    cl::desc("In the counted-loop round, a loop that tests more distinct "
+             "flags than this is left alone"),
+    cl::Hidden, cl::init(1));
 static cl::opt<unsigned> ClUnswitchWideMaxFlags(
     "famsync-unswitch-wide-max-flags",
     cl::desc("In the deep-loop round of -famsync-unswitch-loop-flags, a loop "
@@ -92,6 +107,21 @@ class ScopedBoolOption {
  private:
   cl::opt<bool> *Opt = nullptr;
   bool Saved = false;
+};
+
+// SimpleLoopUnswitch on the loops whose headers are listed only (null: on
+// every loop): the counted round copies the loops it chose and no other (a
+// flag branch that an earlier round left in a loop it did not copy is not
+// the counted round's to take).
+struct UnswitchListedLoops : PassInfoMixin<UnswitchListedLoops> {
+  const SmallPtrSetImpl<const BasicBlock *> *Headers = nullptr;
+  PreservedAnalyses run(Loop &L, LoopAnalysisManager &AM,
+                        LoopStandardAnalysisResults &AR, LPMUpdater &U) {
+    if (Headers && !Headers->count(L.getHeader()))
+      return PreservedAnalyses::all();
+    return SimpleLoopUnswitchPass(/*NonTrivial=*/true, /*Trivial=*/false)
+        .run(L, AM, AR, U);
+  }
 };
 
 size_t countInstructions(const Function &F) {
@@ -145,7 +175,7 @@ void ModuleInstrumenter::unswitchOnLoopFlags(
     return;
   // Weak handles: the cleanup after a round may delete a flag whose every
   // test the unswitcher replaced by a constant, and an undone round brings
-  // back the flags of the copy (unswitchDeepLoops updates the handles).
+  // back the flags of the copy (unswitchRoundWithUndo updates the handles).
   SmallVector<WeakVH, 8> FlagHandles;
   for (const auto &KV : LoopFlags)
     if (KV.second)
@@ -153,15 +183,20 @@ void ModuleInstrumenter::unswitchOnLoopFlags(
   if (!flagTestedInLoop(F, liveFlags(FlagHandles),
                         FAM->getResult<LoopAnalysis>(F)))
     return;
-  if (!ClUnswitchSiblingCost)
-    unswitchDeepLoops(F, FlagHandles);
+  if (!ClUnswitchSiblingCost) {
+    unswitchRoundWithUndo(F, FlagHandles, UnswitchRound::Deep);
+    if (ClUnswitchCountedLoops &&
+        flagTestedInLoop(F, liveFlags(FlagHandles),
+                         FAM->getResult<LoopAnalysis>(F)))
+      unswitchRoundWithUndo(F, FlagHandles, UnswitchRound::Counted);
+  }
   SmallPtrSet<Value *, 8> Flags = liveFlags(FlagHandles);
   if (flagTestedInLoop(F, Flags, FAM->getResult<LoopAnalysis>(F)))
-    unswitchOnce(F, Flags, /*SiblingCost=*/true, /*MinDepth=*/1);
+    unswitchOnce(F, Flags, UnswitchRound::Small);
 }
 
-void ModuleInstrumenter::unswitchDeepLoops(Function &F,
-                                           SmallVectorImpl<WeakVH> &FlagHandles) {
+void ModuleInstrumenter::unswitchRoundWithUndo(
+    Function &F, SmallVectorImpl<WeakVH> &FlagHandles, UnswitchRound Round) {
   // Every loop weighed on its own (with the multiplier, a function with many
   // loops, bzip2's BZ2_blockSort, gets none of its hot loops unswitched),
   // undone when the function grows beyond the limit (bzip2's sendMTFValues:
@@ -170,18 +205,24 @@ void ModuleInstrumenter::unswitchDeepLoops(Function &F,
   const SmallPtrSet<Value *, 8> Flags = liveFlags(FlagHandles);
   const size_t SizeBefore = countInstructions(F);
   ValueToValueMapTy VMap;
+  // The backup keeps F's DISubprogram (CloneFunction would make it a new
+  // one): a restored body must still point at F's, or a module built with
+  // -g fails the verifier ("!dbg attachment points at wrong subprogram").
+  if (DISubprogram *SP = F.getSubprogram())
+    VMap.MD()[SP].reset(SP);
   Function *Backup = CloneFunction(&F, VMap);
   // The flags as the backup has them, in case it becomes F's body again.
   SmallVector<WeakVH, 8> BackupFlags;
   for (WeakVH &H : FlagHandles)
     BackupFlags.push_back(H ? static_cast<Value *>(VMap.lookup(H)) : nullptr);
-  const bool Changed =
-      unswitchOnce(F, Flags, /*SiblingCost=*/false, ClUnswitchWideMinDepth);
+  const bool Changed = unswitchOnce(F, Flags, Round);
   const size_t SizeAfter = countInstructions(F);
   const bool TooBig = ClUnswitchMaxGrowth &&
                       SizeAfter * 100 > SizeBefore * (100 + ClUnswitchMaxGrowth);
   if (ClUnswitchReport && Changed)
-    errs() << "famsync-unswitch: " << F.getName() << ": " << SizeBefore
+    errs() << "famsync-unswitch: "
+           << (Round == UnswitchRound::Deep ? "deep " : "counted ")
+           << F.getName() << ": " << SizeBefore
            << " -> " << SizeAfter << " IR instructions"
            << (TooBig ? ", undone\n" : "\n");
   if (Changed && TooBig) {
@@ -195,8 +236,9 @@ void ModuleInstrumenter::unswitchDeepLoops(Function &F,
 
 bool ModuleInstrumenter::unswitchOnce(Function &F,
                                       const SmallPtrSetImpl<Value *> &Flags,
-                                      bool SiblingCost, unsigned MinDepth) {
+                                      UnswitchRound Round) {
   LoopInfo &LI = FAM->getResult<LoopAnalysis>(F);
+  const bool SiblingCost = Round == UnswitchRound::Small;
   // Without the cost multiplier only the flags of loops that test few of
   // them are offered: the distinct flags tested in each loop, its subloops
   // included.
@@ -207,13 +249,42 @@ bool ModuleInstrumenter::unswitchOnce(Function &F,
         if (BI->isConditional() && Flags.count(BI->getCondition()))
           for (Loop *L = LI.getLoopFor(&BB); L; L = L->getParentLoop())
             FlagsOfLoop[L].insert(BI->getCondition());
+  // The counted round takes the loops the deep round may not, when
+  // ScalarEvolution can bound their trip count (before the conditions are
+  // hidden): a loop of a state machine that runs once or twice per entry
+  // (bzip2's input loops, `while (True)` with exits) has no such count, a
+  // loop over an array (`while (es > 0)`, `for (i = 0; i < nblock; i++)`)
+  // has one. One flag per loop: with two, bzip2's input loops (through `s`
+  // and `s->strm`, and SCEV bounds some of them) grew BZ2_decompress by 30 %.
+  SmallPtrSet<const Loop *, 16> CountedLoops;
+  SmallPtrSet<const BasicBlock *, 16> CountedHeaders;
+  if (Round == UnswitchRound::Counted) {
+    ScalarEvolution &SE = FAM->getResult<ScalarEvolutionAnalysis>(F);
+    for (Loop *L : LI.getLoopsInPreorder())
+      if (L->getLoopDepth() < ClUnswitchWideMinDepth &&
+          !isa<SCEVCouldNotCompute>(SE.getSymbolicMaxBackedgeTakenCount(L))) {
+        CountedLoops.insert(L);
+        CountedHeaders.insert(L->getHeader());
+      }
+  }
+  const unsigned MaxFlags = Round == UnswitchRound::Counted
+                                ? ClUnswitchCountedMaxFlags
+                                : ClUnswitchWideMaxFlags;
   auto Offered = [&](BasicBlock &BB) {
-    if (LI.getLoopDepth(&BB) < MinDepth)
-      return false;
-    if (SiblingCost)
+    switch (Round) {
+    case UnswitchRound::Small:
       return true;
+    case UnswitchRound::Deep:
+      if (LI.getLoopDepth(&BB) < ClUnswitchWideMinDepth)
+        return false;
+      break;
+    case UnswitchRound::Counted:
+      if (!CountedLoops.count(LI.getLoopFor(&BB)))
+        return false;
+      break;
+    }
     for (Loop *L = LI.getLoopFor(&BB); L; L = L->getParentLoop())
-      if (FlagsOfLoop[L].size() > ClUnswitchWideMaxFlags)
+      if (FlagsOfLoop[L].size() > MaxFlags)
         return false;
     return true;
   };
@@ -240,9 +311,11 @@ bool ModuleInstrumenter::unswitchOnce(Function &F,
   // number of sibling loops (and candidates); off in the deep-loop round.
   ScopedBoolOption Multiplier("enable-unswitch-cost-multiplier", SiblingCost);
   FunctionPassManager FPM;
-  FPM.addPass(createFunctionToLoopPassAdaptor(
-      SimpleLoopUnswitchPass(/*NonTrivial=*/true, /*Trivial=*/false),
-      /*UseMemorySSA=*/true));
+  UnswitchListedLoops Unswitch;
+  if (Round == UnswitchRound::Counted)
+    Unswitch.Headers = &CountedHeaders;
+  FPM.addPass(createFunctionToLoopPassAdaptor(std::move(Unswitch),
+                                              /*UseMemorySSA=*/true));
   PreservedAnalyses PA = FPM.run(F, *FAM);
   const bool Unswitched = !PA.areAllPreserved();
   FAM->invalidate(F, PA);

@@ -37,7 +37,7 @@
 ; ONE-NOT: .us:
 ; ONE: {{^}}}
 
-; REPORT: famsync-unswitch: sweep: [[N:[0-9]+]] -> {{[0-9]+}} IR instructions, undone
+; REPORT: famsync-unswitch: deep sweep: [[N:[0-9]+]] -> {{[0-9]+}} IR instructions, undone
 
 ; Input: clang-14 -O2 -fno-unroll-loops -fno-vectorize -fno-slp-vectorize, then opt -instnamer, of:
 ;   long sweep(int m, int n, long *a, const long *b) {
