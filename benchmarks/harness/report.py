@@ -465,7 +465,7 @@ def main():
             md.append(f"| {w} | {fmt(f)} | {fmt(s)} | {fmt(n)} | {f / s:.2f}× | {wop} | {fmt(fp)} | {fmt(sp)} |")
         md.append("")
     if qc:
-        md.append("## One failure-atomic update of K random words (benchmarks/quick_compare, medians, µs)\n")
+        md.append("## One failure-atomic update of K random words (benchmarks/quick_compare: the two of each pair timed in alternation; medians, µs; ratios: medians of the per-round ratios)\n")
         md.append("| K | famsync shm | PMDK shm | PMDK/famsync | famsync ext4 | msync ext4 | famsync ≤ msync? |")
         md.append("|---|---|---|---|---|---|---|")
         for r in qc:
