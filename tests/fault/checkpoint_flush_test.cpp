@@ -19,36 +19,66 @@ namespace fault = famsync::fault;
 
 namespace {
 
-TEST(CheckpointFlush, HotLineIsFlushedOncePerCheckpoint) {
-  constexpr size_t kSize = 64 * 1024;
+// A 64 KiB file of zeros on /dev/shm, mapped on the pmem path through the fault backend (which
+// fails nothing here and counts the flushes). TearDown restores the real backend even when an
+// assertion ended the test early.
+class CheckpointFlush : public ::testing::Test {
+ protected:
+  static constexpr size_t kSize = 64 * 1024;  // redo log of 4096 slots
+
+  void SetUp() override {
+    path_ = dir_.file("hot");
+    write_file(path_, std::vector<uint8_t>(kSize, 0));
+    famsync::set_backend_factory_for_testing(fault::fault_factory);
+    fault::plan() = fault::Plan{};
+    ASSERT_EQ(fams_map(path_.c_str(), map_flags(Medium::shm_pmem), &region_), 0)
+        << fams_last_error_message();
+    words_ = static_cast<uint64_t *>(fams_region_addr(region_));
+  }
+  void TearDown() override {
+    if (region_ != nullptr) fams_unmap(region_);
+    famsync::set_backend_factory_for_testing(nullptr);
+  }
+
+  // Writes VALUE to the word at INDEX through the API.
+  ::testing::AssertionResult write_word(size_t index, uint64_t value) {
+    if (fams_will_write(words_ + index, 8) != 0)
+      return ::testing::AssertionFailure() << "fams_will_write: " << fams_last_error_message();
+    words_[index] = value;
+    return ::testing::AssertionSuccess();
+  }
+  ::testing::AssertionResult commit() {
+    if (fams_msync(region_) != 0)
+      return ::testing::AssertionFailure() << "fams_msync: " << fams_last_error_message();
+    return ::testing::AssertionSuccess();
+  }
+
+  // Unmaps (a clean close checkpoints once more) and returns how many checkpoints there were.
+  uint64_t unmap_and_count_checkpoints() {
+    fams_stat_counters before_close{};
+    EXPECT_EQ(fams_stats(region_, &before_close), 0);
+    EXPECT_EQ(fams_unmap(region_), 0) << fams_last_error_message();
+    region_ = nullptr;
+    return before_close.checkpoints + 1;
+  }
+
+  TempDir dir_{Medium::shm_pmem};
+  std::string path_;
+  fams_region *region_ = nullptr;
+  uint64_t *words_ = nullptr;
+};
+
+TEST_F(CheckpointFlush, HotLineIsFlushedOncePerCheckpoint) {
   constexpr int kCommits = 200;
-  TempDir dir(Medium::shm_pmem);
-  std::string path = dir.file("hot");
-  write_file(path, std::vector<uint8_t>(kSize, 0));
-  famsync::set_backend_factory_for_testing(fault::fault_factory);
-  fault::plan() = fault::Plan{};
-  fams_region *r = nullptr;
-  ASSERT_EQ(fams_map(path.c_str(), map_flags(Medium::shm_pmem), &r), 0) << fams_last_error_message();
-  auto *p = static_cast<uint64_t *>(fams_region_addr(r));
   // Two hot lines (one the next one's neighbour: a run of two) and, every tenth commit, a line
   // of its own: each must be flushed, and the hot ones only once per checkpoint.
   for (int i = 1; i <= kCommits; ++i) {
-    ASSERT_EQ(fams_will_write(p, 8), 0);
-    p[0] = i;
-    ASSERT_EQ(fams_will_write(p + 8, 8), 0);
-    p[8] = i;
-    if (i % 10 == 0) {
-      uint64_t *cold = p + 8 * (2 + i / 10);
-      ASSERT_EQ(fams_will_write(cold, 8), 0);
-      *cold = i;
-    }
-    ASSERT_EQ(fams_msync(r), 0) << fams_last_error_message();
+    ASSERT_TRUE(write_word(0, i));
+    ASSERT_TRUE(write_word(8, i));
+    if (i % 10 == 0) ASSERT_TRUE(write_word(8 * (2 + i / 10), i));
+    ASSERT_TRUE(commit());
   }
-  fams_stat_counters before_close{};
-  ASSERT_EQ(fams_stats(r, &before_close), 0);
-  ASSERT_EQ(fams_unmap(r), 0) << fams_last_error_message();  // a clean close checkpoints
-  famsync::set_backend_factory_for_testing(nullptr);
-  const uint64_t checkpoints = before_close.checkpoints + 1;
+  const uint64_t checkpoints = unmap_and_count_checkpoints();
   const uint64_t cold_lines = kCommits / 10;
   // Each checkpoint flushes the two hot lines (64 bytes each) at most once, and each cold line
   // once in all.
@@ -58,7 +88,7 @@ TEST(CheckpointFlush, HotLineIsFlushedOncePerCheckpoint) {
   EXPECT_LE(fault::plan().data_flush_calls, checkpoints + cold_lines)
       << checkpoints << " checkpoints";
   // And every written line was flushed: the file holds the last commit.
-  std::vector<uint8_t> got = read_file(path);
+  std::vector<uint8_t> got = read_file(path_);
   uint64_t v0, v8;
   memcpy(&v0, got.data(), 8);
   memcpy(&v8, got.data() + 64, 8);
@@ -75,29 +105,14 @@ TEST(CheckpointFlush, HotLineIsFlushedOncePerCheckpoint) {
 // written in every checkpoint interval is flushed by every checkpoint (a filter left holding
 // it would skip it forever after the first: durable only by luck). The file's content cannot
 // show a missing flush (/dev/shm keeps cached stores); the flush counter can.
-TEST(CheckpointFlush, HotLineIsFlushedAtEveryCheckpoint) {
-  constexpr size_t kSize = 64 * 1024;  // redo log of 4096 slots
-  constexpr int kCommits = 8000;       // 2-line groups: the log fills several times
-  TempDir dir(Medium::shm_pmem);
-  std::string path = dir.file("hot2");
-  write_file(path, std::vector<uint8_t>(kSize, 0));
-  famsync::set_backend_factory_for_testing(fault::fault_factory);
-  fault::plan() = fault::Plan{};
-  fams_region *r = nullptr;
-  ASSERT_EQ(fams_map(path.c_str(), map_flags(Medium::shm_pmem), &r), 0) << fams_last_error_message();
-  auto *p = static_cast<uint64_t *>(fams_region_addr(r));
+TEST_F(CheckpointFlush, HotLineIsFlushedAtEveryCheckpoint) {
+  constexpr int kCommits = 8000;  // 2-line groups: the 4096-slot log fills several times
   for (int i = 1; i <= kCommits; ++i) {
-    ASSERT_EQ(fams_will_write(p, 8), 0);
-    p[0] = i;
-    ASSERT_EQ(fams_will_write(p + 8, 8), 0);
-    p[8] = i;
-    ASSERT_EQ(fams_msync(r), 0) << fams_last_error_message();
+    ASSERT_TRUE(write_word(0, i));
+    ASSERT_TRUE(write_word(8, i));
+    ASSERT_TRUE(commit());
   }
-  fams_stat_counters before_close{};
-  ASSERT_EQ(fams_stats(r, &before_close), 0);
-  ASSERT_EQ(fams_unmap(r), 0) << fams_last_error_message();  // a clean close checkpoints
-  famsync::set_backend_factory_for_testing(nullptr);
-  const uint64_t checkpoints = before_close.checkpoints + 1;
+  const uint64_t checkpoints = unmap_and_count_checkpoints();
   ASSERT_GE(checkpoints, 3u) << "the test needs several checkpoints";
   // One run of the two lines per checkpoint: no fewer, no more.
   EXPECT_EQ(fault::plan().data_flush_calls, checkpoints);
