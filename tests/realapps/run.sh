@@ -18,6 +18,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${FAMSYNC_BUILD:-$root/build}
 work=${REALAPPS_DIR:-$root/build/realapps}
+# Absolute: the script works from the programs' source trees (a relative FAMSYNC_BUILD left
+# famsync-cc off PATH there, and Kyoto's configure failed with "C compiler cannot create
+# executables").
+mkdir -p "$build" "$work"
+build=$(cd "$build" && pwd)
+work=$(cd "$work" && pwd)
 seed=${SEED:-6}
 kills=${KILLS:-100}
 bench_s=${BENCH_SECONDS:-1.5}
