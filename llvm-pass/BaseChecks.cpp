@@ -12,8 +12,11 @@
 // covers every store of its partition loops. Through a web of phis and
 // selects whose other inputs are inbounds GEPs of one root R0 that dominates
 // them (a pointer induction variable, `*d++ = c`; lzip's ptr0 = newptr + 1),
-// the root is R0: the flag is computed before the loop. The cold path is the
-// store's own hook, with its exact address and size.
+// the root is R0: the flag is computed before the loop. A web started from
+// two roots (std::sort's partition, whose `last` restarts from the cut that
+// `first` found) gets one flag "R0 or R1 is in the check range", computed
+// after both. The cold path is the store's own hook, with its exact address
+// and size.
 //
 // Invariant (why "flag false" implies "the store writes no byte in the window",
 // which is all the inline check said): LangRef: an inbounds GEP whose result
@@ -26,7 +29,9 @@
 // the fixed check range (abi.h: at most 1 TiB at its start, the check range
 // is 2 TiB), so a pointer into a tracked mapping or one past its end is in
 // the check range. Contrapositive: R outside the check range => R's object is
-// not a tracked mapping => no written byte is in the window. The flag is a
+// not a tracked mapping => no written byte is in the window. (Two roots: by
+// induction over the execution every value of the web lies in R0's or R1's
+// object, so both outside => no written byte is in the window.) The flag is a
 // pure address test against the fixed range, so calls between the flag and
 // the store (commits, new mappings) cannot make it stale. This is the same
 // assumption the skip rule for globals makes (writing past a global's bounds
@@ -75,6 +80,12 @@ static cl::opt<unsigned> ClBaseCheckMinGain(
              "(2 per store) are at least this many percent of what it costs "
              "(about 4 per test), by static block frequencies"),
     cl::Hidden, cl::init(100));
+static cl::opt<bool> ClBaseCheckTwoRoots(
+    "famsync-base-check-two-roots",
+    cl::desc("With -famsync-base-object-checks, a web of pointer phis started "
+             "from two roots gets one flag testing both (else the web node "
+             "itself is the root)"),
+    cl::Hidden, cl::init(true));
 static cl::opt<bool> ClBaseObjectChecks(
     "famsync-base-object-checks",
     cl::desc("Check the root pointer of a store's inbounds GEP chain once, "
@@ -111,51 +122,91 @@ static SmallVector<Value *, 4> webInputs(Value *V) {
   return SmallVector<Value *, 4>(P->incoming_values());
 }
 
-/// The root whose allocated object every byte written through Ptr lies in
-/// (see the file comment), or null.
-static Value *inboundsRoot(Value *Ptr, DominatorTree &DT) {
+/// The roots whose allocated objects every byte written through Ptr lies in
+/// (see the file comment): one, or two for a web that starts from two (a
+/// pair of pointers walking towards each other: std::sort's partition swaps
+/// *first and *last, where last restarts from the previous partition's cut).
+/// Empty if there is none. A root that dominates the other comes first; two
+/// arguments in argument order.
+static SmallVector<Value *, 2> inboundsRoots(Value *Ptr, DominatorTree &DT) {
   Value *R = stripInbounds(Ptr);
-  if (!R || !isWebNode(R))
-    return R;
+  if (!R)
+    return {};
+  if (!isWebNode(R))
+    return {R};
   auto *P = cast<Instruction>(R);
   // Pointer recurrences: the web of phis and selects (at most 16) reachable
   // through inputs after stripping inbounds GEPs, whose other inputs are all
   // one root R0 (lzip's ptr0 = newptr + 1 or ptr0 on the two sides of a
-  // branch, a select after if-conversion). By induction over the execution
-  // (the first value any node takes comes from R0), every value of every
-  // node lies in R0's object. R0 must dominate the node so that the
-  // flag after R0 does too.
+  // branch, a select after if-conversion) or one of two roots. By induction
+  // over the execution (the first value any node takes comes from a root),
+  // every value of every node lies in a root's object. The roots must
+  // dominate the node so that the flag after them does too. Otherwise the
+  // web node itself is the root.
   SmallPtrSet<Value *, 8> Web{P};
   SmallVector<Value *, 8> Work{P};
-  Value *R0 = nullptr;
+  SmallVector<Value *, 2> Found;
   while (!Work.empty()) {
     Value *Q = Work.pop_back_val();
     for (Value *In : webInputs(Q)) {
       Value *S = stripInbounds(In);
       if (!S)
-        return P;
+        return {P};
       if (isWebNode(S)) {
         if (!Web.count(S)) {
           if (Web.size() >= 16)
-            return P;
+            return {P};
           Web.insert(S);
           Work.push_back(S);
         }
         continue;
       }
-      if (R0 && S != R0)
-        return P;
-      R0 = S;
+      if (llvm::is_contained(Found, S))
+        continue;
+      if (Found.size() == (ClBaseCheckTwoRoots ? 2u : 1u))
+        return {P};
+      Found.push_back(S);
     }
   }
-  if (!R0)
-    return P;
-  if (isa<Argument>(R0))
-    return R0;
-  auto *I = dyn_cast<Instruction>(R0);
-  if (!I || I->isTerminator() || !DT.dominates(I, P))
-    return P;
-  return R0;
+  if (Found.empty())
+    return {P};
+  for (Value *R0 : Found) {
+    if (isa<Argument>(R0))
+      continue;
+    auto *I = dyn_cast<Instruction>(R0);
+    if (!I || I->isTerminator() || !DT.dominates(I, P))
+      return {P};
+  }
+  if (Found.size() == 2) {
+    Value *A = Found[0], *B = Found[1];
+    auto *AA = dyn_cast<Argument>(A), *BA = dyn_cast<Argument>(B);
+    auto *AI = dyn_cast<Instruction>(A), *BI = dyn_cast<Instruction>(B);
+    bool AFirst;
+    if (AA && BA)
+      AFirst = AA->getArgNo() < BA->getArgNo();
+    else if (AA || BA)
+      AFirst = AA != nullptr; // an argument dominates every instruction
+    else if (DT.dominates(AI, BI))
+      AFirst = true;
+    else if (DT.dominates(BI, AI))
+      AFirst = false;
+    else
+      return {P}; // no point after both that is sure to dominate the node
+    if (!AFirst)
+      std::swap(Found[0], Found[1]);
+  }
+  return Found;
+}
+
+/// The one root of Ptr (inboundsRoots), or for a web of two roots the web
+/// node itself; null if there is none.
+static Value *inboundsRoot(Value *Ptr, DominatorTree &DT) {
+  SmallVector<Value *, 2> Rs = inboundsRoots(Ptr, DT);
+  if (Rs.empty())
+    return nullptr;
+  if (Rs.size() == 1)
+    return Rs[0];
+  return stripInbounds(Ptr);
 }
 
 /// Where the flag for root R goes: right after its definition.
@@ -185,7 +236,7 @@ void ModuleInstrumenter::hoistBaseChecks(
   LoopInfo &LI = FAM->getResult<LoopAnalysis>(F);
 
   struct Root {
-    Value *R;
+    SmallVector<Value *, 2> Rs; // one root, or two (flag: either in range)
     Instruction *At;
     SmallVector<Instruction *, 4> Anchors;
   };
@@ -193,11 +244,11 @@ void ModuleInstrumenter::hoistBaseChecks(
   // end of the predecessor of the store's loop nest instead, when the root
   // is defined outside the nest, cost bzip2 3% more instructions:
   // BZ2_decompress's GET_BITS loops usually run once per entry.)
-  MapVector<std::pair<Value *, Instruction *>, Root> Roots;
+  MapVector<std::pair<std::pair<Value *, Value *>, Instruction *>, Root> Roots;
   auto Add = [&](Instruction *Anchor, ArrayRef<Instruction *> Members) {
     if (Flags.count(Anchor))
       return; // hoisted out of its loop already
-    Value *R = nullptr;
+    SmallVector<Value *, 2> Rs;
     for (Instruction *W : Members) {
       Value *Ptr;
       if (auto *SI = dyn_cast<StoreInst>(W)) {
@@ -209,14 +260,15 @@ void ModuleInstrumenter::hoistBaseChecks(
       } else {
         return;
       }
-      Value *MR = inboundsRoot(Ptr, DT);
-      if (!MR || (R && MR != R))
+      SmallVector<Value *, 2> MRs = inboundsRoots(Ptr, DT);
+      if (MRs.empty() || (!Rs.empty() && MRs != Rs))
         return;
-      R = MR;
+      Rs = MRs;
     }
-    if (!R || isa<Constant>(R))
+    if (Rs.empty() || llvm::any_of(Rs, [](Value *R) { return isa<Constant>(R); }))
       return;
-    Instruction *At = flagInsertionPoint(R, F);
+    // After the last root's definition (the first dominates it).
+    Instruction *At = flagInsertionPoint(Rs.back(), F);
     if (!At)
       return;
     const Loop *L = LI.getLoopFor(Anchor->getParent());
@@ -225,8 +277,9 @@ void ModuleInstrumenter::hoistBaseChecks(
     bool OutsideNest = L && !L->contains(At);
     if (OnlyOutsideLoops && !OutsideNest)
       return;
-    auto &Entry = Roots[{R, At}];
-    Entry.R = R;
+    auto &Entry =
+        Roots[{{Rs[0], Rs.size() > 1 ? Rs[1] : nullptr}, At}];
+    Entry.Rs = Rs;
     Entry.At = At;
     Entry.Anchors.push_back(Anchor);
   };
@@ -240,18 +293,21 @@ void ModuleInstrumenter::hoistBaseChecks(
 
   BlockFrequencyInfo &BFI = FAM->getResult<BlockFrequencyAnalysis>(F);
   for (auto &[Key, E] : Roots) {
-    Value *R = E.R;
     __int128 Saved = 0;
     for (Instruction *A : E.Anchors)
       Saved += 2 * (__int128)BFI.getBlockFreq(A->getParent()).getFrequency();
-    __int128 Cost =
-        4 * (__int128)BFI.getBlockFreq(E.At->getParent()).getFrequency();
+    __int128 Cost = 4 * (__int128)E.Rs.size() *
+                    (__int128)BFI.getBlockFreq(E.At->getParent()).getFrequency();
     if (Saved * 100 < (__int128)ClBaseCheckMinGain * Cost)
       continue;
     IRBuilder<> B(E.At);
     B.SetCurrentDebugLocation(E.Anchors.front()->getDebugLoc());
-    Value *Flag = emitAddrInWindow(B, R);
+    Value *Flag = emitAddrInWindow(B, E.Rs[0]);
+    if (E.Rs.size() > 1)
+      Flag = B.CreateOr(Flag, emitAddrInWindow(B, E.Rs[1]));
     Flag->setName("fams.bflag");
+    if (E.Rs.size() > 1)
+      count(CntBaseObjectTwoRootChecks);
     count(CntBaseObjectChecks);
     for (Instruction *A : E.Anchors) {
       Flags[A] = Flag;

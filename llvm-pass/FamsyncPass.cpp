@@ -1372,7 +1372,8 @@ static void printStats(const Module &M, const unsigned (&C)[NumCounters]) {
          << " stores guarded by " << C[CntHoistedLoopChecks]
          << " hoisted loop checks; " << C[CntStoresBaseGuarded]
          << " stores guarded by " << C[CntBaseObjectChecks]
-         << " base-object checks; " << C[CntVersionedFunctions]
+         << " base-object checks (" << C[CntBaseObjectTwoRootChecks]
+         << " of two roots); " << C[CntVersionedFunctions]
          << " functions versioned (" << C[CntStoresVersioned]
          << " writes unchecked in the copies)\n";
 }

@@ -57,6 +57,11 @@ static cl::opt<unsigned> ClUnswitchWideMinDepth(
     cl::desc("In the deep-loop round of -famsync-unswitch-loop-flags, only flag "
              "tests at this loop depth or deeper are unswitched on"),
     cl::Hidden, cl::init(2));
+static cl::opt<int> ClUnswitchThreshold(
+    "famsync-unswitch-threshold",
+    cl::desc("SimpleLoopUnswitch's size threshold in the rounds of "
+             "-famsync-unswitch-loop-flags (LLVM's own default: 50)"),
+    cl::Hidden, cl::init(75));
 static cl::opt<bool> ClUnswitchCountedLoops(
     "famsync-unswitch-counted-loops",
     cl::desc("After the deep-loop round of -famsync-unswitch-loop-flags, a "
@@ -86,27 +91,27 @@ static cl::opt<bool> ClUnswitchSiblingCost(
     cl::Hidden, cl::init(false));
 
 namespace {
-// Sets a boolean cl::opt of another LLVM component for one scope (a clang
-// process compiles one module at a time on one thread) and restores it.
-class ScopedBoolOption {
+// Sets a cl::opt of another LLVM component (a bool, an int) for one scope (a
+// clang process compiles one module at a time on one thread) and restores it.
+template <typename T> class ScopedOption {
  public:
-  ScopedBoolOption(StringRef Name, bool Value) {
+  ScopedOption(StringRef Name, T Value) {
     auto &Options = cl::getRegisteredOptions();
     auto It = Options.find(Name);
     if (It == Options.end())
       return;
-    Opt = static_cast<cl::opt<bool> *>(It->second);
+    Opt = static_cast<cl::opt<T> *>(It->second);
     Saved = *Opt;
     Opt->setValue(Value);
   }
-  ~ScopedBoolOption() {
+  ~ScopedOption() {
     if (Opt)
       Opt->setValue(Saved);
   }
 
  private:
-  cl::opt<bool> *Opt = nullptr;
-  bool Saved = false;
+  cl::opt<T> *Opt = nullptr;
+  T Saved{};
 };
 
 // SimpleLoopUnswitch on the loops whose headers are listed only (null: on
@@ -309,7 +314,11 @@ bool ModuleInstrumenter::unswitchOnce(Function &F,
   FAM->invalidate(F, PreservedAnalyses::none());
   // SimpleLoopUnswitch's cost multiplier divides its size threshold by the
   // number of sibling loops (and candidates); off in the deep-loop round.
-  ScopedBoolOption Multiplier("enable-unswitch-cost-multiplier", SiblingCost);
+  ScopedOption<bool> Multiplier("enable-unswitch-cost-multiplier", SiblingCost);
+  // Our own size threshold: these rounds offer flag tests only (the program's
+  // own conditions are hidden), so LLVM's default, tuned for -O3's unswitching
+  // of every invariant condition, is not the trade-off here.
+  ScopedOption<int> Threshold("unswitch-threshold", ClUnswitchThreshold);
   FunctionPassManager FPM;
   UnswitchListedLoops Unswitch;
   if (Round == UnswitchRound::Counted)

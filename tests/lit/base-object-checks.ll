@@ -11,14 +11,15 @@
 ; trip count (while (*s) *d++ = *s++), a web of such phis and selects.
 ; Negative (keep the per-store shift/compare): a GEP that is not inbounds, a
 ; root loaded in the loop (the test would run as often as the store), a
-; recurrence that alternates between two roots, and
-; -famsync-base-object-checks=false.
+; recurrence started from three roots (two are taken: one flag tests both),
+; and -famsync-base-object-checks=false.
 ; RUN: %opt -famsync-unswitch-loop-flags=false -S %s | FileCheck %s
 ; RUN: %opt -famsync-unswitch-loop-flags=false -famsync-base-object-checks=false -S %s | FileCheck %s --check-prefix=OFF
 ; RUN: %opt -famsync-unswitch-loop-flags=false -famsync-fixed-window=false -S %s | FileCheck %s --check-prefix=OFF
+; RUN: %opt -famsync-unswitch-loop-flags=false -famsync-base-check-two-roots=false -S %s | FileCheck %s --check-prefix=ONEROOT
 ; RUN: %opt -famsync-unswitch-loop-flags=false -famsync-stats -disable-output %s 2>&1 | FileCheck %s --check-prefix=STATS
 
-; STATS: 7 stores instrumented,{{.*}}; 4 stores guarded by 4 base-object checks
+; STATS: 8 stores instrumented,{{.*}}; 5 stores guarded by 5 base-object checks (1 of two roots)
 
 ; p[idx[i]] = x, idx an i64 array: SCEV cannot bound the index.
 ; CHECK-LABEL: @scatter64(
@@ -145,14 +146,25 @@ exit:
   ret void
 }
 
-; Negative: a phi of two different roots.
+; A phi of two different roots (std::sort's partition: `last` restarts from
+; the previous partition's cut, `first` from the argument): every byte the
+; store writes lies in %a's or %b's object, so one flag "either is in the
+; check range", computed once after both, replaces the per-store check.
 ; CHECK-LABEL: @tworoots(
-; CHECK-NOT:     bflag
-; CHECK:         %q = getelementptr inbounds i8, i8* %dp, i64 %k
-; CHECK-NEXT:    %fams.addr = ptrtoint i8* %q to i64
-; CHECK-NEXT:    %fams.hi = lshr i64 %fams.addr, 41
-; CHECK-NEXT:    %fams.in = icmp eq i64 %fams.hi, 16
-; CHECK-NEXT:    br i1 %fams.in, label %fams.hook, label %fams.cont, !prof
+; CHECK:         %fams.in = icmp eq i64 %fams.hi, 16
+; CHECK:         %fams.in{{[0-9]+}} = icmp eq i64 %fams.hi{{[0-9]+}}, 16
+; CHECK-NEXT:    %fams.bflag = or i1 %fams.in, %fams.in{{[0-9]+}}
+; CHECK:         %k = load i64, i64* %ia
+; CHECK-NEXT:    br i1 %fams.bflag, label %fams.hook, label %fams.cont, !prof
+; CHECK:         call preserve_mostcc void @__fams_store1.pm(i8* %q.fams.cold)
+; OFF-LABEL: @tworoots(
+; OFF-NOT:     bflag
+; OFF-LABEL: @threeroots(
+; ONEROOT-LABEL: @tworoots(
+; ONEROOT-NOT:     bflag
+; ONEROOT:         %fams.in = icmp eq i64 %fams.hi, 16
+; ONEROOT-NEXT:    br i1 %fams.in, label %fams.hook, label %fams.cont, !prof
+; ONEROOT-LABEL: @threeroots(
 define void @tworoots(i8* %a, i8* %b, i1 %w, i64* %idx, i64 %n) {
 entry:
   %r = select i1 %w, i8* %a, i8* %b
@@ -165,6 +177,37 @@ loop:
   %k = load i64, i64* %ia
   %q = getelementptr inbounds i8, i8* %dp, i64 %k
   store i8 1, i8* %q
+  %i.next = add nuw nsw i64 %i, 1
+  %c = icmp slt i64 %i.next, %n
+  br i1 %c, label %loop, label %exit
+exit:
+  ret void
+}
+
+; Negative: a web started from three roots keeps its per-store check.
+; CHECK-LABEL: @threeroots(
+; CHECK-NOT:     bflag
+; CHECK:         %q = getelementptr inbounds i8, i8* %dp, i64 %k
+; CHECK-NEXT:    %fams.addr = ptrtoint i8* %q to i64
+; CHECK-NEXT:    %fams.hi = lshr i64 %fams.addr, 41
+; CHECK-NEXT:    %fams.in = icmp eq i64 %fams.hi, 16
+; CHECK-NEXT:    br i1 %fams.in, label %fams.hook, label %fams.cont, !prof
+define void @threeroots(i8* %a, i8* %b, i8* %c3, i1 %w, i64* %idx, i64 %n) {
+entry:
+  %guard = icmp sgt i64 %n, 0
+  br i1 %guard, label %loop, label %exit
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %latch ]
+  %dp = phi i8* [ %a, %entry ], [ %next, %latch ]
+  %ia = getelementptr inbounds i64, i64* %idx, i64 %i
+  %k = load i64, i64* %ia
+  %q = getelementptr inbounds i8, i8* %dp, i64 %k
+  store i8 1, i8* %q
+  br i1 %w, label %left, label %latch
+left:
+  br label %latch
+latch:
+  %next = phi i8* [ %b, %loop ], [ %c3, %left ]
   %i.next = add nuw nsw i64 %i, 1
   %c = icmp slt i64 %i.next, %n
   br i1 %c, label %loop, label %exit

@@ -11,12 +11,16 @@
 ; has two copies, the unchecked one without a hook.
 ; Negative: the `for (;;)` loop keeps its flag test before the store; with the
 ; round off, with no flag allowed per loop, and with a growth limit of 1 %,
-; the counted loop keeps one copy with the flag test.
-; RUN: %opt -S %s | FileCheck %s
-; RUN: %opt -famsync-unswitch-counted-loops=false -S %s | FileCheck %s --check-prefix=ONE
-; RUN: %opt -famsync-unswitch-counted-max-flags=0 -S %s | FileCheck %s --check-prefix=ONE
-; RUN: %opt -famsync-unswitch-max-growth=1 -S %s | FileCheck %s --check-prefix=ONE
-; RUN: %opt -famsync-unswitch-max-growth=1 -famsync-unswitch-report -disable-output %s 2>&1 | FileCheck %s --check-prefix=REPORT
+; the counted loop keeps one copy with the flag test. These runs use LLVM's
+; default size threshold (50, -famsync-unswitch-threshold); at ours (75) the
+; last round, with the sibling multiplier (15 loops: 7x), takes the small
+; `for (;;)` loop as well (THR).
+; RUN: %opt -famsync-unswitch-threshold=50 -S %s | FileCheck %s
+; RUN: %opt -famsync-unswitch-threshold=50 -famsync-unswitch-counted-loops=false -S %s | FileCheck %s --check-prefix=ONE
+; RUN: %opt -famsync-unswitch-threshold=50 -famsync-unswitch-counted-max-flags=0 -S %s | FileCheck %s --check-prefix=ONE
+; RUN: %opt -famsync-unswitch-threshold=50 -famsync-unswitch-max-growth=1 -S %s | FileCheck %s --check-prefix=ONE
+; RUN: %opt -famsync-unswitch-threshold=50 -famsync-unswitch-max-growth=1 -famsync-unswitch-report -disable-output %s 2>&1 | FileCheck %s --check-prefix=REPORT
+; RUN: %opt -S %s | FileCheck %s --check-prefix=THR
 
 ; CHECK-LABEL: define dso_local i64 @work(
 ; CHECK: %fams.bflag = icmp eq i64 %fams.hi, 16
@@ -40,6 +44,15 @@
 ; ONE: br i1 %fams.bflag, label %fams.hook, label %fams.cont
 ; ONE-NOT: .us:
 ; ONE: {{^}}}
+
+; THR-LABEL: define dso_local i64 @work(
+; THR: br i1 %fams.bflag, label %bb10.us, label %bb10
+; THR: br i1 %fams.bflag, label %bb289.us, label %bb289
+; THR: bb289.us:
+; THR: @__fams_store8.jr)
+; THR: bb289:
+; THR-NOT: fams
+; THR: store i64 %i295, i64* %i272
 
 ; REPORT: famsync-unswitch: counted work: [[N:[0-9]+]] -> {{[0-9]+}} IR instructions, undone
 

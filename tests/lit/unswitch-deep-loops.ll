@@ -6,17 +6,19 @@
 ; flag tests at loop depth >= 2 (-famsync-unswitch-wide-min-depth) in loops that
 ; test at most 4 distinct flags (-famsync-unswitch-wide-max-flags: each flag can
 ; double a loop), and is undone if the function grew by more than 20 % of its IR
-; instructions (-famsync-unswitch-max-growth).
+; instructions (-famsync-unswitch-max-growth). The runs use LLVM's default size
+; threshold (50): at ours (-famsync-unswitch-threshold, 75) the deep round
+; copies the whole outer loop, inner loops included.
 ; Positive: the first inner loop of @sweep (the only one that stores, through
 ; the flagged root %arg2) has two copies, the unchecked one without a hook.
 ; Negative: with the multiplier kept (the first round only), with a growth limit
 ; of 1 %, and with no flag allowed per loop, the loop keeps one copy with a flag
 ; test before the store.
-; RUN: %opt -S %s | FileCheck %s
-; RUN: %opt -famsync-unswitch-sibling-cost=true -S %s | FileCheck %s --check-prefix=ONE
-; RUN: %opt -famsync-unswitch-max-growth=1 -S %s | FileCheck %s --check-prefix=ONE
-; RUN: %opt -famsync-unswitch-wide-max-flags=0 -S %s | FileCheck %s --check-prefix=ONE
-; RUN: %opt -famsync-unswitch-max-growth=1 -famsync-unswitch-report -disable-output %s 2>&1 | FileCheck %s --check-prefix=REPORT
+; RUN: %opt -famsync-unswitch-threshold=50 -S %s | FileCheck %s
+; RUN: %opt -famsync-unswitch-threshold=50 -famsync-unswitch-sibling-cost=true -S %s | FileCheck %s --check-prefix=ONE
+; RUN: %opt -famsync-unswitch-threshold=50 -famsync-unswitch-max-growth=1 -S %s | FileCheck %s --check-prefix=ONE
+; RUN: %opt -famsync-unswitch-threshold=50 -famsync-unswitch-wide-max-flags=0 -S %s | FileCheck %s --check-prefix=ONE
+; RUN: %opt -famsync-unswitch-threshold=50 -famsync-unswitch-max-growth=1 -famsync-unswitch-report -disable-output %s 2>&1 | FileCheck %s --check-prefix=REPORT
 
 ; CHECK-LABEL: define dso_local i64 @sweep(
 ; CHECK: %fams.bflag = icmp eq i64 %fams.hi, 16
