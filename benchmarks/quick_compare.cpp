@@ -41,6 +41,9 @@ void make_file(const std::string &path) {
 
 // One way of updating K words: set up (map, fault every page in), update, tear down.
 struct Way {
+  Way() = default;
+  Way(const Way &) = delete;  // each owns a mapping or a pool, released once
+  Way &operator=(const Way &) = delete;
   virtual ~Way() = default;
   virtual void update(const std::vector<size_t> &idx, uint64_t v) = 0;
 };

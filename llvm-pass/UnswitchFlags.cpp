@@ -261,16 +261,14 @@ bool ModuleInstrumenter::unswitchOnce(Function &F,
   // loop over an array (`while (es > 0)`, `for (i = 0; i < nblock; i++)`)
   // has one. One flag per loop: with two, bzip2's input loops (through `s`
   // and `s->strm`, and SCEV bounds some of them) grew BZ2_decompress by 30 %.
-  SmallPtrSet<const Loop *, 16> CountedLoops;
+  // The counted loops, by header (what the unswitcher's wrapper sees).
   SmallPtrSet<const BasicBlock *, 16> CountedHeaders;
   if (Round == UnswitchRound::Counted) {
     ScalarEvolution &SE = FAM->getResult<ScalarEvolutionAnalysis>(F);
     for (Loop *L : LI.getLoopsInPreorder())
       if (L->getLoopDepth() < ClUnswitchWideMinDepth &&
-          !isa<SCEVCouldNotCompute>(SE.getSymbolicMaxBackedgeTakenCount(L))) {
-        CountedLoops.insert(L);
+          !isa<SCEVCouldNotCompute>(SE.getSymbolicMaxBackedgeTakenCount(L)))
         CountedHeaders.insert(L->getHeader());
-      }
   }
   const unsigned MaxFlags = Round == UnswitchRound::Counted
                                 ? ClUnswitchCountedMaxFlags
@@ -284,7 +282,8 @@ bool ModuleInstrumenter::unswitchOnce(Function &F,
         return false;
       break;
     case UnswitchRound::Counted:
-      if (!CountedLoops.count(LI.getLoopFor(&BB)))
+      // (Offered is asked only of blocks in a loop.)
+      if (!CountedHeaders.count(LI.getLoopFor(&BB)->getHeader()))
         return false;
       break;
     }
