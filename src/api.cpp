@@ -47,7 +47,7 @@ int lookup(const fams_region *handle, const char *fn, Region **out) {
   return 0;
 }
 
-Region *region_of(const void *addr) {
+[[gnu::always_inline]] inline Region *region_of(const void *addr) {
   auto a = reinterpret_cast<uintptr_t>(addr);
   if (!window::in_window(a)) return nullptr;
   return famsync::region_in_window(a);
@@ -91,14 +91,21 @@ fams_region *fams_region_of(const void *addr) {
   return r == nullptr ? nullptr : as_handle(registry::id_of(r));
 }
 
-int fams_will_write(void *addr, size_t len) {
+// fams_will_write's answer when its range is not inside one live region (or is empty).
+static int will_write_outside(void *addr, size_t len) {
   if (addr == nullptr) return famsync::fail(EINVAL, "fams_will_write: addr is NULL");
   if (len == 0) return 0;
+  return famsync::fail(FAMS_ENOTTRACKED,
+                       "fams_will_write: [%p, +%zu) is not inside one tracked region", addr, len);
+}
+
+// The usual call (a range inside one region) makes no call but the first write's, so it needs
+// no frame; every other answer is will_write_outside's.
+int fams_will_write(void *addr, size_t len) {
   auto a = reinterpret_cast<uintptr_t>(addr);
   Region *r = region_of(addr);
-  if (r == nullptr || a + len < a || !r->contains(a + len - 1))
-    return famsync::fail(FAMS_ENOTTRACKED,
-                         "fams_will_write: [%p, +%zu) is not inside one tracked region", addr, len);
+  if (r == nullptr || len == 0 || a + len < a || !r->contains(a + len - 1)) [[unlikely]]
+    return will_write_outside(addr, len);
   r->before_write(a, len);
   return 0;
 }

@@ -49,8 +49,16 @@ class EpochGate {
     leave_solo();
     enter();
   }
+  // enter_solo without waiting: false (and not entered) while the gate is closed.
+  bool try_enter_solo() {
+    solo::add(busy_, 1);
+    if (closed_.load(std::memory_order_relaxed) == 0) [[likely]] return true;
+    leave_solo();
+    return false;
+  }
   void leave_solo() {
     if (solo::decrement_reaches_zero(busy_) && closed_.load(std::memory_order_relaxed) != 0)
+        [[unlikely]]
       busy_.notify_all();
   }
 

@@ -30,6 +30,7 @@
 #include "recovery.hpp"
 #include "region_lock.hpp"
 #include "stats.hpp"
+#include "window.hpp"
 #include "working_set.hpp"
 
 #include <atomic>
@@ -135,12 +136,19 @@ class Region final : public StoreTarget, private CommitHost {
   Region() = default;
 
   friend class StoreTarget;  // its slow paths are the region's
-  // The store path's slow path (StoreTarget::log_line). Inlined into log_line with
-  // first_write_inside_gate (region_epoch.cpp): one call per first write, not three.
-  [[gnu::always_inline]] inline void first_write(uint64_t line);
+  // The store path's slow path (StoreTarget::log_line, region_epoch.cpp). The usual case while
+  // the process has one thread is first_write_solo_common, a leaf inlined into log_line; every
+  // other case goes to first_write, out of line.
+  [[gnu::always_inline]] inline bool first_write_solo_common(uint64_t line);
+  [[gnu::noinline]] void first_write(uint64_t line);
   // SOLO: the process has one thread (solo_rmw.hpp).
   template <bool kSolo>
   [[gnu::always_inline]] inline void first_write_inside_gate(uint64_t line);
+  // Lists LINE, claimed by the caller inside the gate, and marks it logged.
+  template <bool kSolo>
+  [[gnu::always_inline]] inline void list_claimed_line(uint64_t line);
+  // first_write_solo_common's rare end: a signal handler took the slot it was about to take.
+  [[gnu::noinline]] bool list_claimed_line_solo_and_leave(uint64_t line);
   void list_written_lines(uintptr_t addr, size_t len);  // StoreTarget::after_write
   // CommitHost: what the commit protocol reaches the region through.
   int write_back(const LineImages &images, bool cached = false) override;
@@ -222,7 +230,9 @@ class Region final : public StoreTarget, private CommitHost {
   Stats stats_;
 };
 
-// The region covering ADDR (inside the window), or nullptr.
-Region *region_in_window(uintptr_t addr);
+// The region covering ADDR (inside the window), or nullptr. Inline: fams_will_write's path.
+inline Region *region_in_window(uintptr_t addr) {
+  return static_cast<Region *>(window::lookup_in_window(addr));
+}
 
 }  // namespace famsync

@@ -25,8 +25,16 @@
 
 namespace famsync {
 
-Region *region_in_window(uintptr_t addr) {
-  return static_cast<Region *>(window::lookup_in_window(addr));
+void StoreTarget::before_write_any(uintptr_t addr, size_t len) {
+  uintptr_t base = reinterpret_cast<uintptr_t>(base_);
+  uintptr_t lo = addr < base ? base : addr;
+  uintptr_t hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;
+  if (lo >= hi) return;
+  note_writer();
+  if (hi - lo >= kPopulateMinBytes && !dirty_.is_logged(line_of(lo - base))) [[unlikely]]
+    populate_for_write(lo, hi);
+  for (uint64_t line = line_of(lo - base), last = line_of(hi - 1 - base); line <= last; ++line)
+    if (!dirty_.is_logged(line)) [[unlikely]] log_line(line);
 }
 
 void StoreTarget::populate_for_write(uintptr_t lo, uintptr_t hi) {
@@ -57,26 +65,9 @@ void StoreTarget::after_write(uintptr_t addr, size_t len) {
   static_cast<Region *>(this)->list_written_lines(addr, len);
 }
 
-// Slow path of before_write: the first write to LINE in this epoch. While the process has one
-// thread its read-modify-writes need no lock prefix (solo_rmw.hpp): that is most of the cost.
-void Region::first_write(uint64_t line) {
-  if (__libc_single_threaded) {
-    gate_.enter_solo();
-    first_write_inside_gate<true>(line);
-    gate_.leave_solo();
-    return;
-  }
-  gate_.enter();  // waits while a commit is starting the next epoch (epoch_gate.hpp)
-  first_write_inside_gate<false>(line);
-  gate_.leave();
-}
-
+// LINE was claimed by the caller inside the gate: list it and mark it logged.
 template <bool kSolo>
-void Region::first_write_inside_gate(uint64_t line) {
-  if (!(kSolo ? dirty_.try_claim_solo(line) : dirty_.try_claim(line))) {
-    dirty_.wait_logged(line);  // another thread is logging it: wait until it is safe
-    return;
-  }
+void Region::list_claimed_line(uint64_t line) {
   auto set_logged = [&] { kSolo ? dirty_.set_logged_solo(line) : dirty_.set_logged(line); };
   if (defer_first_writes_.load(std::memory_order_relaxed)) {
     // A commit is writing its snapshot: the slots are its own. Listed for the next epoch on the
@@ -117,8 +108,68 @@ void Region::first_write_inside_gate(uint64_t line) {
   set_logged();
 }
 
+template <bool kSolo>
+void Region::first_write_inside_gate(uint64_t line) {
+  if (!(kSolo ? dirty_.try_claim_solo(line) : dirty_.try_claim(line))) {
+    dirty_.wait_logged(line);  // another thread is logging it: wait until it is safe
+    return;
+  }
+  list_claimed_line<kSolo>(line);
+}
+
+// Slow path of before_write: the first write to LINE in this epoch, every case. While the process
+// has one thread its read-modify-writes need no lock prefix (solo_rmw.hpp): that is most of the
+// cost.
+void Region::first_write(uint64_t line) {
+  if (__libc_single_threaded) {
+    gate_.enter_solo();
+    first_write_inside_gate<true>(line);
+    gate_.leave_solo();
+    return;
+  }
+  gate_.enter();  // waits while a commit is starting the next epoch (epoch_gate.hpp)
+  first_write_inside_gate<false>(line);
+  gate_.leave();
+}
+
+// The usual first write while the process has one thread, in the order first_write takes it
+// (gate, claim, slot, logged bit, gate) but as a leaf: the gate open, LINE unclaimed, no commit
+// deferring first writes, a log slot free, a protocol that records nothing at the first write.
+// When any of that fails it returns false having changed nothing, and first_write does the
+// general work (a claimed line's wait included). Each read-modify-write is one instruction
+// (solo_rmw.hpp), so a signal handler that interrupts between two of them sees the same states
+// as it would in first_write.
+inline bool Region::first_write_solo_common(uint64_t line) {
+  uint64_t slot = next_slot_.load(std::memory_order_relaxed);
+  if (slot >= slot_line_cap_ || records_at_first_write_) return false;
+  if (!gate_.try_enter_solo()) return false;
+  if (defer_first_writes_.load(std::memory_order_relaxed) || !dirty_.try_claim_solo(line))
+      [[unlikely]] {
+    gate_.leave_solo();
+    return false;
+  }
+  // A handler may have taken slots since the load: then the general listing (which also copes
+  // with a full table), out of line.
+  if (!solo::compare_exchange(next_slot_, &slot, slot + 1)) [[unlikely]]
+    return list_claimed_line_solo_and_leave(line);
+  slot_line_[slot] = line;
+  dirty_.set_logged_solo(line);
+  gate_.leave_solo();
+  return true;
+}
+
+bool Region::list_claimed_line_solo_and_leave(uint64_t line) {
+  list_claimed_line<true>(line);
+  gate_.leave_solo();
+  return true;
+}
+
 // The store path's slow paths (store_path.hpp) are the region's.
-void StoreTarget::log_line(uint64_t line) { static_cast<Region *>(this)->first_write(line); }
+void StoreTarget::log_line(uint64_t line) {
+  auto *region = static_cast<Region *>(this);
+  if (__libc_single_threaded && region->first_write_solo_common(line)) [[likely]] return;
+  region->first_write(line);
+}
 
 void Region::list_written_lines(uintptr_t addr, size_t len) {
   uintptr_t base = reinterpret_cast<uintptr_t>(base_);

@@ -19,13 +19,15 @@ unsigned long __fams_window_size = 0;
 }
 
 namespace famsync::window {
+
+std::atomic<StoreTarget *> *g_table = nullptr;  // one entry per granule (window.hpp)
+
 namespace {
 
 constexpr uint64_t kGranule = 1ull << kGranuleShift;
 
 std::mutex g_mutex;                        // guards g_free and reservation
 std::map<uint64_t, uint64_t> g_free;       // offset -> length of free slots (granule multiples)
-std::atomic<StoreTarget *> *g_table = nullptr;  // one entry per granule
 bool g_failed_at_start = false;            // under g_mutex: reserve_at_start() failed
 bool g_instrumented = false;               // under g_mutex: an instrumented module initialised
 bool g_floating = false;                   // under g_mutex: the window is not at the fixed address
@@ -209,10 +211,6 @@ void publish(uintptr_t addr, size_t len, StoreTarget *region) {
   uint64_t first = (addr - __fams_window_base) >> kGranuleShift;
   uint64_t last = (addr + len - 1 - __fams_window_base) >> kGranuleShift;
   for (uint64_t g = first; g <= last; ++g) g_table[g].store(region, std::memory_order_release);
-}
-
-StoreTarget *lookup_in_window(uintptr_t addr) {
-  return g_table[(addr - __fams_window_base) >> kGranuleShift].load(std::memory_order_acquire);
 }
 
 }  // namespace famsync::window

@@ -13,6 +13,7 @@
 
 #include <famsync/abi.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -46,9 +47,17 @@ uint64_t free_bytes();
 
 void publish(uintptr_t addr, size_t len, StoreTarget *region);  // nullptr unpublishes
 
+// One entry per 2 MiB granule of the window: the region covering it, or nullptr. Set once the
+// window is reserved (before __fams_window_size becomes non-zero); entries change under the
+// window's mutex (publish).
+[[gnu::visibility("hidden")]] extern std::atomic<StoreTarget *> *g_table;
+
 // The region covering ADDR, or nullptr. ADDR must be inside the window. (region.hpp's
-// region_in_window gives the whole Region.)
-StoreTarget *lookup_in_window(uintptr_t addr);
+// region_in_window gives the whole Region.) Inline: it is one load on every store hook's path,
+// and a call there made each hook save six registers before it knew the line was dirty already.
+inline StoreTarget *lookup_in_window(uintptr_t addr) {
+  return g_table[(addr - __fams_window_base) >> kGranuleShift].load(std::memory_order_acquire);
+}
 
 inline bool in_window(uintptr_t addr) {
   return addr - __fams_window_base < __fams_window_size;
