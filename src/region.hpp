@@ -198,6 +198,9 @@ class Region final : public StoreTarget, private CommitHost {
   // Dirty state of the current epoch.
   std::atomic<uint64_t> next_slot_{0};  // next log slot to hand out on the store path
   uint64_t *slot_line_ = nullptr;       // slot -> line index (DRAM, lazily touched)
+  // What of the slot table stays resident from epoch to epoch (32768 slots); start_next_epoch
+  // gives the rest back. A multiple of any page size up to 256 KiB.
+  static constexpr uint64_t kSlotTableKeptBytes = 256 * 1024;
   uint64_t slot_line_cap_ = 0;
   std::mutex overflow_mutex_;
   std::vector<uint64_t> overflow_;      // lines dirty but not (yet) in the log
