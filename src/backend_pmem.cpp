@@ -89,9 +89,7 @@ class PmemBackend final : public Backend {
   int stage(Medium m, uint64_t off, const void *src, size_t len) override {
     char *dst = target(m, off, len);
     if (dst == nullptr) return out_of_range(m, off, len);
-    // One line (a scattered commit's cached write-back): a fixed-size copy, not a memcpy call.
-    if (len == kLineSize) memcpy(dst, src, kLineSize);
-    else memcpy(dst, src, len);
+    copy_line_or_bytes(dst, src, len);  // one line: a scattered commit's cached write-back
     return 0;
   }
 

@@ -66,10 +66,7 @@ int RedoLog::append_group(const LineImages &images, uint64_t new_size) {
     if (gathered + len > kChunkBytes) {
       if (int rc = flush_gathered()) return rc;
     }
-    // A scattered commit emits one line at a time: a fixed-size copy (four vector moves), not
-    // a call of memcpy per line.
-    if (len == kLineSize) memcpy(chunk_.data() + gathered, p, kLineSize);
-    else memcpy(chunk_.data() + gathered, p, len);
+    copy_line_or_bytes(chunk_.data() + gathered, p, len);  // a scattered commit: line by line
     gathered += len;
     return 0;
   };

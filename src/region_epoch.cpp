@@ -26,11 +26,10 @@
 namespace famsync {
 
 void StoreTarget::before_write_any(uintptr_t addr, size_t len) {
-  uintptr_t base = reinterpret_cast<uintptr_t>(base_);
-  uintptr_t lo = addr < base ? base : addr;
-  uintptr_t hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;
-  if (lo >= hi) return;
+  uintptr_t lo, hi;
+  if (!clip_to_region(addr, len, &lo, &hi)) return;
   note_writer();
+  uintptr_t base = reinterpret_cast<uintptr_t>(base_);
   if (hi - lo >= kPopulateMinBytes && !dirty_.is_logged(line_of(lo - base))) [[unlikely]]
     populate_for_write(lo, hi);
   for (uint64_t line = line_of(lo - base), last = line_of(hi - 1 - base); line <= last; ++line)
@@ -172,11 +171,10 @@ void StoreTarget::log_line(uint64_t line) {
 }
 
 void Region::list_written_lines(uintptr_t addr, size_t len) {
-  uintptr_t base = reinterpret_cast<uintptr_t>(base_);
-  uintptr_t lo = addr < base ? base : addr;
-  uintptr_t hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;
-  if (lo >= hi) return;
+  uintptr_t lo, hi;
+  if (!clip_to_region(addr, len, &lo, &hi)) return;
   note_writer();
+  uintptr_t base = reinterpret_cast<uintptr_t>(base_);
   // Claimed lines are listed in batches, one lock each (a preload-mode fault lists a whole
   // page). The batch is listed before waiting for a line another thread claimed: that thread
   // may be waiting for one of ours.

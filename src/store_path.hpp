@@ -75,6 +75,13 @@ class StoreTarget {
   static uintptr_t thread_pointer() {
     return reinterpret_cast<uintptr_t>(__builtin_thread_pointer());
   }
+  // [addr, addr+len) clipped to the region, as [*lo, *hi); false when nothing of it is inside.
+  bool clip_to_region(uintptr_t addr, size_t len, uintptr_t *lo, uintptr_t *hi) const {
+    uintptr_t base = reinterpret_cast<uintptr_t>(base_);
+    *lo = addr < base ? base : addr;
+    *hi = addr + len > base + map_len_ ? base + map_len_ : addr + len;
+    return *lo < *hi;
+  }
   // before_write of any range: clipped to the region, several lines (a range this long first
   // populated), or a thread that is not the last writer.
   [[gnu::noinline]] void before_write_any(uintptr_t addr, size_t len);
